@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './rpc';
+export * from './blocks';
+export * from './getlogs';
+export * from './logindex';
+export * from './singleflight';
