@@ -1,0 +1,84 @@
+import type { HealthField, MetricName, VariableKind } from './types';
+
+/** Grafana unit ids; `suffix:` units render the text after the value. */
+export type Unit = 'short' | 'none' | 'percentunit' | 's' | 'ms' | 'bool_yes_no' | 'suffix: tx/min' | 'locale';
+
+export interface MetricInfo {
+  label: string;
+  unit: Unit;
+  description: string;
+}
+
+export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
+  buffered: { label: 'Buffered', unit: 'short', description: 'TransactionBuffered events per bucket' },
+  ready: { label: 'Ready', unit: 'short', description: 'TransactionReady events per bucket' },
+  failed: { label: 'Failed', unit: 'short', description: 'TransactionFailed events per bucket' },
+  executed: { label: 'Executed', unit: 'short', description: 'Transactions marked executed per bucket' },
+  buffered_rate: { label: 'Buffered rate', unit: 'suffix: tx/min', description: 'Buffered per minute' },
+  ready_rate: { label: 'Ready rate', unit: 'suffix: tx/min', description: 'Ready per minute' },
+  failed_rate: { label: 'Failed rate', unit: 'suffix: tx/min', description: 'Failed per minute' },
+  success_ratio: {
+    label: 'Success ratio',
+    unit: 'percentunit',
+    description: 'Ready / Buffered (no value when nothing was buffered)',
+  },
+  failure_ratio: {
+    label: 'Failure ratio',
+    unit: 'percentunit',
+    description: 'Failed / Buffered (no value when nothing was buffered)',
+  },
+  resolution_p50: { label: 'Resolution p50', unit: 's', description: 'Buffered → Ready time, median' },
+  resolution_p95: { label: 'Resolution p95', unit: 's', description: 'Buffered → Ready time, 95th percentile' },
+  resolution_p99: { label: 'Resolution p99', unit: 's', description: 'Buffered → Ready time, 99th percentile' },
+  pending: { label: 'Pending', unit: 'short', description: 'Buffered and not yet ready, failed or expired' },
+  silent_failures: {
+    label: 'Silent failures',
+    unit: 'short',
+    description: 'Still BUFFERED past timestamp + coordination window (failures the Buffer variant reverts away)',
+  },
+  pauses: { label: 'Pauses', unit: 'short', description: 'EmergencyPause events per bucket (Buffer variant)' },
+};
+
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+export interface HealthFieldInfo {
+  label: string;
+  unit: Unit;
+  description: string;
+}
+
+export const HEALTH_FIELDS: Readonly<Record<HealthField, HealthFieldInfo>> = {
+  up: { label: 'Up', unit: 'none', description: '1 when the RPC answers and the chain id matches, else 0' },
+  head_block: { label: 'Head block', unit: 'locale', description: 'Latest block number' },
+  head_age_seconds: { label: 'Head age', unit: 's', description: 'Seconds since the latest block' },
+  code_present: { label: 'Contract code', unit: 'none', description: '1 when code exists at the address' },
+  paused: { label: 'Paused', unit: 'none', description: '1 when paused() is true (ABIs with paused only)' },
+  circuit_breaker_active: {
+    label: 'Circuit breaker',
+    unit: 'none',
+    description: '1 when circuit_breaker_active() is true (ABIs with it only)',
+  },
+  transaction_count: { label: 'Transactions', unit: 'locale', description: 'transaction_count()' },
+  coordination_window_seconds: { label: 'Coordination window', unit: 's', description: 'coordination_window()' },
+  rpc_latency_ms: { label: 'RPC latency', unit: 'ms', description: 'Round trip of the health probe' },
+  accepting: {
+    label: 'Accepting',
+    unit: 'none',
+    description: '1 when a dry run of buffer_transaction with a fresh tx_id succeeds',
+  },
+};
+
+export const HEALTH_FIELD_NAMES = Object.keys(HEALTH_FIELDS) as HealthField[];
+
+export const VARIABLE_KINDS: ReadonlyArray<{ value: VariableKind; label: string }> = [
+  { value: 'deployments', label: 'Deployments' },
+  { value: 'txIds', label: 'Recent tx_ids' },
+  { value: 'rollups', label: 'Rollup addresses' },
+  { value: 'eventNames', label: 'Event names' },
+  { value: 'failureReasons', label: 'Failure reasons' },
+];
+
+/** Frame labels every backend frame carries, so one alert rule yields one instance per deployment. */
+export const LABEL_CHAIN = 'chain';
+export const LABEL_CHAIN_ID = 'chain_id';
+export const LABEL_CONTRACT = 'contract';

@@ -1,0 +1,222 @@
+import { getAddress } from 'ethers';
+import { abiForVariant } from './abi';
+import { HEALTH_FIELDS, METRICS, VARIABLE_KINDS } from './catalog';
+import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
+import { migrateQuery } from './migrate';
+import { ABI_VARIANTS, type DeploymentSettings, type TesseractJsonData } from './settings';
+import { QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
+
+export type QueryResult = { ok: true; query: TesseractQuery } | { ok: false; errors: string[] };
+
+export interface ValidateOptions {
+  /**
+   * The editor validates before Grafana interpolates: values holding `$var`, `${var}` or `[[var]]`
+   * are accepted there. The backend validates interpolated queries and leaves this off.
+   */
+  allowTemplateVariables?: boolean;
+}
+
+const TX_ID = /^0x[0-9a-fA-F]{64}$/;
+const TEMPLATE_VARIABLE = /\$\w+|\$\{[^}]+\}|\[\[[^\]]+\]\]/;
+
+export function isTxId(value: string): boolean {
+  return TX_ID.test(value);
+}
+
+export function hasTemplateVariable(value: string): boolean {
+  return TEMPLATE_VARIABLE.test(value);
+}
+
+/** An address is valid when it is 40 hex digits and, if mixed-case, its EIP-55 checksum matches. */
+export function addressError(value: string): string | undefined {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
+    return 'must be 0x followed by 40 hex digits';
+  }
+  try {
+    getAddress(value);
+    return undefined;
+  } catch {
+    return `has a wrong checksum (expected ${getAddress(value.toLowerCase())})`;
+  }
+}
+
+/**
+ * Turns any saved or incoming query JSON into a valid query of the current schema, or the list of
+ * what is wrong with it, each message naming the field and what it should be.
+ */
+export function parseQuery(raw: unknown, options: ValidateOptions = {}): QueryResult {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, errors: ['Query must be a JSON object'] };
+  }
+  const migrated = migrateQuery(raw as Record<string, unknown>);
+  const queryType = migrated.queryType;
+  if (!QUERY_TYPES.some((type) => type.value === queryType)) {
+    const known = QUERY_TYPES.map((type) => type.value).join(', ');
+    return { ok: false, errors: [`Unknown query kind "${String(queryType)}": expected one of ${known}`] };
+  }
+  const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
+  const query = withDefaults({ ...migrated, queryType: queryType as QueryType, refId });
+  const errors = validateQuery(query, options);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, query };
+}
+
+function validateQuery(query: TesseractQuery, options: ValidateOptions): string[] {
+  const errors: string[] = [];
+  const variablesAllowed = (value: string) => options.allowTemplateVariables === true && hasTemplateVariable(value);
+  const checkStringList = (name: string, value: unknown): value is string[] => {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      errors.push(`${name} must be a list of strings`);
+      return false;
+    }
+    return true;
+  };
+  const checkTxIds = (value: unknown) => {
+    if (checkStringList('txIds', value)) {
+      for (const txId of value) {
+        if (!isTxId(txId) && !variablesAllowed(txId)) {
+          errors.push(`tx_id "${txId}" must be 0x followed by 64 hex digits (bytes32)`);
+        }
+      }
+    }
+  };
+  const checkAddress = (name: string, value: string | undefined) => {
+    if (value && !variablesAllowed(value)) {
+      const error = addressError(value);
+      if (error) {
+        errors.push(`${name} ${error}`);
+      }
+    }
+  };
+  const checkInteger = (name: string, value: unknown, min: number, max: number) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      errors.push(`${name} must be a whole number from ${min} to ${max}`);
+    }
+  };
+
+  checkStringList('deployments', query.deployments);
+  switch (query.queryType) {
+    case 'health':
+      if (query.format !== 'table' && query.format !== 'value') {
+        errors.push('format must be "table" or "value"');
+      }
+      if (!(query.field in HEALTH_FIELDS)) {
+        errors.push(`field "${query.field}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`);
+      }
+      break;
+    case 'events':
+      checkStringList('eventNames', query.eventNames);
+      checkTxIds(query.txIds);
+      checkAddress('originRollup', query.originRollup);
+      checkAddress('targetRollup', query.targetRollup);
+      checkInteger('limit', query.limit, 1, EVENTS_LIMIT_MAX);
+      break;
+    case 'metrics':
+      if (checkStringList('metrics', query.metrics)) {
+        if (query.metrics.length === 0) {
+          errors.push('metrics: pick at least one metric');
+        }
+        for (const metric of query.metrics) {
+          if (!(metric in METRICS)) {
+            errors.push(`metric "${metric}" is unknown: expected one of ${Object.keys(METRICS).join(', ')}`);
+          }
+        }
+      }
+      if (query.mode !== 'timeseries' && query.mode !== 'window') {
+        errors.push('mode must be "timeseries" or "window"');
+      }
+      checkInteger('bucketSeconds', query.bucketSeconds, 0, 31 * 24 * 3600);
+      break;
+    case 'transaction':
+      checkTxIds(query.txIds);
+      if (Array.isArray(query.txIds) && query.txIds.length === 0) {
+        errors.push('txIds: enter at least one tx_id');
+      }
+      break;
+    case 'call':
+      if (typeof query.functionName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(query.functionName)) {
+        errors.push('functionName must name a function of the ABI');
+      }
+      checkStringList('args', query.args);
+      if (typeof query.block !== 'string' || !(query.block === 'latest' || /^\d+$/.test(query.block) || variablesAllowed(query.block))) {
+        errors.push('block must be "latest" or a block number');
+      }
+      break;
+    case 'variables':
+      if (!VARIABLE_KINDS.some((kind) => kind.value === query.variable)) {
+        errors.push(`variable must be one of ${VARIABLE_KINDS.map((kind) => kind.value).join(', ')}`);
+      }
+      checkInteger('limit', query.limit, 1, 10000);
+      break;
+  }
+  return errors;
+}
+
+export type DeploymentErrors = Partial<Record<keyof DeploymentSettings | 'rpcUrls', string>>;
+
+/** Field-by-field problems of one deployment; the config editor shows them inline. */
+export function validateDeployment(deployment: DeploymentSettings, rpcUrls?: string[]): DeploymentErrors {
+  const errors: DeploymentErrors = {};
+  if (!deployment.name || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deployment.name)) {
+    errors.name = 'Name is required: letters, digits, "-", "_" or "." (it becomes the chain label)';
+  }
+  if (!Number.isInteger(deployment.chainId) || deployment.chainId <= 0) {
+    errors.chainId = 'Chain id must be a positive whole number';
+  }
+  const contractError = addressError(deployment.contract ?? '');
+  if (contractError) {
+    errors.contract = `Contract address ${contractError}`;
+  }
+  if (!ABI_VARIANTS.some((variant) => variant.value === deployment.abi)) {
+    errors.abi = 'Pick an ABI variant';
+  } else if (deployment.abi === 'custom') {
+    const abi = abiForVariant('custom', deployment.customAbi);
+    if (!abi.ok) {
+      errors.customAbi = abi.error;
+    }
+  }
+  if (!Number.isInteger(deployment.startBlock) || deployment.startBlock < 0) {
+    errors.startBlock = 'Start block must be 0 or a block number';
+  }
+  if (!Number.isInteger(deployment.confirmations) || deployment.confirmations < 0 || deployment.confirmations > 1000) {
+    errors.confirmations = 'Confirmations must be a whole number from 0 to 1000';
+  }
+  if (!Number.isInteger(deployment.maxBlockRange) || deployment.maxBlockRange < 1) {
+    errors.maxBlockRange = 'Max block range must be a positive whole number';
+  }
+  if (deployment.operator) {
+    const operatorError = addressError(deployment.operator);
+    if (operatorError) {
+      errors.operator = `Operator address ${operatorError}`;
+    }
+  }
+  if (rpcUrls !== undefined) {
+    if (rpcUrls.length === 0) {
+      errors.rpcUrls = 'Add at least one RPC URL';
+    } else if (rpcUrls.some((url) => !/^https?:\/\/[^\s/]+/.test(url))) {
+      errors.rpcUrls = 'RPC URLs must start with http:// or https://';
+    }
+  }
+  return errors;
+}
+
+/** Settings-level problems: malformed jsonData and duplicate names or ids. */
+export function validateSettings(jsonData: unknown): { settings: TesseractJsonData; errors: string[] } {
+  const errors: string[] = [];
+  const raw = (jsonData ?? {}) as Partial<TesseractJsonData>;
+  if (!Array.isArray(raw.deployments)) {
+    return { settings: { deployments: [] }, errors: ['No deployments configured: add one in the data source settings'] };
+  }
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  for (const deployment of raw.deployments) {
+    if (names.has(deployment.name)) {
+      errors.push(`Deployment name "${deployment.name}" is used twice`);
+    }
+    if (ids.has(deployment.id)) {
+      errors.push(`Deployment id "${deployment.id}" is used twice`);
+    }
+    names.add(deployment.name);
+    ids.add(deployment.id);
+  }
+  return { settings: { deployments: raw.deployments }, errors };
+}
