@@ -152,7 +152,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
       const report = toErrorReport(error);
       pluginMetrics.queries.inc({ query_type: query.queryType, status: String(report.status) });
       pluginMetrics.queryErrors.inc({ query_type: query.queryType, source: report.source });
-      const log = report.status >= 500 && report.source === 'plugin' ? queryLogger.error : queryLogger.warn;
+      const log = report.status === 500 ? queryLogger.error : queryLogger.warn;
       log('Query failed', { error: report.message, status: report.status, errorSource: report.source });
       return { frames: [], error: report.message, status: report.status, errorSource: report.source };
     } finally {
