@@ -1,4 +1,6 @@
+import { RpcError } from './errors';
 import { RpcPool } from './rpc';
+import { singleFlight } from './singleflight';
 
 export interface BlockHeader {
   number: number;
@@ -10,58 +12,234 @@ export interface BlockHeader {
 export interface BlockClockOptions {
   /** head() reuses a head fetched less than this long ago. Default 1 000 ms. */
   headMaxAgeMs?: number;
-  /** Most block timestamps kept. Default 100 000. */
+  /** Most block timestamps kept. Default 20 000. */
   cacheSize?: number;
+}
+
+const toHex = (n: number) => `0x${n.toString(16)}`;
+
+function isHexQuantity(value: unknown): value is string {
+  return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value);
+}
+
+/** Parses an eth_getBlockByNumber result; null for "no such block", undefined for garbage. */
+export function parseHeader(value: unknown): BlockHeader | null | undefined {
+  if (value === null) {
+    return null;
+  }
+  if (typeof value !== 'object') {
+    return undefined;
+  }
+  const block = value as Record<string, unknown>;
+  if (!isHexQuantity(block.number) || !isHexQuantity(block.timestamp) || typeof block.hash !== 'string') {
+    return undefined;
+  }
+  return { number: Number(block.number), hash: block.hash, timestamp: Number(block.timestamp) };
+}
+
+/** JSON-RPC request for a header (without transactions). */
+export function headerRequest(block: number | 'latest') {
+  return { method: 'eth_getBlockByNumber', params: [typeof block === 'number' ? toHex(block) : block, false] };
+}
+
+const validHeaders = (results: unknown) => Array.isArray(results) && results.every((r) => parseHeader(r) !== undefined);
+
+interface CachedBlock {
+  timestamp: number;
+  hash?: string;
 }
 
 /** Maps time to blocks and back, with cached headers. */
 export class BlockClock {
+  /** Insertion-ordered, so the oldest entry is evicted first. */
+  private readonly cache = new Map<number, CachedBlock>();
+  private readonly cacheSize: number;
+  private readonly headMaxAgeMs: number;
+  private latest?: { header: BlockHeader; fetchedAt: number };
+  private readonly loadHead = singleFlight<void, BlockHeader>(async () => (await this.headAndHeaders([])).head);
+
   constructor(
     readonly pool: RpcPool,
-    private readonly options: BlockClockOptions = {}
-  ) {}
+    options: BlockClockOptions = {}
+  ) {
+    this.cacheSize = Math.max(16, options.cacheSize ?? 20_000);
+    this.headMaxAgeMs = options.headMaxAgeMs ?? 1_000;
+  }
 
   /** The latest block (single flight, cached for headMaxAgeMs). */
   async head(): Promise<BlockHeader> {
-    throw new Error(`not implemented ${this.options.headMaxAgeMs}`);
+    if (this.latest && Date.now() - this.latest.fetchedAt < this.headMaxAgeMs) {
+      return this.latest.header;
+    }
+    return this.loadHead(undefined);
   }
 
-  /** Header of one block; null when the chain has no such block (yet). */
+  /** The latest block and the headers of `blocks` (null where the chain has no such block), in one batch. */
+  async headAndHeaders(blocks: number[]): Promise<{ head: BlockHeader; headers: Array<BlockHeader | null> }> {
+    const results = await this.pool.batch([headerRequest('latest'), ...blocks.map(headerRequest)], {
+      validate: (r) => validHeaders(r) && parseHeader((r as unknown[])[0]) !== null,
+    });
+    const [head, ...headers] = results.map((r) => parseHeader(r) ?? null);
+    if (!head) {
+      throw new RpcError('invalid_response', 'the RPC returned no latest block');
+    }
+    if (this.latest && head.number < this.latest.header.number) {
+      // The chain got shorter (a reorg to a shorter fork): later cached blocks are gone.
+      this.forgetFrom(head.number + 1);
+    }
+    for (const header of [head, ...headers]) {
+      if (header) {
+        this.remember(header.number, header.timestamp, header.hash);
+      }
+    }
+    this.latest = { header: head, fetchedAt: Date.now() };
+    return { head, headers };
+  }
+
+  /** Header of one block, fetched now (for hash checks); null when the chain has no such block (yet). */
   async header(block: number): Promise<BlockHeader | null> {
-    throw new Error(`not implemented ${block}`);
+    const [result] = await this.pool.batch([headerRequest(block)], { validate: validHeaders });
+    const header = parseHeader(result) ?? null;
+    if (header) {
+      this.remember(header.number, header.timestamp, header.hash);
+    }
+    return header;
   }
 
   async timestampOf(block: number): Promise<number> {
-    throw new Error(`not implemented ${block}`);
+    const timestamp = (await this.timestampsOf([block])).get(block);
+    if (timestamp === undefined) {
+      throw new RpcError('invalid_response', `the RPC does not know block ${block}`);
+    }
+    return timestamp;
   }
 
-  /** Timestamps of many blocks: cached ones free, the rest in JSON-RPC batches. */
+  /** Timestamps of many blocks: cached ones free, the rest in JSON-RPC batches. Unknown blocks are left out. */
   async timestampsOf(blocks: number[]): Promise<Map<number, number>> {
-    throw new Error(`not implemented ${blocks.length}`);
+    const found = new Map<number, number>();
+    const missing: number[] = [];
+    for (const block of new Set(blocks)) {
+      const cached = this.cache.get(block);
+      if (cached) {
+        found.set(block, cached.timestamp);
+      } else {
+        missing.push(block);
+      }
+    }
+    if (missing.length > 0) {
+      const results = await this.pool.batch(missing.map(headerRequest), { validate: validHeaders });
+      for (const result of results) {
+        const header = parseHeader(result);
+        if (header) {
+          this.remember(header.number, header.timestamp, header.hash);
+          found.set(header.number, header.timestamp);
+        }
+      }
+    }
+    return found;
   }
 
   /** Records a timestamp learnt elsewhere (e.g. a log's blockTimestamp), which later searches reuse. */
   remember(block: number, timestamp: number, hash?: string): void {
-    void block;
-    void timestamp;
-    void hash;
+    const cached = this.cache.get(block);
+    if (cached && hash && cached.hash && cached.hash !== hash) {
+      // Same height, different block: a reorg replaced it and possibly its successors.
+      this.forgetFrom(block);
+    } else if (cached) {
+      cached.hash ??= hash;
+      return;
+    }
+    this.cache.set(block, { timestamp, hash });
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) {
+        this.cache.delete(oldest);
+      }
+    }
   }
 
   /** Forgets cached headers from `block` on (after a reorg). */
   forgetFrom(block: number): void {
-    void block;
-  }
-
-  /** Highest block with timestamp ≤ unixSeconds; -1 when even block 0 is later. */
-  async blockAtOrBefore(unixSeconds: number): Promise<number> {
-    throw new Error(`not implemented ${unixSeconds}`);
+    for (const cachedBlock of [...this.cache.keys()]) {
+      if (cachedBlock >= block) {
+        this.cache.delete(cachedBlock);
+      }
+    }
+    if (this.latest && this.latest.header.number >= block) {
+      this.latest = undefined;
+    }
   }
 
   /**
-   * The blocks whose timestamps fall in [fromSeconds, toSeconds], or null when none do.
-   * Two searches sharing one cache.
+   * Highest block with timestamp ≤ unixSeconds; -1 when even block 0 is later.
+   * Interpolation search between the nearest cached blocks (safeguarded by bisection); each round probes a
+   * guess and its successor in one batch, so regular block times resolve in one or two rounds.
    */
+  async blockAtOrBefore(unixSeconds: number): Promise<number> {
+    const head = await this.head();
+    if (unixSeconds >= head.timestamp) {
+      return head.number;
+    }
+    // Invariant: ts(low) ≤ t < ts(high).
+    let high = head.number;
+    let highTs = head.timestamp;
+    let low = -1;
+    let lowTs = -Infinity;
+    for (const [block, cached] of this.cache) {
+      if (block > head.number) {
+        continue;
+      }
+      if (cached.timestamp <= unixSeconds && block > low) {
+        low = block;
+        lowTs = cached.timestamp;
+      } else if (cached.timestamp > unixSeconds && block < high) {
+        high = block;
+        highTs = cached.timestamp;
+      }
+    }
+    if (low < 0) {
+      const genesisTs = await this.timestampOf(0);
+      if (genesisTs > unixSeconds) {
+        return -1;
+      }
+      low = 0;
+      lowTs = genesisTs;
+    }
+    let previousWidth = Infinity;
+    while (high - low > 1) {
+      const width = high - low;
+      const interpolated = low + Math.floor(((unixSeconds - lowTs) * width) / (highTs - lowTs));
+      // Bisect when interpolation failed to halve the bracket last round (irregular block times).
+      const guess = width * 2 > previousWidth ? low + Math.floor(width / 2) : interpolated;
+      const probe = Math.min(high - 1, Math.max(low + 1, guess));
+      const probes = probe + 1 < high ? [probe, probe + 1] : [probe];
+      const timestamps = await this.timestampsOf(probes);
+      previousWidth = width;
+      for (const block of probes) {
+        const timestamp = timestamps.get(block);
+        if (timestamp === undefined) {
+          throw new RpcError('invalid_response', `the RPC does not know block ${block}`);
+        }
+        if (timestamp <= unixSeconds) {
+          low = block;
+          lowTs = timestamp;
+        } else if (block < high) {
+          high = block;
+          highTs = timestamp;
+          break;
+        }
+      }
+    }
+    return low;
+  }
+
+  /** The blocks whose timestamps fall in [fromSeconds, toSeconds], or null when none do. */
   async blockRange(fromSeconds: number, toSeconds: number): Promise<{ fromBlock: number; toBlock: number } | null> {
-    throw new Error(`not implemented ${fromSeconds} ${toSeconds}`);
+    if (!(fromSeconds <= toSeconds)) {
+      return null;
+    }
+    const toBlock = await this.blockAtOrBefore(Math.floor(toSeconds));
+    const fromBlock = (await this.blockAtOrBefore(Math.ceil(fromSeconds) - 1)) + 1;
+    return fromBlock <= toBlock ? { fromBlock, toBlock } : null;
   }
 }

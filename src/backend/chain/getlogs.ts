@@ -1,4 +1,5 @@
-import { BlockClock } from './blocks';
+import { BlockClock, BlockHeader, headerRequest, parseHeader } from './blocks';
+import { RangeHint, RpcError } from './errors';
 import { RpcPool } from './rpc';
 
 /** A log as the index hands it to the decoder. */
@@ -17,32 +18,74 @@ export interface RawLog {
 export interface GetLogsRequest {
   address: string;
   /** eth_getLogs topics filter: position 0 may be an array of alternatives (several event signatures). */
-  topics: (string | string[] | null)[];
+  topics: Array<string | string[] | null>;
   fromBlock: number;
   toBlock: number;
   /** Widest span tried first (blocks per eth_getLogs). */
   maxBlockRange: number;
 }
 
-/** Learnt per deployment: how wide an eth_getLogs the providers accept right now. */
+/** Successful requests in a row before the span doubles again. */
+const GROW_AFTER_SUCCESSES = 3;
+
+/**
+ * Learnt per deployment: how wide an eth_getLogs the providers accept right now. Range caps ("limited to a
+ * 10000 range") are remembered; result caps ("more than 10000 results") only shrink the span until
+ * successes grow it back.
+ */
 export class RangeTuner {
-  constructor(readonly maxBlockRange: number) {}
+  private cap: number;
+  private current: number;
+  private successes = 0;
+
+  constructor(readonly maxBlockRange: number) {
+    this.cap = Math.max(1, Math.floor(maxBlockRange));
+    this.current = this.cap;
+  }
 
   /** Span to try next. */
   get span(): number {
-    return this.maxBlockRange;
+    return this.current;
+  }
+
+  succeeded(): void {
+    this.successes++;
+    if (this.successes >= GROW_AFTER_SUCCESSES && this.current < this.cap) {
+      this.current = Math.min(this.cap, this.current * 2);
+      this.successes = 0;
+    }
+  }
+
+  /** A request of `span` blocks was refused; returns the (strictly smaller) span to try next. */
+  rejected(kind: 'range_too_large' | 'too_many_results' | 'timeout', span: number, hint: RangeHint = {}): number {
+    this.successes = 0;
+    let next = Math.floor(span / 2);
+    if (hint.suggestedRange) {
+      next = hint.suggestedRange.toBlock - hint.suggestedRange.fromBlock + 1;
+    } else if (hint.maxSpan !== undefined) {
+      next = hint.maxSpan;
+    }
+    next = Math.max(1, Math.min(next, span - 1));
+    if (kind === 'range_too_large') {
+      // A range cap is a property of the provider: never grow past it again.
+      this.cap = Math.min(this.cap, hint.maxSpan ?? next);
+    }
+    this.current = Math.min(next, this.cap);
+    return this.current;
   }
 }
 
 export interface LogChunk {
   fromBlock: number;
   toBlock: number;
+  /** Header of toBlock, fetched in the same batch as the logs (same endpoint, same moment). */
+  toHeader: BlockHeader;
   /** Sorted by (blockNumber, logIndex); removed logs dropped. */
   logs: RawLog[];
 }
 
 export interface GetLogsStats {
-  /** eth_getLogs requests made (successful or not). */
+  /** eth_getLogs requests made (successful or not; the pool's own failover retries count once). */
   getLogsCalls: number;
   /** Times a range was narrowed after a provider rejected it. */
   splits: number;
@@ -50,27 +93,173 @@ export interface GetLogsStats {
   headerBatches: number;
 }
 
+export function emptyGetLogsStats(): GetLogsStats {
+  return { getLogsCalls: 0, splits: 0, headerBatches: 0 };
+}
+
 export interface GetLogsOptions {
   /** Supplies and caches timestamps of logs without blockTimestamp. Default: a fresh BlockClock on the pool. */
   clock?: BlockClock;
   /** Carries learnt span limits across calls. Default: a fresh one from maxBlockRange. */
   tuner?: RangeTuner;
+  /** Incremented as requests are made. */
   stats?: GetLogsStats;
 }
 
-/** Fetches [fromBlock, toBlock] chunk by chunk, in block order, adapting the span to the provider's limits. */
+/** Timeouts that survived the pool's failover narrow the range at most this many times per call. */
+const MAX_TIMEOUT_SPLITS = 2;
+
+const toHex = (n: number) => `0x${n.toString(16)}`;
+
+interface WireLog {
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: number;
+  address: string;
+  topics: string[];
+  data: string;
+  /** 0 when the node sent none. */
+  blockTimestamp: number;
+}
+
+function hexNumber(value: unknown): number | undefined {
+  return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value) ? Number(value) : undefined;
+}
+
+/** Validates one eth_getLogs entry; undefined for a removed log. Throws invalid_response on garbage. */
+function parseLog(value: unknown): WireLog | undefined {
+  const log = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (log.removed === true) {
+    return undefined;
+  }
+  const blockNumber = hexNumber(log.blockNumber);
+  const logIndex = hexNumber(log.logIndex);
+  if (
+    blockNumber === undefined ||
+    logIndex === undefined ||
+    typeof log.blockHash !== 'string' ||
+    typeof log.transactionHash !== 'string' ||
+    typeof log.address !== 'string' ||
+    typeof log.data !== 'string' ||
+    !Array.isArray(log.topics) ||
+    !log.topics.every((t) => typeof t === 'string')
+  ) {
+    throw new RpcError('invalid_response', 'eth_getLogs returned a malformed log');
+  }
+  return {
+    blockNumber,
+    logIndex,
+    blockHash: log.blockHash,
+    transactionHash: log.transactionHash,
+    address: log.address,
+    topics: log.topics as string[],
+    data: log.data,
+    blockTimestamp: hexNumber(log.blockTimestamp) ?? 0,
+  };
+}
+
+const byPosition = (a: { blockNumber: number; logIndex: number }, b: { blockNumber: number; logIndex: number }) =>
+  a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
+
+/** One eth_getLogs plus the header of its last block, batched to the same endpoint. */
+async function fetchChunk(
+  pool: RpcPool,
+  request: GetLogsRequest,
+  fromBlock: number,
+  toBlock: number
+): Promise<{ logs: WireLog[]; toHeader: BlockHeader }> {
+  const filter = {
+    address: request.address,
+    topics: request.topics,
+    fromBlock: toHex(fromBlock),
+    toBlock: toHex(toBlock),
+  };
+  const [rawLogs, rawHeader] = await pool.batch(
+    [{ method: 'eth_getLogs', params: [filter] }, headerRequest(toBlock)],
+    // A node that lacks toBlock (a lagging fallback) would silently return too few logs: retry elsewhere.
+    { validate: (r) => Array.isArray((r as unknown[])[0]) && Boolean(parseHeader((r as unknown[])[1])) }
+  );
+  const toHeader = parseHeader(rawHeader) as BlockHeader;
+  const logs: WireLog[] = [];
+  for (const raw of rawLogs as unknown[]) {
+    const log = parseLog(raw);
+    if (log && log.blockNumber >= fromBlock && log.blockNumber <= toBlock) {
+      logs.push(log);
+    }
+  }
+  logs.sort(byPosition);
+  return { logs, toHeader };
+}
+
+/** Fills timestamps: blockTimestamp when present, else cached or batched headers. */
+async function withTimestamps(logs: WireLog[], clock: BlockClock, stats: GetLogsStats): Promise<RawLog[]> {
+  const needHeaders: number[] = [];
+  for (const log of logs) {
+    if (log.blockTimestamp > 0) {
+      clock.remember(log.blockNumber, log.blockTimestamp, log.blockHash);
+    } else {
+      needHeaders.push(log.blockNumber);
+    }
+  }
+  let fetched = new Map<number, number>();
+  if (needHeaders.length > 0) {
+    stats.headerBatches++;
+    fetched = await clock.timestampsOf(needHeaders);
+  }
+  return logs.map(({ blockTimestamp, ...log }) => {
+    const timestamp = blockTimestamp > 0 ? blockTimestamp : fetched.get(log.blockNumber);
+    if (timestamp === undefined) {
+      throw new RpcError('invalid_response', `no header for block ${log.blockNumber}`);
+    }
+    return { ...log, timestamp };
+  });
+}
+
+/**
+ * Fetches [fromBlock, toBlock] chunk by chunk, in block order, adapting the span to the provider's limits:
+ * a range or result-cap error narrows the span (to the provider's suggested range when it gives one) and
+ * retries the same start block; successes grow it back. Rate limits and timeouts are the pool's business
+ * (backoff and failover); only a timeout that outlives every endpoint narrows the range, as a last resort.
+ */
 export async function* iterateLogs(
   pool: RpcPool,
   request: GetLogsRequest,
   options: GetLogsOptions = {}
 ): AsyncGenerator<LogChunk> {
-  void pool;
-  void options;
-  yield { fromBlock: request.fromBlock, toBlock: request.toBlock, logs: [] };
-  throw new Error('not implemented');
+  const clock = options.clock ?? new BlockClock(pool);
+  const tuner = options.tuner ?? new RangeTuner(request.maxBlockRange);
+  const stats = options.stats ?? emptyGetLogsStats();
+  let timeoutSplits = 0;
+  let fromBlock = request.fromBlock;
+  while (fromBlock <= request.toBlock) {
+    const toBlock = Math.min(request.toBlock, fromBlock + tuner.span - 1);
+    const span = toBlock - fromBlock + 1;
+    let chunk: { logs: WireLog[]; toHeader: BlockHeader };
+    try {
+      stats.getLogsCalls++;
+      chunk = await fetchChunk(pool, request, fromBlock, toBlock);
+    } catch (error) {
+      const narrowable =
+        error instanceof RpcError &&
+        span > 1 &&
+        (error.kind === 'range_too_large' ||
+          error.kind === 'too_many_results' ||
+          (error.kind === 'timeout' && timeoutSplits++ < MAX_TIMEOUT_SPLITS));
+      if (!narrowable) {
+        throw error;
+      }
+      tuner.rejected(error.kind as 'range_too_large' | 'too_many_results' | 'timeout', span, error.hint);
+      stats.splits++;
+      continue;
+    }
+    tuner.succeeded();
+    yield { fromBlock, toBlock, toHeader: chunk.toHeader, logs: await withTimestamps(chunk.logs, clock, stats) };
+    fromBlock = toBlock + 1;
+  }
 }
 
-/** All logs of [fromBlock, toBlock], sorted; see iterateLogs. */
+/** All logs of [fromBlock, toBlock], sorted by (blockNumber, logIndex); see iterateLogs. */
 export async function getLogsAdaptive(
   pool: RpcPool,
   request: GetLogsRequest,
@@ -78,7 +267,9 @@ export async function getLogsAdaptive(
 ): Promise<RawLog[]> {
   const logs: RawLog[] = [];
   for await (const chunk of iterateLogs(pool, request, options)) {
-    logs.push(...chunk.logs);
+    for (const log of chunk.logs) {
+      logs.push(log);
+    }
   }
   return logs;
 }

@@ -1,6 +1,7 @@
-import { BlockClock } from './blocks';
-import { RawLog } from './getlogs';
+import { BlockClock, BlockHeader } from './blocks';
+import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
 import { RpcPool } from './rpc';
+import { singleFlight } from './singleflight';
 
 /** The least a decoded record must carry: its position on the chain. */
 export interface IndexedRecord {
@@ -29,7 +30,7 @@ export interface LogIndexOptions<T extends IndexedRecord> {
 export interface SyncReport {
   /** Chain head seen by this sync. */
   headBlock: number;
-  /** Blocks fetched by this sync (empty when fromBlock > toBlock). */
+  /** Blocks fetched by this sync (none when fromBlock > toBlock). */
   fromBlock: number;
   toBlock: number;
   added: number;
@@ -45,32 +46,67 @@ export interface SyncReport {
 export interface LogIndexStats {
   /** Highest block whose logs are all in the index (startBlock - 1 before the first sync). */
   indexedToBlock: number;
-  /** Highest indexed block at least `confirmations` deep at the last sync. */
+  /** Highest indexed block at least `confirmations` deep at the last sync; never re-checked. */
   confirmedToBlock: number;
+  /** -1 before the first sync. */
   headBlock: number;
   count: number;
   syncs: number;
   reorgs: number;
+  /** Logs the node sent twice (overlapping answers), ignored. */
+  duplicatesIgnored: number;
   getLogsCalls: number;
   splits: number;
+  headerBatches: number;
+  /** Date.now() of the last successful sync. */
   lastSyncAt?: number;
   lastError?: string;
 }
 
-/** Incremental, reorg-safe, in-memory index of one contract's logs. */
+/**
+ * Incremental, reorg-safe, in-memory index of one contract's logs.
+ *
+ * Each sync fetches the head and the header of the last indexed block in one batch. Block hashes chain, so
+ * if that block's hash is unchanged, every indexed block is still canonical; if not, the highest tail block
+ * whose remembered hash still matches is the fork point, and everything after it is dropped and re-fetched.
+ * Hashes are remembered for unconfirmed blocks only (those that had logs and each chunk's last block).
+ */
 export class LogIndex<T extends IndexedRecord> {
-  private readonly records: T[] = [];
+  private records: T[] = [];
+  private indexedTo: number;
+  private confirmedTo: number;
+  private headBlock = -1;
+  /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
+  private readonly tailHashes = new Map<number, string>();
+  private readonly tuner: RangeTuner;
+  private readonly counters = { syncs: 0, reorgs: 0, duplicatesIgnored: 0, ...emptyGetLogsStats() };
+  private lastReport?: SyncReport;
+  private lastSyncAt?: number;
+  private lastError?: string;
+  private disposed = false;
+  private readonly runSync = singleFlight<void, SyncReport>(() => this.doSync());
 
-  constructor(private readonly options: LogIndexOptions<T>) {}
+  constructor(private readonly options: LogIndexOptions<T>) {
+    this.indexedTo = options.startBlock - 1;
+    this.confirmedTo = options.startBlock - 1;
+    this.tuner = new RangeTuner(options.maxBlockRange);
+  }
 
-  /** Brings the index up to the chain head. Concurrent callers share one sync. */
+  /** Brings the index up to the chain head. Concurrent callers share one sync; progress survives a failure. */
   async sync(): Promise<SyncReport> {
-    throw new Error(`not implemented ${this.options.address}`);
+    if (this.disposed) {
+      throw new Error('the log index was disposed');
+    }
+    const minInterval = this.options.minSyncIntervalMs ?? 0;
+    if (this.lastReport && this.lastSyncAt !== undefined && Date.now() - this.lastSyncAt < minInterval) {
+      return this.lastReport;
+    }
+    return this.runSync(undefined);
   }
 
   /** Records with fromBlock ≤ blockNumber ≤ toBlock, sorted by (blockNumber, logIndex). */
   between(fromBlock: number, toBlock: number): T[] {
-    return this.records.filter((r) => r.blockNumber >= fromBlock && r.blockNumber <= toBlock);
+    return this.records.slice(this.lowerBound(fromBlock), this.lowerBound(toBlock + 1));
   }
 
   all(): readonly T[] {
@@ -79,19 +115,163 @@ export class LogIndex<T extends IndexedRecord> {
 
   stats(): LogIndexStats {
     return {
-      indexedToBlock: this.options.startBlock - 1,
-      confirmedToBlock: this.options.startBlock - 1,
-      headBlock: -1,
+      indexedToBlock: this.indexedTo,
+      confirmedToBlock: this.confirmedTo,
+      headBlock: this.headBlock,
       count: this.records.length,
-      syncs: 0,
-      reorgs: 0,
-      getLogsCalls: 0,
-      splits: 0,
+      ...this.counters,
+      lastSyncAt: this.lastSyncAt,
+      lastError: this.lastError,
     };
   }
 
-  /** Drops the records; later syncs reject. */
+  /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
-    this.records.length = 0;
+    this.disposed = true;
+    this.records = [];
+    this.tailHashes.clear();
+  }
+
+  /** First position whose block is ≥ block. */
+  private lowerBound(block: number): number {
+    let low = 0;
+    let high = this.records.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.records[mid].blockNumber < block) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
+  }
+
+  private async doSync(): Promise<SyncReport> {
+    const started = Date.now();
+    const stats = emptyGetLogsStats();
+    try {
+      const { head, dropped, reorgFromBlock } = await this.checkTail();
+      const fromBlock = this.indexedTo + 1;
+      let added = 0;
+      for await (const chunk of iterateLogs(
+        this.options.pool,
+        {
+          address: this.options.address,
+          topics: [this.options.topic0s],
+          fromBlock,
+          toBlock: head.number,
+          maxBlockRange: this.options.maxBlockRange,
+        },
+        { clock: this.options.clock, tuner: this.tuner, stats }
+      )) {
+        if (this.disposed) {
+          break;
+        }
+        added += this.append(chunk.logs, head.number);
+        this.rememberHash(chunk.toBlock, chunk.toHeader.hash, head.number);
+        this.indexedTo = chunk.toBlock;
+      }
+      this.confirmedTo = Math.max(this.confirmedTo, Math.min(this.indexedTo, head.number - this.options.confirmations));
+      for (const block of this.tailHashes.keys()) {
+        if (block <= this.confirmedTo) {
+          this.tailHashes.delete(block);
+        }
+      }
+      const report: SyncReport = {
+        headBlock: head.number,
+        fromBlock,
+        toBlock: head.number,
+        added,
+        dropped,
+        reorgFromBlock,
+        getLogsCalls: stats.getLogsCalls,
+        splits: stats.splits,
+        durationMs: Date.now() - started,
+      };
+      this.counters.syncs++;
+      this.lastReport = report;
+      this.lastSyncAt = Date.now();
+      this.lastError = undefined;
+      return report;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      this.counters.getLogsCalls += stats.getLogsCalls;
+      this.counters.splits += stats.splits;
+      this.counters.headerBatches += stats.headerBatches;
+    }
+  }
+
+  /**
+   * Fetches the head with the last indexed block's header; on a hash mismatch finds the fork point among
+   * the remembered tail hashes (one more batch) and rolls the index back to it.
+   */
+  private async checkTail(): Promise<{ head: BlockHeader; dropped: number; reorgFromBlock?: number }> {
+    const clock = this.options.clock;
+    const expectedTip = this.tailHashes.get(this.indexedTo);
+    if (expectedTip === undefined) {
+      // Nothing unconfirmed is indexed (first sync, or all of it is final).
+      const { head } = await clock.headAndHeaders([]);
+      this.headBlock = head.number;
+      return { head, dropped: 0 };
+    }
+    const { head, headers } = await clock.headAndHeaders([this.indexedTo]);
+    this.headBlock = head.number;
+    if (headers[0]?.hash === expectedTip) {
+      return { head, dropped: 0 };
+    }
+    const known = [...this.tailHashes.keys()].filter((b) => b < this.indexedTo).sort((a, b) => b - a);
+    const current = known.length > 0 ? (await clock.headAndHeaders(known)).headers : [];
+    const stillCanonical = known.find((block, i) => current[i]?.hash === this.tailHashes.get(block));
+    const forkFrom = (stillCanonical ?? this.confirmedTo) + 1;
+    const dropped = this.rollBackTo(forkFrom);
+    this.counters.reorgs++;
+    return { head, dropped, reorgFromBlock: forkFrom };
+  }
+
+  /** Drops every record and remembered hash from `block` on. */
+  private rollBackTo(block: number): number {
+    const keep = this.lowerBound(block);
+    const dropped = this.records.length - keep;
+    this.records.length = keep;
+    for (const known of this.tailHashes.keys()) {
+      if (known >= block) {
+        this.tailHashes.delete(known);
+      }
+    }
+    this.indexedTo = block - 1;
+    this.options.clock.forgetFrom(block);
+    return dropped;
+  }
+
+  private rememberHash(block: number, hash: string, head: number): void {
+    if (block > head - this.options.confirmations) {
+      this.tailHashes.set(block, hash);
+    }
+  }
+
+  /**
+   * Decodes and appends a chunk. Chunks never overlap (each holds only its own blocks, which all follow the
+   * index), so the one duplicate left to catch is a node repeating a log within a chunk.
+   */
+  private append(logs: RawLog[], head: number): number {
+    let added = 0;
+    let previous: RawLog | undefined;
+    for (const log of logs) {
+      if (previous && previous.blockNumber === log.blockNumber && previous.logIndex === log.logIndex) {
+        this.counters.duplicatesIgnored++;
+        continue;
+      }
+      previous = log;
+      this.rememberHash(log.blockNumber, log.blockHash, head);
+      const record = this.options.decode(log);
+      if (record) {
+        this.records.push(record);
+        added++;
+      }
+    }
+    return added;
   }
 }

@@ -1,4 +1,4 @@
-import { RpcError, RpcErrorKind } from './errors';
+import { classifyRpcError, endpointLabel, parseRetryAfter, redactUrls, RpcError, RpcErrorKind } from './errors';
 
 /** One HTTP exchange with one endpoint (a batch counts once), reported for self-metrics. */
 export interface RpcCallEvent {
@@ -16,7 +16,7 @@ export interface RpcCallEvent {
 export interface RpcObserver {
   onCall?(event: RpcCallEvent): void;
   /** The pool switched the endpoint it prefers (failover or the primary coming back). */
-  onFailover?(fromEndpoint: number, toEndpoint: number, reason: RpcErrorKind): void;
+  onFailover?(fromEndpoint: number, toEndpoint: number): void;
 }
 
 export interface RpcPoolOptions {
@@ -41,7 +41,10 @@ export interface RpcRequest {
 }
 
 export interface CallOptions {
-  /** Rejects a syntactically valid but unusable result (counted as invalid_response and retried elsewhere). */
+  /**
+   * Rejects a syntactically valid but unusable result (for batch(): the array of results), e.g. a lagging node's
+   * null block. Counted as invalid_response and retried on another endpoint.
+   */
   validate?: (result: unknown) => boolean;
 }
 
@@ -49,7 +52,7 @@ export interface EndpointStatus {
   /** 0-based. */
   index: number;
   label: string;
-  /** null while not yet checked. */
+  /** null while not yet checked (or no expected chain id configured). */
   chainIdOk: boolean | null;
   coolingDownForMs: number;
   lastError?: string;
@@ -66,29 +69,405 @@ export interface RpcPoolStatus {
   endpoints: EndpointStatus[];
 }
 
+interface Endpoint {
+  index: number;
+  url: string;
+  label: string;
+  chainIdOk: boolean | null;
+  chainCheck?: Promise<void>;
+  cooldownUntil: number;
+  consecutiveFailures: number;
+  lastError?: RpcError;
+  lastLatencyMs?: number;
+}
+
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+/** A wrong-chain endpoint is re-checked this long after, in case it was a transient misroute. */
+const WRONG_CHAIN_RECHECK_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function networkCause(error: unknown): string {
+  const cause = isObject(error) ? (error as { cause?: unknown }).cause : undefined;
+  const code = isObject(cause) && typeof cause.code === 'string' ? cause.code : undefined;
+  return code ?? 'connection failed';
+}
+
 /** A pool of JSON-RPC endpoints for one chain (primary + fallbacks), speaking raw JSON-RPC over fetch. */
 export class RpcPool {
+  private readonly endpoints: Endpoint[];
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxWaitMs: number;
+  private readonly maxBatchSize: number;
+  private nextId = 1;
+  private requests = 0;
+  private active = 0;
+  private lastError?: RpcError;
+  private lastLatencyMs?: number;
+
   constructor(private readonly options: RpcPoolOptions) {
     if (options.urls.length === 0) {
       throw new Error('RpcPool needs at least one RPC URL');
     }
+    this.endpoints = options.urls.map((url, index) => ({
+      index,
+      url,
+      label: endpointLabel(index),
+      chainIdOk: null,
+      cooldownUntil: 0,
+      consecutiveFailures: 0,
+    }));
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 2 * options.urls.length;
+    this.maxWaitMs = options.maxWaitMs ?? 2_000;
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 100);
   }
 
   get endpointCount(): number {
-    return this.options.urls.length;
+    return this.endpoints.length;
   }
 
   async call<T>(method: string, params: unknown[], callOptions: CallOptions = {}): Promise<T> {
-    void callOptions;
-    throw new RpcError('unreachable', `not implemented: ${method} ${params.length}`);
+    return this.withFailover(method, 1, async (endpoint) => {
+      const id = this.nextId++;
+      const reply = await this.post(endpoint, JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      const result = this.resultOf(endpoint, method, reply);
+      if (callOptions.validate && !callOptions.validate(result)) {
+        throw new RpcError('invalid_response', `${endpoint.label}: unexpected result for ${method}`, {
+          endpoint: endpoint.index,
+        });
+      }
+      return result as T;
+    });
   }
 
-  /** Results in request order; null results stay null. Throws the first item's error. */
-  async batch(calls: RpcRequest[]): Promise<unknown[]> {
-    throw new RpcError('unreachable', `not implemented: batch of ${calls.length}`);
+  /**
+   * Results in request order (null results stay null); sent in HTTP requests of at most maxBatchSize calls
+   * (validate applies to each such slice). Throws the first item's error.
+   */
+  async batch(calls: RpcRequest[], callOptions: CallOptions = {}): Promise<unknown[]> {
+    const results: unknown[] = [];
+    for (let start = 0; start < calls.length; start += this.maxBatchSize) {
+      const slice = calls.slice(start, start + this.maxBatchSize);
+      const sliceResults = await this.withFailover(slice[0].method, slice.length, async (endpoint) => {
+        const answers = await this.sendBatch(endpoint, slice);
+        if (callOptions.validate && !callOptions.validate(answers)) {
+          throw new RpcError(
+            'invalid_response',
+            `${endpoint.label}: unexpected results in a ${slice[0].method} batch`,
+            {
+              endpoint: endpoint.index,
+            }
+          );
+        }
+        return answers;
+      });
+      for (const result of sliceResults) {
+        results.push(result);
+      }
+    }
+    return results;
   }
 
   status(): RpcPoolStatus {
-    return { activeUrlIndex: 0, requests: 0, endpoints: [] };
+    const now = Date.now();
+    return {
+      activeUrlIndex: this.active,
+      lastError: this.lastError?.message,
+      lastLatencyMs: this.lastLatencyMs,
+      requests: this.requests,
+      endpoints: this.endpoints.map((e) => ({
+        index: e.index,
+        label: e.label,
+        chainIdOk: e.chainIdOk,
+        coolingDownForMs: Math.max(0, e.cooldownUntil - now),
+        lastError: e.lastError?.message,
+        lastLatencyMs: e.lastLatencyMs,
+      })),
+    };
+  }
+
+  private async sendBatch(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
+    const firstId = this.nextId;
+    this.nextId += calls.length;
+    const payload = calls.map((c, i) => ({ jsonrpc: '2.0', id: firstId + i, method: c.method, params: c.params }));
+    const reply = await this.post(endpoint, JSON.stringify(payload));
+    if (!Array.isArray(reply)) {
+      // Providers answer a refused batch with one error object (rate limit, batch too large).
+      this.resultOf(endpoint, calls[0].method, reply);
+      throw new RpcError('invalid_response', `${endpoint.label}: batch answered with a single result`, {
+        endpoint: endpoint.index,
+      });
+    }
+    const byId = new Map<unknown, unknown>();
+    for (const item of reply) {
+      if (isObject(item)) {
+        byId.set(item.id, item);
+      }
+    }
+    return calls.map((c, i) => {
+      const item = byId.get(firstId + i);
+      if (item === undefined) {
+        throw new RpcError('invalid_response', `${endpoint.label}: batch reply lacks an answer to ${c.method}`, {
+          endpoint: endpoint.index,
+        });
+      }
+      return this.resultOf(endpoint, c.method, item);
+    });
+  }
+
+  /** Unwraps one JSON-RPC response object, throwing a typed error for error replies and malformed ones. */
+  private resultOf(endpoint: Endpoint, method: string, reply: unknown): unknown {
+    if (!isObject(reply)) {
+      throw new RpcError('invalid_response', `${endpoint.label}: malformed JSON-RPC reply to ${method}`, {
+        endpoint: endpoint.index,
+      });
+    }
+    if (reply.error !== undefined && reply.error !== null) {
+      const error = isObject(reply.error) ? reply.error : { message: String(reply.error) };
+      const { kind, hint } = classifyRpcError(error);
+      const code = typeof error.code === 'number' ? error.code : undefined;
+      const message = typeof error.message === 'string' ? redactUrls(error.message) : 'error without message';
+      throw new RpcError(
+        kind,
+        `${endpoint.label}: ${method} failed: ${message}${code === undefined ? '' : ` (code ${code})`}`,
+        {
+          code,
+          hint,
+          endpoint: endpoint.index,
+        }
+      );
+    }
+    if (!('result' in reply)) {
+      throw new RpcError('invalid_response', `${endpoint.label}: reply to ${method} has neither result nor error`, {
+        endpoint: endpoint.index,
+      });
+    }
+    return reply.result;
+  }
+
+  /** One HTTP POST; returns the parsed JSON body or throws a transport-level RpcError. */
+  private async post(endpoint: Endpoint, body: string): Promise<unknown> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const failed = (error: unknown): RpcError =>
+      controller.signal.aborted
+        ? new RpcError('timeout', `${endpoint.label}: no answer within ${this.timeoutMs} ms`, {
+            endpoint: endpoint.index,
+          })
+        : new RpcError('unreachable', `${endpoint.label}: unreachable (${networkCause(error)})`, {
+            endpoint: endpoint.index,
+          });
+    try {
+      this.requests++;
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body,
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        throw failed(error);
+      }
+      if (response.status === 429) {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        throw new RpcError('rate_limited', `${endpoint.label}: rate limited (HTTP 429)`, {
+          code: 429,
+          retryAfterMs,
+          endpoint: endpoint.index,
+        });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw response.ok
+          ? new RpcError('invalid_response', `${endpoint.label}: truncated or invalid JSON in reply`, {
+              endpoint: endpoint.index,
+            })
+          : new RpcError('unreachable', `${endpoint.label}: HTTP ${response.status}`, {
+              code: response.status,
+              endpoint: endpoint.index,
+            });
+      }
+      // Some providers send JSON-RPC errors with HTTP 4xx/5xx: those bodies still carry the real cause.
+      const isJsonRpc = Array.isArray(parsed) || (isObject(parsed) && ('error' in parsed || 'result' in parsed));
+      if (!response.ok && !isJsonRpc) {
+        throw new RpcError('unreachable', `${endpoint.label}: HTTP ${response.status}`, {
+          code: response.status,
+          endpoint: endpoint.index,
+        });
+      }
+      return parsed;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Verifies the endpoint's chain id once (shared by concurrent callers) before it is used. */
+  private async ensureChain(endpoint: Endpoint): Promise<void> {
+    const expected = this.options.expectedChainId;
+    if (expected === undefined || endpoint.chainIdOk === true) {
+      return;
+    }
+    endpoint.chainCheck ??= this.checkChain(endpoint, expected).finally(() => {
+      endpoint.chainCheck = undefined;
+    });
+    return endpoint.chainCheck;
+  }
+
+  private async checkChain(endpoint: Endpoint, expected: number): Promise<void> {
+    const started = performance.now();
+    try {
+      const reply = await this.post(
+        endpoint,
+        JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: 'eth_chainId', params: [] })
+      );
+      const result = this.resultOf(endpoint, 'eth_chainId', reply);
+      const chainId = typeof result === 'string' && /^0x[0-9a-f]+$/i.test(result) ? Number(result) : NaN;
+      if (Number.isNaN(chainId)) {
+        throw new RpcError('invalid_response', `${endpoint.label}: eth_chainId returned no chain id`, {
+          endpoint: endpoint.index,
+        });
+      }
+      this.report(endpoint, 'eth_chainId', 1, started);
+      endpoint.chainIdOk = chainId === expected;
+      if (!endpoint.chainIdOk) {
+        throw new RpcError('wrong_chain', `${endpoint.label}: serves chain id ${chainId}, expected ${expected}`, {
+          endpoint: endpoint.index,
+        });
+      }
+    } catch (error) {
+      if (error instanceof RpcError && error.kind !== 'wrong_chain') {
+        this.report(endpoint, 'eth_chainId', 1, started, error);
+      }
+      throw error;
+    }
+  }
+
+  private report(endpoint: Endpoint, method: string, requests: number, started: number, error?: RpcError): void {
+    const ms = performance.now() - started;
+    endpoint.lastLatencyMs = ms;
+    this.lastLatencyMs = ms;
+    this.options.observer?.onCall?.({
+      method,
+      requests,
+      endpoint: endpoint.index,
+      ms,
+      ok: !error,
+      errorKind: error?.kind,
+    });
+  }
+
+  /**
+   * Runs `attempt` on the preferred endpoint (lowest index not cooling down), failing over on transient errors
+   * and wrong chains, with exponential backoff (or the server's Retry-After) per endpoint.
+   */
+  private async withFailover<R>(
+    method: string,
+    requests: number,
+    attempt: (endpoint: Endpoint) => Promise<R>
+  ): Promise<R> {
+    const failures: RpcError[] = [];
+    for (let attemptNumber = 0; attemptNumber <= this.maxRetries; attemptNumber++) {
+      const endpoint = await this.pickEndpoint(failures);
+      let started = 0;
+      try {
+        await this.ensureChain(endpoint);
+        started = performance.now();
+        const result = await attempt(endpoint);
+        this.report(endpoint, method, requests, started);
+        this.markSuccess(endpoint);
+        return result;
+      } catch (thrown) {
+        const error =
+          thrown instanceof RpcError
+            ? thrown
+            : new RpcError('invalid_response', `${endpoint.label}: ${redactUrls(String(thrown))}`, {
+                endpoint: endpoint.index,
+              });
+        if (started > 0) {
+          // Failures of the chain id check were reported by checkChain itself.
+          this.report(endpoint, method, requests, started, error);
+        }
+        this.lastError = error;
+        if (!error.transient && error.kind !== 'wrong_chain') {
+          // The endpoint answered: the request itself is at fault (range limits, reverts).
+          this.markSuccess(endpoint);
+          throw error;
+        }
+        this.markFailure(endpoint, error);
+        failures.push(error);
+      }
+    }
+    throw this.summarize(failures);
+  }
+
+  private async pickEndpoint(failures: RpcError[]): Promise<Endpoint> {
+    for (;;) {
+      const now = Date.now();
+      const ready = this.endpoints.find((e) => e.cooldownUntil <= now);
+      if (ready) {
+        return ready;
+      }
+      const soonest = Math.min(...this.endpoints.map((e) => e.cooldownUntil));
+      const waitMs = soonest - now;
+      if (waitMs > this.maxWaitMs) {
+        const known =
+          failures.length > 0 ? failures : this.endpoints.flatMap((e) => (e.lastError ? [e.lastError] : []));
+        throw this.summarize(known, waitMs);
+      }
+      await sleep(waitMs);
+    }
+  }
+
+  private markSuccess(endpoint: Endpoint): void {
+    endpoint.consecutiveFailures = 0;
+    endpoint.cooldownUntil = 0;
+    if (this.active !== endpoint.index) {
+      this.options.observer?.onFailover?.(this.active, endpoint.index);
+      this.active = endpoint.index;
+    }
+  }
+
+  private markFailure(endpoint: Endpoint, error: RpcError): void {
+    endpoint.consecutiveFailures++;
+    endpoint.lastError = error;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (endpoint.consecutiveFailures - 1));
+    const delay = error.kind === 'wrong_chain' ? WRONG_CHAIN_RECHECK_MS : (error.retryAfterMs ?? backoff);
+    endpoint.cooldownUntil = Date.now() + delay;
+    if (error.kind === 'wrong_chain') {
+      endpoint.chainIdOk = null;
+    }
+  }
+
+  /** One error for a request that failed everywhere: the last cause per endpoint, kind of the latest. */
+  private summarize(failures: RpcError[], retryAfterMs?: number): RpcError {
+    const latestPerEndpoint = new Map<number | undefined, RpcError>();
+    for (const failure of failures) {
+      latestPerEndpoint.set(failure.endpoint, failure);
+    }
+    const causes = [...latestPerEndpoint.values()];
+    const last = failures[failures.length - 1];
+    if (!last) {
+      return new RpcError('unreachable', 'all RPC endpoints are cooling down after errors', { retryAfterMs });
+    }
+    const message =
+      causes.length === 1 ? causes[0].message : `all RPC endpoints failed: ${causes.map((c) => c.message).join('; ')}`;
+    return new RpcError(last.kind, message, {
+      code: last.code,
+      retryAfterMs: retryAfterMs ?? last.retryAfterMs,
+      endpoint: last.endpoint,
+    });
   }
 }
