@@ -24,6 +24,7 @@ const DEFAULTS: Defaults = {
     eventNames: [],
     txIds: [],
     limit: EVENTS_LIMIT_DEFAULT,
+    format: 'table',
   } satisfies Omit<EventsQuery, 'refId'>,
   metrics: {
     queryType: 'metrics',

@@ -58,6 +58,11 @@ export interface EventsQuery extends QueryBase {
   reasonContains?: string;
   /** Newest rows first, at most this many. */
   limit: number;
+  /**
+   * `table`: one table of events; `value`: one numeric frame per event (value 1) labelled chain,
+   * chain_id, contract, event, tx_id and reason, so an alert rule yields one instance per event. Default `table`.
+   */
+  format?: 'table' | 'value';
 }
 
 export type MetricName =

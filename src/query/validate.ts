@@ -109,6 +109,9 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       checkAddress('originRollup', query.originRollup);
       checkAddress('targetRollup', query.targetRollup);
       checkInteger('limit', query.limit, 1, EVENTS_LIMIT_MAX);
+      if (query.format !== 'table' && query.format !== 'value') {
+        errors.push('format must be "table" or "value"');
+      }
       break;
     case 'metrics':
       if (checkStringList('metrics', query.metrics)) {
