@@ -1,0 +1,107 @@
+/** @jest-environment node */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { BlockClock } from './blocks';
+import { RpcPool } from './rpc';
+
+/** A node serving only headers of a synthetic chain whose block i has timestamp timestamps[i]. */
+async function headerServer(timestamps: number[]) {
+  let httpRequests = 0;
+  const header = (tag: string) => {
+    const n = tag === 'latest' ? timestamps.length - 1 : Number(tag);
+    return n < timestamps.length
+      ? {
+          number: `0x${n.toString(16)}`,
+          hash: `0x${n.toString(16).padStart(64, '0')}`,
+          timestamp: `0x${timestamps[n].toString(16)}`,
+        }
+      : null;
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      httpRequests++;
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as unknown;
+      const answer = (r: { id: number; params: string[] }) => ({
+        jsonrpc: '2.0',
+        id: r.id,
+        result: header(r.params[0]),
+      });
+      const reply = Array.isArray(body) ? body.map(answer) : answer(body as { id: number; params: string[] });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => httpRequests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The answer by definition: highest block with timestamp ≤ t. */
+const bruteForce = (timestamps: number[], t: number) => timestamps.filter((ts) => ts <= t).length - 1;
+
+describe('BlockClock.blockAtOrBefore', () => {
+  it('finds the exact block on a regular chain in a couple of requests', async () => {
+    const timestamps = Array.from({ length: 100_000 }, (_, i) => 1_700_000_000 + 12 * i);
+    const server = await headerServer(timestamps);
+    try {
+      const clock = new BlockClock(new RpcPool({ urls: [server.url] }));
+      for (const t of [1_700_000_000 + 12 * 54_321 + 5, 1_700_000_000 + 12 * 777, 1_700_000_000 + 12 * 99_998 + 11]) {
+        const before = server.requests();
+        expect(await clock.blockAtOrBefore(t)).toBe(bruteForce(timestamps, t));
+        // head (first time only), genesis (first time only) and one probe round
+        expect(server.requests() - before).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is exact on an irregular chain (bursts, equal timestamps, long gaps) and stays logarithmic', async () => {
+    let state = 42;
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const timestamps: number[] = [1_600_000_000];
+    for (let i = 1; i < 200_000; i++) {
+      const r = random();
+      const step = r < 0.3 ? 0 : r < 0.9 ? 2 : r < 0.99 ? 30 : 5_000;
+      timestamps.push(timestamps[i - 1] + step);
+    }
+    const server = await headerServer(timestamps);
+    try {
+      const clock = new BlockClock(new RpcPool({ urls: [server.url] }), { cacheSize: 64 });
+      const last = timestamps[timestamps.length - 1];
+      const targets = [timestamps[0] - 1, timestamps[0], last, last + 100];
+      for (let i = 0; i < 40; i++) {
+        targets.push(timestamps[0] + Math.floor(random() * (last - timestamps[0])));
+      }
+      for (const t of targets) {
+        const before = server.requests();
+        expect(await clock.blockAtOrBefore(t)).toBe(bruteForce(timestamps, t));
+        expect(server.requests() - before).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(timestamps.length)));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('maps a time range to the blocks inside it', async () => {
+    const timestamps = [100, 110, 110, 120, 150, 160];
+    const server = await headerServer(timestamps);
+    try {
+      const clock = new BlockClock(new RpcPool({ urls: [server.url] }));
+      expect(await clock.blockRange(110, 150)).toEqual({ fromBlock: 1, toBlock: 4 });
+      expect(await clock.blockRange(111, 119)).toBeNull();
+      expect(await clock.blockRange(0, 99)).toBeNull();
+      expect(await clock.blockRange(0, 100)).toEqual({ fromBlock: 0, toBlock: 0 });
+      expect(await clock.blockRange(155, 10_000)).toEqual({ fromBlock: 5, toBlock: 5 });
+      expect(await clock.blockRange(150, 100)).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+});
