@@ -1,5 +1,6 @@
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem, type AbiParam } from './abis';
 import type { AbiVariant } from './settings';
+import { describeValue } from './text';
 
 /** Events every Tesseract ABI must declare: the lifecycle the dashboards and alerts are built on. */
 export const LIFECYCLE_EVENTS = ['TransactionBuffered', 'TransactionReady', 'TransactionFailed'] as const;
@@ -8,7 +9,7 @@ export type AbiResult = { ok: true; abi: readonly AbiItem[] } | { ok: false; err
 
 /** Parses and checks a custom ABI: JSON array of ABI items that declares the lifecycle events. */
 export function parseCustomAbi(text: string | undefined): AbiResult {
-  if (!text || text.trim() === '') {
+  if (typeof text !== 'string' || text.trim() === '') {
     return { ok: false, error: 'Custom ABI is empty: paste the JSON ABI of the deployed contract' };
   }
   let parsed: unknown;
@@ -47,7 +48,7 @@ export function abiForVariant(variant: AbiVariant, customAbi?: string): AbiResul
     case 'custom':
       return parseCustomAbi(customAbi);
     default:
-      return { ok: false, error: `Unknown ABI variant "${String(variant)}"` };
+      return { ok: false, error: `Unknown ABI variant "${describeValue(variant)}"` };
   }
 }
 

@@ -3,6 +3,7 @@ import { abiForVariant } from './abi';
 import { HEALTH_FIELDS, METRICS, VARIABLE_KINDS } from './catalog';
 import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
 import { migrateQuery } from './migrate';
+import { describeValue } from './text';
 import { ABI_VARIANTS, type DeploymentSettings, type TesseractJsonData } from './settings';
 import { QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
 
@@ -28,8 +29,8 @@ export function hasTemplateVariable(value: string): boolean {
 }
 
 /** An address is valid when it is 40 hex digits and, if mixed-case, its EIP-55 checksum matches. */
-export function addressError(value: string): string | undefined {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
+export function addressError(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
     return 'must be 0x followed by 40 hex digits';
   }
   try {
@@ -52,7 +53,7 @@ export function parseQuery(raw: unknown, options: ValidateOptions = {}): QueryRe
   const queryType = migrated.queryType;
   if (!QUERY_TYPES.some((type) => type.value === queryType)) {
     const known = QUERY_TYPES.map((type) => type.value).join(', ');
-    return { ok: false, errors: [`Unknown query kind "${String(queryType)}": expected one of ${known}`] };
+    return { ok: false, errors: [`Unknown query kind "${describeValue(queryType)}": expected one of ${known}`] };
   }
   const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
   const query = withDefaults({ ...migrated, queryType: queryType as QueryType, refId });
@@ -79,8 +80,8 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       }
     }
   };
-  const checkAddress = (name: string, value: string | undefined) => {
-    if (value && !variablesAllowed(value)) {
+  const checkAddress = (name: string, value: unknown) => {
+    if (value !== undefined && value !== '' && !(typeof value === 'string' && variablesAllowed(value))) {
       const error = addressError(value);
       if (error) {
         errors.push(`${name} ${error}`);
@@ -99,8 +100,8 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       if (query.format !== 'table' && query.format !== 'value') {
         errors.push('format must be "table" or "value"');
       }
-      if (!(query.field in HEALTH_FIELDS)) {
-        errors.push(`field "${query.field}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`);
+      if (!Object.hasOwn(HEALTH_FIELDS, query.field)) {
+        errors.push(`field "${describeValue(query.field)}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`);
       }
       break;
     case 'events':
@@ -119,7 +120,7 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
           errors.push('metrics: pick at least one metric');
         }
         for (const metric of query.metrics) {
-          if (!(metric in METRICS)) {
+          if (!Object.hasOwn(METRICS, metric)) {
             errors.push(`metric "${metric}" is unknown: expected one of ${Object.keys(METRICS).join(', ')}`);
           }
         }
@@ -159,7 +160,7 @@ export type DeploymentErrors = Partial<Record<keyof DeploymentSettings | 'rpcUrl
 /** Field-by-field problems of one deployment; the config editor shows them inline. */
 export function validateDeployment(deployment: DeploymentSettings, rpcUrls?: string[]): DeploymentErrors {
   const errors: DeploymentErrors = {};
-  if (!deployment.name || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deployment.name)) {
+  if (typeof deployment.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deployment.name)) {
     errors.name = 'Name is required: letters, digits, "-", "_" or "." (it becomes the chain label)';
   }
   if (!Number.isInteger(deployment.chainId) || deployment.chainId <= 0) {
@@ -209,17 +210,24 @@ export function validateSettings(jsonData: unknown): { settings: TesseractJsonDa
   if (!Array.isArray(raw.deployments)) {
     return { settings: { deployments: [] }, errors: ['No deployments configured: add one in the data source settings'] };
   }
-  const names = new Set<string>();
-  const ids = new Set<string>();
-  for (const deployment of raw.deployments) {
-    if (names.has(deployment.name)) {
-      errors.push(`Deployment name "${deployment.name}" is used twice`);
+  const names = new Set<unknown>();
+  const ids = new Set<unknown>();
+  const deployments: DeploymentSettings[] = [];
+  for (const [index, deployment] of (raw.deployments as unknown[]).entries()) {
+    if (deployment === null || typeof deployment !== 'object' || Array.isArray(deployment)) {
+      errors.push(`Deployment ${index + 1} is not an object: it is ignored`);
+      continue;
     }
-    if (ids.has(deployment.id)) {
-      errors.push(`Deployment id "${deployment.id}" is used twice`);
+    const { name, id } = deployment as Partial<DeploymentSettings>;
+    if (names.has(name)) {
+      errors.push(`Deployment name "${describeValue(name)}" is used twice`);
     }
-    names.add(deployment.name);
-    ids.add(deployment.id);
+    if (ids.has(id)) {
+      errors.push(`Deployment id "${describeValue(id)}" is used twice`);
+    }
+    names.add(name);
+    ids.add(id);
+    deployments.push(deployment as DeploymentSettings);
   }
-  return { settings: { deployments: raw.deployments }, errors };
+  return { settings: { deployments }, errors };
 }
