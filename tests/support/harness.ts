@@ -43,7 +43,9 @@ export function dataSourceSettings(input: SettingsInput): WireDataSourceInstance
     uid: input.uid,
     name: input.name ?? `Tesseract ${input.uid}`,
     url: input.url ?? '',
-    jsonData: Buffer.isBuffer(input.jsonData) ? input.jsonData : Buffer.from(JSON.stringify(input.jsonData ?? {}), 'utf8'),
+    jsonData: Buffer.isBuffer(input.jsonData)
+      ? input.jsonData
+      : Buffer.from(JSON.stringify(input.jsonData ?? {}), 'utf8'),
     decryptedSecureJsonData: input.secureJsonData ?? {},
     lastUpdatedMS: input.lastUpdatedMS ?? 1_700_000_000_000,
     apiVersion: '',
@@ -154,7 +156,8 @@ export class PluginClient {
       grpc: { health: { v1: Record<string, grpc.ServiceClientConstructor> } };
     };
     const credentials = grpc.credentials.createInsecure();
-    const make = (ctor: grpc.ServiceClientConstructor) => new ctor(address, credentials, CLIENT_OPTIONS) as unknown as GrpcClient;
+    const make = (ctor: grpc.ServiceClientConstructor) =>
+      new ctor(address, credentials, CLIENT_OPTIONS) as unknown as GrpcClient;
     this.clients = {
       data: make(loaded.pluginv2.Data),
       diagnostics: make(loaded.pluginv2.Diagnostics),
@@ -222,7 +225,13 @@ export class PluginClient {
     settings: SettingsInput,
     resourcePath: string,
     options: { method?: string; body?: unknown; headers?: Record<string, string[]>; query?: string } = {}
-  ): Promise<{ status: number; headers: Record<string, string[]>; body: Buffer; json: () => unknown; messages: number }> {
+  ): Promise<{
+    status: number;
+    headers: Record<string, string[]>;
+    body: Buffer;
+    json: () => unknown;
+    messages: number;
+  }> {
     const body =
       options.body === undefined
         ? Buffer.alloc(0)
@@ -532,7 +541,12 @@ export function runUntilHandshake(options: StartOptions = {}): Promise<Handshake
         reject(new Error(`no handshake within ${options.startTimeoutMs ?? 60_000} ms: ${stderr.join('\n')}`));
       }
     }, options.startTimeoutMs ?? 60_000);
-    const base = { child, stderr, exited, onStderrLine: (listener: (line: string) => void) => (stderrListener = listener) };
+    const base = {
+      child,
+      stderr,
+      exited,
+      onStderrLine: (listener: (line: string) => void) => (stderrListener = listener),
+    };
     const onStdout = (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       const newline = stdout.indexOf('\n');

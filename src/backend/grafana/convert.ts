@@ -38,7 +38,9 @@ export function userFrom(context: WirePluginContext | null): GrafanaUser | undef
 
 /** The alert engine sets `FromAlert: true`; HTTP canonicalisation may change its case. */
 export function isFromAlert(headers: Record<string, string>): boolean {
-  return Object.entries(headers).some(([key, value]) => key.toLowerCase() === 'fromalert' && value.toLowerCase() === 'true');
+  return Object.entries(headers).some(
+    ([key, value]) => key.toLowerCase() === 'fromalert' && value.toLowerCase() === 'true'
+  );
 }
 
 export function dataQueryFrom(query: WireDataQuery): DataQuery {

@@ -29,7 +29,8 @@ import {
 
 /** Grafana's data frame model (grafana-plugin-sdk-go data.Frame), restricted to what Grafana can decode. */
 
-export type NumberType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32' | 'float64';
+export type NumberType =
+  'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32' | 'float64';
 
 /** Grafana field config (subset of keys typed; anything else passes through as JSON). */
 export interface FieldConfig {
@@ -129,10 +130,18 @@ export function numberField(
 ): NumberField {
   return { name, type: 'number', values, ...extra };
 }
-export function stringField(name: string, values: StringField['values'], extra: Omit<FieldBase, 'name'> = {}): StringField {
+export function stringField(
+  name: string,
+  values: StringField['values'],
+  extra: Omit<FieldBase, 'name'> = {}
+): StringField {
   return { name, type: 'string', values, ...extra };
 }
-export function booleanField(name: string, values: BooleanField['values'], extra: Omit<FieldBase, 'name'> = {}): BooleanField {
+export function booleanField(
+  name: string,
+  values: BooleanField['values'],
+  extra: Omit<FieldBase, 'name'> = {}
+): BooleanField {
   return { name, type: 'boolean', values, ...extra };
 }
 
@@ -217,7 +226,12 @@ function variableWidthData(type: Utf8 | Binary, chunks: Array<Uint8Array | null>
   } as never);
 }
 
-function fixedWidthData(type: DataType, data: ArrayLike<number | bigint>, values: readonly unknown[], nullable: boolean): Data {
+function fixedWidthData(
+  type: DataType,
+  data: ArrayLike<number | bigint>,
+  values: readonly unknown[],
+  nullable: boolean
+): Data {
   const { nullBitmap, nullCount } = validityBitmap(values);
   return makeData({
     type,
@@ -461,9 +475,13 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
     refId: metadata.get('refId') ?? '',
     fields,
   };
-  const meta = parseJsonMetadata(metadata, 'meta', 'frame');
+  const meta = parseJsonMetadata(metadata, 'meta', 'frame') as FrameMeta | undefined;
   if (meta !== undefined) {
-    frame.meta = meta as FrameMeta;
+    // Go zero values, as Grafana reads them: TypeVersion [2]uint is [0, 0], a notice's severity 0 is info.
+    frame.meta = { ...meta, typeVersion: meta.typeVersion ?? [0, 0] };
+    if (Array.isArray(meta.notices)) {
+      frame.meta.notices = meta.notices.map((notice) => ({ ...notice, severity: notice.severity ?? 'info' }));
+    }
   }
   return frame;
 }

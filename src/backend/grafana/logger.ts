@@ -21,7 +21,9 @@ const RESERVED_KEYS = new Set(['@level', '@message', '@timestamp', '@module', '@
  * hclog's JSON time layout `2006-01-02T15:04:05.000000Z07:00`: go-plugin rejects any other number of
  * fractional digits and then logs the whole line as raw debug text.
  */
-export function hclogTimestamp(epochMicros: number = Math.floor((performance.timeOrigin + performance.now()) * 1000)): string {
+export function hclogTimestamp(
+  epochMicros: number = Math.floor((performance.timeOrigin + performance.now()) * 1000)
+): string {
   const millis = Math.floor(epochMicros / 1000);
   const micros = epochMicros - millis * 1000;
   const iso = new Date(millis).toISOString(); // 2026-01-02T03:04:05.678Z

@@ -13,7 +13,11 @@ function escapeLabelValue(value: string): string {
 }
 
 function labelKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((name) => [name, labels[name]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((name) => [name, labels[name]])
+  );
 }
 
 function renderLabels(labels: Labels, extra?: Labels): string {
@@ -91,7 +95,12 @@ export class Histogram implements Metric {
 
   observe(labels: Labels, value: number): void {
     const key = labelKey(labels);
-    const entry = this.series.get(key) ?? { labels: { ...labels }, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+    const entry = this.series.get(key) ?? {
+      labels: { ...labels },
+      counts: this.buckets.map(() => 0),
+      sum: 0,
+      count: 0,
+    };
     this.buckets.forEach((bound, index) => {
       if (value <= bound) {
         entry.counts[index]++;
@@ -175,7 +184,10 @@ export const pluginMetrics = {
   rpcCalls: metrics.counter('plugin_grpc_requests_total', 'gRPC calls received from Grafana, by method.'),
   rpcErrors: metrics.counter('plugin_grpc_errors_total', 'gRPC calls that failed, by method.'),
   queries: metrics.counter('plugin_queries_total', 'Queries answered, by query type and status.'),
-  queryErrors: metrics.counter('plugin_query_errors_total', 'Queries answered with an error, by query type and source.'),
+  queryErrors: metrics.counter(
+    'plugin_query_errors_total',
+    'Queries answered with an error, by query type and source.'
+  ),
   queryDuration: metrics.histogram('plugin_query_duration_seconds', 'Time to answer one query, by query type.'),
   cacheHits: metrics.counter('plugin_cache_hits_total', 'Cache lookups answered from the cache, by cache.'),
   cacheMisses: metrics.counter('plugin_cache_misses_total', 'Cache lookups that missed, by cache.'),
@@ -185,4 +197,6 @@ metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.',
   { value: process.memoryUsage.rss() },
 ]);
 metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => [{ value: process.memoryUsage().heapUsed }]);
-metrics.gauge('process_uptime_seconds', 'Seconds since the plugin process started.', () => [{ value: process.uptime() }]);
+metrics.gauge('process_uptime_seconds', 'Seconds since the plugin process started.', () => [
+  { value: process.uptime() },
+]);

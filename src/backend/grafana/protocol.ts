@@ -29,11 +29,7 @@ export function pluginPackageDefinition(): PackageDefinition {
 }
 
 export type ServiceName =
-  | 'pluginv2.Data'
-  | 'pluginv2.Diagnostics'
-  | 'pluginv2.Resource'
-  | 'grpc.health.v1.Health'
-  | 'plugin.GRPCController';
+  'pluginv2.Data' | 'pluginv2.Diagnostics' | 'pluginv2.Resource' | 'grpc.health.v1.Health' | 'plugin.GRPCController';
 
 export function serviceDefinition(name: ServiceName): ServiceDefinition {
   return pluginPackageDefinition()[name] as ServiceDefinition;

@@ -177,8 +177,11 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     const healthLogger = logger.with({ datasource_uid: request.pluginContext?.dataSourceInstanceSettings?.uid });
     try {
       const instance = await instanceFor(request.pluginContext);
-      const result = await instance.checkHealth(requestContext(request.pluginContext, request.headers ?? {}, signal, healthLogger));
-      const details = result.details === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.details), 'utf8');
+      const result = await instance.checkHealth(
+        requestContext(request.pluginContext, request.headers ?? {}, signal, healthLogger)
+      );
+      const details =
+        result.details === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.details), 'utf8');
       return { status: result.status, message: result.message, jsonDetails: details };
     } catch (error) {
       const report = toErrorReport(error);

@@ -89,4 +89,7 @@ export interface DataSourceInstance {
   dispose(): void | Promise<void>;
 }
 
-export type InstanceFactory = (settings: InstanceSettings, logger: Logger) => DataSourceInstance | Promise<DataSourceInstance>;
+export type InstanceFactory = (
+  settings: InstanceSettings,
+  logger: Logger
+) => DataSourceInstance | Promise<DataSourceInstance>;
