@@ -1,0 +1,39 @@
+/**
+ * Compact storage of 32-byte values (tx ids, tx hashes): a 32-character latin1 string takes about half
+ * the memory of its 66-character hex form, which matters for a million records kept in memory.
+ */
+
+const HEX_DIGITS = '0123456789abcdef';
+
+/** Packs `0x` + 64 hex digits (or the 64 digits at `offset` of a longer hex string) into 32 chars. */
+export function packWord(hex: string, offset = 2): string {
+  const codes = new Array<number>(32);
+  for (let i = 0; i < 32; i++) {
+    codes[i] = parseInt(hex.slice(offset + i * 2, offset + i * 2 + 2), 16);
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+export function unpackWord(packed: string): string {
+  let hex = '0x';
+  for (let i = 0; i < packed.length; i++) {
+    const code = packed.charCodeAt(i);
+    hex += HEX_DIGITS[code >> 4] + HEX_DIGITS[code & 15];
+  }
+  return hex;
+}
+
+/** The packed form of a bytes32 hex value typed by a user (any case). */
+export function packTxId(hex: string): string {
+  return packWord(hex.toLowerCase());
+}
+
+/** True when the packed word is all zero bytes (e.g. "no dependency"). */
+export function isZeroWord(packed: string): boolean {
+  for (let i = 0; i < packed.length; i++) {
+    if (packed.charCodeAt(i) !== 0) {
+      return false;
+    }
+  }
+  return true;
+}

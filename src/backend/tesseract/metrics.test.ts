@@ -1,0 +1,127 @@
+/** @jest-environment node */
+import type { MetricName } from '../../query';
+import { EventKind, TesseractEvent, type EventKindCode } from './events';
+import { buildLifecycles, outcomeAt, resolutionSeconds } from './lifecycle';
+import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './metrics';
+
+let logIndex = 0;
+function event(kind: EventKindCode, tx: string, time: number, extra: { at?: number; reason?: string } = {}): TesseractEvent {
+  const names = ['TransactionBuffered', 'TransactionReady', 'TransactionFailed', 'EmergencyPause'];
+  const id = kind === EventKind.Pause ? null : tx.padEnd(32, '.');
+  return new TesseractEvent(time, logIndex++, time, kind, names[kind], 'h'.repeat(32), id, null, null, null, extra.reason ?? null, null, extra.at ?? null);
+}
+const buffered = (tx: string, time: number, declared = time) => event(EventKind.Buffered, tx, time, { at: declared });
+const ready = (tx: string, time: number) => event(EventKind.Ready, tx, time);
+const failed = (tx: string, time: number, reason = 'Transaction expired') => event(EventKind.Failed, tx, time, { reason });
+
+const ms = (seconds: number) => seconds * 1000;
+
+describe('buckets', () => {
+  it('derives the width from the interval and maxDataPoints, rounded to a nice step', () => {
+    expect(bucketWidthSeconds(0, 1000, 43200, 0, ms(600))).toBe(1); // alerting defaults over 10 min
+    expect(bucketWidthSeconds(0, 20_000, 1000, 0, ms(3600))).toBe(30);
+    expect(bucketWidthSeconds(0, 1000, 100, 0, ms(3600))).toBe(60);
+    expect(bucketWidthSeconds(45, 1000, 100, 0, ms(3600))).toBe(45);
+  });
+
+  it('aligns buckets to their width and clips the ends to the range', () => {
+    const buckets = makeBuckets(ms(1005), ms(1125), 60);
+    expect(buckets.starts).toEqual([960, 1020, 1080]);
+    expect(buckets.fromSeconds).toBe(1005);
+  });
+});
+
+describe('aggregate', () => {
+  // Window 30 s. a: ready after 10 s; b: ready after 40 s; c: failed; d: never resolved (expires at 1130);
+  // e: buffered before the range, ready inside it (its resolution counts, its Buffered does not).
+  const events = [
+    buffered('e', 900, 1010),
+    buffered('a', 1000),
+    buffered('b', 1005),
+    buffered('c', 1010),
+    ready('a', 1010),
+    failed('c', 1020, 'Dependencies not satisfied'),
+    ready('e', 1030),
+    ready('b', 1045),
+    buffered('d', 1090, 1100),
+    event(EventKind.Pause, '', 1100),
+  ];
+  const lifecycles = buildLifecycles(events);
+  const input = { events, lifecycles, coordinationWindow: 30 };
+  const all: MetricName[] = [
+    'buffered',
+    'ready',
+    'failed',
+    'pauses',
+    'buffered_rate',
+    'success_ratio',
+    'failure_ratio',
+    'resolution_p50',
+    'resolution_p99',
+    'pending',
+    'silent_failures',
+  ];
+  // Buckets [960, 1020), [1020, 1080), [1080, 1139.001): the last one is clipped to the range end.
+  const result = aggregate(input, all, makeBuckets(ms(960), ms(1139), 60));
+
+  it('counts, rates and ratios per bucket, clipped to the range', () => {
+    expect(result.get('buffered')).toEqual([3, 0, 1]); // e (900) is before the range
+    expect(result.get('ready')).toEqual([1, 2, 0]);
+    expect(result.get('failed')).toEqual([0, 1, 0]);
+    expect(result.get('pauses')).toEqual([0, 0, 1]);
+    const rate = result.get('buffered_rate')!;
+    expect(rate.slice(0, 2)).toEqual([3, 0]);
+    expect(rate[2]).toBeCloseTo(1 / (59.001 / 60), 6);
+    expect(result.get('success_ratio')).toEqual([1 / 3, null, 0]);
+    expect(result.get('failure_ratio')).toEqual([0, null, 0]);
+  });
+
+  it('pairs Ready with its Buffered by tx_id for resolution quantiles, even across the range start', () => {
+    expect(result.get('resolution_p50')).toEqual([10, 85, null]); // a 10 | b 40, e 130
+    expect(result.get('resolution_p99')![1]).toBeCloseTo(40 + 0.99 * 90);
+  });
+
+  it('tracks the backlog at each bucket end: pending until settled or expired, then silent', () => {
+    // At 1020: b, c (its failure at exactly 1020 falls in the next bucket) and e wait; a is ready.
+    expect(result.get('pending')).toEqual([3, 0, 0]);
+    // d (declared 1100 + 30 s = 1130) is still buffered at the range end.
+    expect(result.get('silent_failures')).toEqual([0, 0, 1]);
+  });
+
+  it('gives one value over the whole range in window mode (a ratio of sums, not a mean of ratios)', () => {
+    const window = aggregate(input, all, windowBucket(ms(1000), ms(1199)));
+    expect(window.get('buffered')).toEqual([4]);
+    expect(window.get('success_ratio')).toEqual([3 / 4]);
+    expect(window.get('buffered_rate')![0]).toBeCloseTo(4 / (199.001 / 60), 6);
+    expect(window.get('silent_failures')).toEqual([1]);
+  });
+
+  it('has no silent-failure value when the coordination window is unknown', () => {
+    const unknownWindow = aggregate({ ...input, coordinationWindow: null }, ['silent_failures', 'pending'], windowBucket(ms(1000), ms(1199)));
+    expect(unknownWindow.get('silent_failures')).toEqual([null]);
+    expect(unknownWindow.get('pending')).toEqual([1]);
+  });
+
+  it('counts executed from on-chain state when the ABI has no execution event', () => {
+    const executed = aggregate({ ...input, isExecuted: (tx) => tx.startsWith('a') }, ['executed'], windowBucket(ms(900), ms(1199)));
+    expect(executed.get('executed')).toEqual([1]);
+  });
+});
+
+describe('lifecycle', () => {
+  it('reports outcomes and resolution times', () => {
+    const lifecycles = buildLifecycles([buffered('a', 10), failed('a', 15), ready('a', 25), buffered('b', 10, 12)]);
+    const a = lifecycles.get('a'.padEnd(32, '.'))!;
+    const b = lifecycles.get('b'.padEnd(32, '.'))!;
+    expect([a.failures, resolutionSeconds(a)]).toEqual([1, 15]);
+    expect(outcomeAt(a, 16, 30)).toBe('failed');
+    expect(outcomeAt(b, 42, 30)).toBe('pending');
+    expect(outcomeAt(b, 43, 30)).toBe('expired');
+  });
+
+  it('interpolates quantiles linearly', () => {
+    expect(quantile([], 0.5)).toBeNull();
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([5], 0.99)).toBe(5);
+  });
+});

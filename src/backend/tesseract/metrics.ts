@@ -1,0 +1,237 @@
+import type { MetricName } from '../../query';
+import { EventKind, type TesseractEvent } from './events';
+import { deadline, settledAt, type Lifecycle } from './lifecycle';
+
+/**
+ * Metric aggregation over time buckets. Times are unix seconds (block times). A query range
+ * [fromMs, toMs] includes an event at t when fromMs ≤ t·1000 ≤ toMs. Buckets are aligned to multiples of
+ * their width; the first and last are clipped to the range, so bucket counts add up to the range's count.
+ */
+export interface Buckets {
+  widthSeconds: number;
+  /** Bucket start times (aligned, unix seconds); the series' time values. */
+  starts: number[];
+  /** Included range, seconds: [fromSeconds, endSeconds). */
+  fromSeconds: number;
+  endSeconds: number;
+}
+
+const NICE_WIDTHS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+/** The most buckets a query may produce, whatever it asks for. */
+export const MAX_BUCKETS = 50_000;
+
+/** Bucket width: the query's override, else the panel interval, widened to fit maxDataPoints, rounded to a nice step. */
+export function bucketWidthSeconds(
+  bucketSeconds: number,
+  intervalMs: number,
+  maxDataPoints: number,
+  fromMs: number,
+  toMs: number
+): number {
+  const rangeSeconds = Math.max(1, (toMs - fromMs) / 1000);
+  const floor = Math.ceil(rangeSeconds / MAX_BUCKETS);
+  if (bucketSeconds > 0) {
+    return Math.max(bucketSeconds, floor);
+  }
+  const wanted = Math.max(1, intervalMs / 1000, maxDataPoints > 0 ? rangeSeconds / maxDataPoints : 1, floor);
+  return NICE_WIDTHS.find((width) => width >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}
+
+export function makeBuckets(fromMs: number, toMs: number, widthSeconds: number): Buckets {
+  const fromSeconds = fromMs / 1000;
+  const endSeconds = (toMs + 1) / 1000;
+  const first = Math.floor(fromSeconds / widthSeconds) * widthSeconds;
+  const starts: number[] = [];
+  for (let start = first; start < endSeconds; start += widthSeconds) {
+    starts.push(start);
+  }
+  return { widthSeconds, starts, fromSeconds, endSeconds };
+}
+
+/** One bucket spanning the whole range: `window` mode. */
+export function windowBucket(fromMs: number, toMs: number): Buckets {
+  const fromSeconds = fromMs / 1000;
+  const endSeconds = (toMs + 1) / 1000;
+  return { widthSeconds: endSeconds - fromSeconds, starts: [fromSeconds], fromSeconds, endSeconds };
+}
+
+/** Linear interpolation between closest ranks (numpy's default); null for no samples. */
+export function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) {
+    return null;
+  }
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+}
+
+export interface MetricInput {
+  /** Every indexed event of the deployment, in chain order. */
+  events: readonly TesseractEvent[];
+  lifecycles: ReadonlyMap<string, Lifecycle>;
+  /** Current coordination_window() in seconds; null when unknown (silent failures then have no value). */
+  coordinationWindow: number | null;
+  /**
+   * Whether a tx is executed, for ABIs without an execution event (mark_executed logs nothing): then
+   * `executed` counts the Ready events of the bucket whose tx is now EXECUTED on chain.
+   */
+  isExecuted?: (txId: string) => boolean;
+}
+
+export type SeriesValues = Array<number | null>;
+
+/** Whether a metric needs on-chain state per tx (and so the caller must supply isExecuted). */
+export function needsExecutedStates(metrics: readonly MetricName[], events: readonly TesseractEvent[]): boolean {
+  return metrics.includes('executed') && !events.some((event) => event.kind === EventKind.Executed);
+}
+
+const QUANTILES: Partial<Record<MetricName, number>> = { resolution_p50: 0.5, resolution_p95: 0.95, resolution_p99: 0.99 };
+
+/** Computes the requested metrics for every bucket. */
+export function aggregate(input: MetricInput, metrics: readonly MetricName[], buckets: Buckets): Map<MetricName, SeriesValues> {
+  const n = buckets.starts.length;
+  const width = buckets.widthSeconds;
+  const base = buckets.starts[0];
+  const counts = {
+    buffered: new Array<number>(n).fill(0),
+    ready: new Array<number>(n).fill(0),
+    failed: new Array<number>(n).fill(0),
+    executed: new Array<number>(n).fill(0),
+    pauses: new Array<number>(n).fill(0),
+  };
+  const resolutions: number[][] = Array.from({ length: n }, () => []);
+  const executedFromEvents = !needsExecutedStates(metrics, input.events);
+  const bucketOf = (t: number) =>
+    t < buckets.fromSeconds || t >= buckets.endSeconds ? -1 : Math.min(n - 1, Math.floor((t - base) / width));
+
+  for (const event of input.events) {
+    const k = bucketOf(event.timestamp);
+    if (k < 0) {
+      continue;
+    }
+    switch (event.kind) {
+      case EventKind.Buffered:
+        counts.buffered[k]++;
+        break;
+      case EventKind.Ready: {
+        counts.ready[k]++;
+        const lifecycle = event.txId === null ? undefined : input.lifecycles.get(event.txId);
+        if (lifecycle?.buffered && lifecycle.ready === event) {
+          resolutions[k].push(event.timestamp - lifecycle.buffered.timestamp);
+        }
+        if (!executedFromEvents && event.txId !== null && input.isExecuted?.(event.txId)) {
+          counts.executed[k]++;
+        }
+        break;
+      }
+      case EventKind.Failed:
+        counts.failed[k]++;
+        break;
+      case EventKind.Executed:
+        counts.executed[k]++;
+        break;
+      case EventKind.Pause:
+        counts.pauses[k]++;
+        break;
+    }
+  }
+
+  // Instant each bucket is judged at: its end, clipped to the range.
+  const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
+  const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
+  const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
+  const backlog = wantsBacklog ? backlogAt(input, ends) : undefined;
+
+  const result = new Map<MetricName, SeriesValues>();
+  for (const metric of metrics) {
+    result.set(metric, seriesOf(metric));
+  }
+  return result;
+
+  function seriesOf(metric: MetricName): SeriesValues {
+    const ratio = (numerator: number[]) => numerator.map((value, k) => (counts.buffered[k] > 0 ? value / counts.buffered[k] : null));
+    const rate = (values: number[]) => values.map((value, k) => (spansMinutes[k] > 0 ? value / spansMinutes[k] : null));
+    switch (metric) {
+      case 'buffered':
+      case 'ready':
+      case 'failed':
+      case 'executed':
+      case 'pauses':
+        return counts[metric];
+      case 'buffered_rate':
+        return rate(counts.buffered);
+      case 'ready_rate':
+        return rate(counts.ready);
+      case 'failed_rate':
+        return rate(counts.failed);
+      case 'success_ratio':
+        return ratio(counts.ready);
+      case 'failure_ratio':
+        return ratio(counts.failed);
+      case 'resolution_p50':
+      case 'resolution_p95':
+      case 'resolution_p99':
+        return resolutions.map((samples) => quantile(samples.sort((a, b) => a - b), QUANTILES[metric] as number));
+      case 'pending':
+        return backlog!.pending;
+      case 'silent_failures':
+        return input.coordinationWindow === null ? ends.map(() => null) : backlog!.silent;
+    }
+  }
+}
+
+/** First index i with sorted[i] ≥ value (or > value when strict). */
+function lowerBound(sorted: readonly number[], value: number, strict = false): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (strict ? sorted[mid] <= value : sorted[mid] < value) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+/**
+ * At each instant E (ascending): pending = buffered before E, not settled before E, E ≤ deadline;
+ * silent = the same but E > deadline (still BUFFERED past timestamp + coordination window).
+ * One pass over the txs with difference arrays: O(txs · log buckets).
+ */
+function backlogAt(input: MetricInput, ends: readonly number[]): { pending: number[]; silent: number[] } {
+  const n = ends.length;
+  const pendingDiff = new Array<number>(n + 1).fill(0);
+  const silentDiff = new Array<number>(n + 1).fill(0);
+  for (const lifecycle of input.lifecycles.values()) {
+    if (!lifecycle.buffered) {
+      continue;
+    }
+    const from = lowerBound(ends, lifecycle.buffered.timestamp, true); // first E > buffered time
+    const to = lowerBound(ends, settledAt(lifecycle), true); // first E > settled time: settled by then
+    const expiry = lowerBound(ends, deadline(lifecycle, input.coordinationWindow), true); // first E > deadline
+    const pendingTo = Math.min(to, expiry);
+    if (from < pendingTo) {
+      pendingDiff[from]++;
+      pendingDiff[pendingTo]--;
+    }
+    const silentFrom = Math.max(from, expiry);
+    if (silentFrom < to) {
+      silentDiff[silentFrom]++;
+      silentDiff[to]--;
+    }
+  }
+  const pending: number[] = [];
+  const silent: number[] = [];
+  let p = 0;
+  let s = 0;
+  for (let k = 0; k < n; k++) {
+    p += pendingDiff[k];
+    s += silentDiff[k];
+    pending.push(p);
+    silent.push(s);
+  }
+  return { pending, silent };
+}
