@@ -111,17 +111,8 @@ const MAX_TIMEOUT_SPLITS = 2;
 
 const toHex = (n: number) => `0x${n.toString(16)}`;
 
-interface WireLog {
-  blockNumber: number;
-  blockHash: string;
-  transactionHash: string;
-  logIndex: number;
-  address: string;
-  topics: string[];
-  data: string;
-  /** 0 when the node sent none. */
-  blockTimestamp: number;
-}
+/** A log as eth_getLogs sends it: blockTimestamp is 0 when the node sent none. */
+type WireLog = Omit<RawLog, 'timestamp'> & { blockTimestamp: number };
 
 function hexNumber(value: unknown): number | undefined {
   return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value) ? Number(value) : undefined;

@@ -446,9 +446,6 @@ export class RpcPool {
     const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (endpoint.consecutiveFailures - 1));
     const delay = error.kind === 'wrong_chain' ? WRONG_CHAIN_RECHECK_MS : (error.retryAfterMs ?? backoff);
     endpoint.cooldownUntil = Date.now() + delay;
-    if (error.kind === 'wrong_chain') {
-      endpoint.chainIdOk = null;
-    }
   }
 
   /** One error for a request that failed everywhere: the last cause per endpoint, kind of the latest. */
