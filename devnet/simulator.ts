@@ -1,0 +1,492 @@
+// Operator traffic on Tesseract deployments, recorded in a ground-truth ledger.
+//
+// Live mode: lifecycles arrive at a seeded Poisson rate and play out in wall-clock time (buffer,
+// resolve after a delay, execute), with dependency chains, early resolves that fail and are
+// retried, expirations, bursts of expiring transactions, pauses of the Buffer variant and
+// transactions buffered on two chains with the same tx_id. Fast mode (./fast-history.ts) writes
+// days of block history in minutes.
+import { DeploymentDriver, SimulationMismatchError, type PlannedCall } from './driver';
+import type { Deployment } from './devnet';
+import { LedgerWriter, summarizeLedger, type LedgerEntry, type LedgerSummary } from './ledger';
+import { COORDINATION_WINDOW_SECONDS, TxState, ZERO_BYTES32, type ContractCall, type Outcome } from './model';
+import { Prng } from './prng';
+import { rollupAddress, ROLLUP_NAMES } from './rollups';
+import { toHex } from './rpc';
+import { writeFastHistory, type FastHistoryOptions } from './fast-history';
+
+export interface TrafficMix {
+  /** Share of lifecycles that are dependency chains (2–3 txs, each depending on the previous). */
+  dependencyChain: number;
+  /** Share of dependency chains whose dependent is resolved first (fails, then is retried). */
+  dependencyEarly: number;
+  /** Share of lifecycles resolved only after the coordination window (expiry). */
+  expire: number;
+  /** Share of lifecycles never resolved (they stay BUFFERED). */
+  abandon: number;
+  /** Share of ready transactions that are then marked executed. */
+  execute: number;
+  /** Share of lifecycles buffered on two chains with the same tx_id. */
+  crossRollup: number;
+  /** Per arrival: chance that a burst of expiring transactions starts on one chain. */
+  burst: number;
+  /** Per arrival: chance that a Buffer-variant deployment is paused for a while. */
+  pause: number;
+}
+
+export const DEFAULT_MIX: TrafficMix = {
+  dependencyChain: 0.2,
+  dependencyEarly: 0.4,
+  expire: 0.08,
+  abandon: 0.03,
+  execute: 0.7,
+  crossRollup: 0.15,
+  burst: 0.01,
+  pause: 0.01,
+};
+
+export type ExpiryMode = 'time-travel' | 'wait';
+
+export interface SimulationOptions {
+  deployments: readonly Deployment[];
+  seed?: number | string;
+  mix?: Partial<TrafficMix>;
+  /** JSONL ledger file (truncated at start). Entries are also returned. */
+  ledgerPath?: string;
+  /** Stops immediately (in-flight calls finish, sleeping lifecycles end). */
+  signal?: AbortSignal;
+  /** Live mode: stop starting lifecycles after this many / after this many wall seconds, then drain. */
+  until?: { lifecycles?: number; seconds?: number };
+  /** Live mode: new lifecycles per minute across all deployments (default 30). */
+  ratePerMinute?: number;
+  /** Live mode: ready transactions are resolved 1..maxResolveDelay seconds after their timestamp (default 20). */
+  maxResolveDelay?: number;
+  /**
+   * Live mode: 'time-travel' (default) jumps the chain clock past the window with evm_increaseTime;
+   * 'wait' sleeps in wall time so the chain clock stays near the wall clock.
+   */
+  expiry?: ExpiryMode;
+  /** Fast mode: write history with explicit block timestamps instead of live traffic. */
+  fast?: FastHistoryOptions;
+  log?: (message: string) => void;
+}
+
+export interface SimulationResult {
+  entries: LedgerEntry[];
+  summary: LedgerSummary;
+  /** Logs emitted, per deployment name. */
+  eventsByDeployment: Record<string, number>;
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  if (options.deployments.length === 0) {
+    throw new Error('runSimulation needs at least one deployment');
+  }
+  const ledger = new LedgerWriter(options.ledgerPath);
+  const drivers = options.deployments.map((d) => new DeploymentDriver(d, ledger));
+  const prng = new Prng(options.seed ?? 1);
+  const mix = { ...DEFAULT_MIX, ...options.mix };
+  try {
+    if (options.fast) {
+      await writeFastHistory({ drivers, prng, mix, options: options.fast, log: options.log, signal: options.signal });
+    } else {
+      await new LiveTraffic(drivers, prng, mix, options).run();
+    }
+  } finally {
+    ledger.flush();
+  }
+  const eventsByDeployment: Record<string, number> = {};
+  for (const entry of ledger.entries) {
+    eventsByDeployment[entry.deployment] = (eventsByDeployment[entry.deployment] ?? 0) + entry.events.length;
+  }
+  return { entries: ledger.entries, summary: summarizeLedger(ledger.entries), eventsByDeployment };
+}
+
+/** The rollup a deployment stands for, and the others it trades with. */
+export function rollupOf(deployment: Deployment): string {
+  return rollupAddress(deployment.name);
+}
+
+export function counterpartRollup(prng: Prng, deployment: Deployment): string {
+  return rollupAddress(prng.pick(ROLLUP_NAMES.filter((name) => name !== deployment.name)));
+}
+
+/** A buffer call between this deployment's rollup and another one, either direction. */
+export function bufferCall(
+  prng: Prng,
+  deployment: Deployment,
+  txId: string,
+  timestamp: number,
+  dependency = ZERO_BYTES32
+): Extract<ContractCall, { kind: 'buffer' }> {
+  const local = rollupOf(deployment);
+  const remote = counterpartRollup(prng, deployment);
+  const outbound = prng.chance(0.5);
+  return {
+    kind: 'buffer',
+    txId,
+    origin: outbound ? local : remote,
+    target: outbound ? remote : local,
+    payload: prng.hex(prng.int(32, 128)),
+    dependency,
+    timestamp,
+  };
+}
+
+class Stopped extends Error {}
+
+/** Serializes calls per deployment and tracks its chain clock. */
+class LiveChain {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** chain time − wall time, seconds, measured from the latest receipt. */
+  private clockOffset = 0;
+  private latestBlockTime = 0;
+
+  constructor(readonly driver: DeploymentDriver) {}
+
+  get deployment(): Deployment {
+    return this.driver.deployment;
+  }
+
+  chainNow(): number {
+    return Math.max(Date.now() / 1000 + this.clockOffset, this.latestBlockTime);
+  }
+
+  async syncClock(): Promise<void> {
+    const block = await this.driver.rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+    this.observe(Number(block.timestamp));
+  }
+
+  private observe(blockTime: number): void {
+    this.latestBlockTime = Math.max(this.latestBlockTime, blockTime);
+    this.clockOffset = blockTime - Date.now() / 1000;
+  }
+
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Sends a call in its turn; `prepare` runs inside the turn (e.g. time travel). */
+  send(planned: PlannedCall, prepare?: () => Promise<void>): Promise<Outcome> {
+    return this.exclusive(async () => {
+      if (prepare) {
+        await prepare();
+      }
+      await this.ensureResolutionDelay(planned.call);
+      const { entry, outcome } = await this.driver.sendOne(planned);
+      this.observe(entry.blockTime);
+      return outcome;
+    });
+  }
+
+  /** Moves the chain clock forward so that `time` has passed (evm_increaseTime). */
+  async travelPast(time: number): Promise<void> {
+    const needed = Math.ceil(time - this.chainNow()) + 1;
+    if (needed > 0) {
+      await this.driver.rpc.call('evm_increaseTime', [toHex(needed)]);
+      this.clockOffset += needed;
+    }
+  }
+
+  /** The Buffer variant refuses to resolve within 2 blocks of buffering; mine empty blocks if needed. */
+  private async ensureResolutionDelay(call: ContractCall): Promise<void> {
+    if (this.deployment.abi !== 'buffer' || call.kind !== 'resolve') {
+      return;
+    }
+    const created = this.driver.model.creationBlock(call.txId);
+    if (created === undefined) {
+      return;
+    }
+    const head = Number(await this.driver.rpc.call<string>('eth_blockNumber'));
+    const missing = created + 2 - (head + 1);
+    if (missing > 0) {
+      await this.driver.rpc.call('anvil_mine', [toHex(missing)]);
+    }
+  }
+}
+
+class LiveTraffic {
+  private readonly chains: LiveChain[];
+  private readonly mix: TrafficMix;
+  private readonly expiry: ExpiryMode;
+  private readonly maxResolveDelay: number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stopController = new AbortController();
+  private failure: unknown;
+  private readonly pausing = new Set<string>();
+
+  constructor(
+    drivers: DeploymentDriver[],
+    private readonly prng: Prng,
+    mix: TrafficMix,
+    private readonly options: SimulationOptions
+  ) {
+    this.chains = drivers.map((d) => new LiveChain(d));
+    this.mix = mix;
+    this.expiry = options.expiry ?? 'time-travel';
+    this.maxResolveDelay = Math.max(1, Math.min(options.maxResolveDelay ?? 20, COORDINATION_WINDOW_SECONDS - 5));
+    options.signal?.addEventListener('abort', () => this.stopController.abort(), { once: true });
+  }
+
+  private get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+
+  async run(): Promise<void> {
+    await Promise.all(this.chains.map((c) => c.syncClock()));
+    const ratePerMinute = this.options.ratePerMinute ?? 30;
+    const deadline = this.options.until?.seconds !== undefined ? Date.now() + this.options.until.seconds * 1000 : Infinity;
+    const maxLifecycles = this.options.until?.lifecycles ?? Infinity;
+    let started = 0;
+    while (!this.stopped && started < maxLifecycles && Date.now() < deadline) {
+      this.spawn(this.arrival());
+      started += 1;
+      await this.sleep(this.prng.exponential(60_000 / ratePerMinute));
+    }
+    this.log(`live traffic: ${started} lifecycles started, draining ${this.inFlight.size}`);
+    while (this.inFlight.size > 0) {
+      await Promise.race(this.inFlight);
+    }
+    if (this.failure) {
+      throw this.failure;
+    }
+  }
+
+  private spawn(task: Promise<void>): void {
+    const tracked = task.catch((error: unknown) => {
+      if (error instanceof Stopped) {
+        return;
+      }
+      if (!this.failure) {
+        this.failure = error;
+        this.log(`simulation failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.stopController.abort();
+    });
+    const done = tracked.finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+  }
+
+  /** Resolves after `ms`, or throws Stopped once the simulation is stopping. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped) {
+        reject(new Stopped());
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.stopController.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Stopped());
+      };
+      this.stopController.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async sleepUntilChainTime(chain: LiveChain, time: number): Promise<void> {
+    const wait = (time - chain.chainNow()) * 1000;
+    if (wait > 0) {
+      await this.sleep(wait);
+    }
+  }
+
+  private send(chain: LiveChain, planned: PlannedCall, prepare?: () => Promise<void>): Promise<Outcome> {
+    if (this.stopped) {
+      throw new Stopped();
+    }
+    return chain.send(planned, prepare);
+  }
+
+  private async arrival(): Promise<void> {
+    const chain = this.prng.pick(this.chains);
+    const pausable = this.chains.filter((c) => c.deployment.abi === 'buffer' && !this.pausing.has(c.deployment.name));
+    if (pausable.length > 0 && this.prng.chance(this.mix.pause)) {
+      return this.pauseWindow(this.prng.pick(pausable));
+    }
+    if (this.prng.chance(this.mix.burst)) {
+      return this.burst(chain);
+    }
+    if (this.chains.length > 1 && this.prng.chance(this.mix.crossRollup)) {
+      const other = this.prng.pick(this.chains.filter((c) => c !== chain));
+      return this.crossRollup(chain, other);
+    }
+    if (this.prng.chance(this.mix.dependencyChain)) {
+      return this.dependencyChain(chain, this.prng.int(2, 3));
+    }
+    return this.single(chain);
+  }
+
+  private newTxId(): string {
+    return this.prng.hex(32);
+  }
+
+  /** Timestamp argument for a buffer sent now: a little ahead of the chain clock. */
+  private nextTimestamp(chain: LiveChain): number {
+    return Math.ceil(chain.chainNow()) + this.prng.int(1, 4);
+  }
+
+  private async buffer(chain: LiveChain, call: Extract<ContractCall, { kind: 'buffer' }>, crossRollup = false) {
+    return this.send(chain, { call, intent: 'lifecycle', crossRollup });
+  }
+
+  /** Resolve, retrying after a pause; then maybe execute. Returns the final state. */
+  private async resolveAndExecute(chain: LiveChain, txId: string, timestamp: number, crossRollup = false): Promise<void> {
+    let intent: PlannedCall['intent'] = 'lifecycle';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const outcome = await this.send(chain, { call: { kind: 'resolve', txId }, intent, crossRollup });
+      if (outcome.state === TxState.READY) {
+        if (this.prng.chance(this.mix.execute)) {
+          await this.sleep(this.prng.int(500, 5000));
+          await this.send(chain, { call: { kind: 'mark_executed', txId }, intent: 'execute', crossRollup });
+        }
+        return;
+      }
+      if (outcome.revertReason !== 'Contract is paused') {
+        return;
+      }
+      // Paused: the operator retries while the window lasts.
+      await this.sleep(this.prng.int(2000, 5000));
+      if (chain.chainNow() > timestamp + COORDINATION_WINDOW_SECONDS) {
+        return;
+      }
+      intent = 'retry-after-pause';
+    }
+  }
+
+  private async expireAndResolve(chain: LiveChain, txId: string, timestamp: number, intent: 'expire' | 'burst') {
+    const expiredAt = timestamp + COORDINATION_WINDOW_SECONDS;
+    if (this.expiry === 'wait') {
+      await this.sleepUntilChainTime(chain, expiredAt + 1);
+      return this.send(chain, { call: { kind: 'resolve', txId }, intent });
+    }
+    return this.send(chain, { call: { kind: 'resolve', txId }, intent }, () => chain.travelPast(expiredAt));
+  }
+
+  private resolveDelay(): number {
+    return this.prng.int(1, this.maxResolveDelay);
+  }
+
+  private async single(chain: LiveChain): Promise<void> {
+    const txId = this.newTxId();
+    const call = bufferCall(this.prng, chain.deployment, txId, this.nextTimestamp(chain));
+    const buffered = await this.buffer(chain, call);
+    if (buffered.status !== 'mined') {
+      return;
+    }
+    const roll = this.prng.next();
+    if (roll < this.mix.abandon) {
+      return;
+    }
+    if (roll < this.mix.abandon + this.mix.expire) {
+      await this.sleep(this.prng.int(1000, 4000));
+      await this.expireAndResolve(chain, txId, call.timestamp, 'expire');
+      return;
+    }
+    await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay());
+    await this.resolveAndExecute(chain, txId, call.timestamp);
+  }
+
+  private async dependencyChain(chain: LiveChain, length: number): Promise<void> {
+    const calls: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
+    for (let i = 0; i < length; i++) {
+      const dependency = i === 0 ? ZERO_BYTES32 : calls[i - 1].txId;
+      const call = bufferCall(this.prng, chain.deployment, this.newTxId(), this.nextTimestamp(chain), dependency);
+      const outcome = await this.buffer(chain, call);
+      if (outcome.status !== 'mined') {
+        return;
+      }
+      calls.push(call);
+    }
+    const last = calls[calls.length - 1];
+    const latestTimestamp = Math.max(...calls.map((c) => c.timestamp));
+    await this.sleepUntilChainTime(chain, latestTimestamp + this.prng.int(1, Math.max(1, this.maxResolveDelay - 5)));
+    let retryLast = false;
+    if (this.prng.chance(this.mix.dependencyEarly)) {
+      const early = await this.send(chain, { call: { kind: 'resolve', txId: last.txId }, intent: 'dependency-early' });
+      retryLast = early.state === TxState.BUFFERED;
+    }
+    for (const call of calls) {
+      const isLast = call === last;
+      if (isLast && this.prng.chance(0.5)) {
+        await this.sleep(this.prng.int(300, 2000));
+      }
+      const intent = isLast && retryLast ? 'dependency-retry' : 'lifecycle';
+      const outcome = await this.send(chain, { call: { kind: 'resolve', txId: call.txId }, intent });
+      if (outcome.state !== TxState.READY) {
+        return;
+      }
+      if (this.prng.chance(this.mix.execute)) {
+        await this.send(chain, { call: { kind: 'mark_executed', txId: call.txId }, intent: 'execute' });
+      }
+    }
+  }
+
+  /** Both legs of a cross-rollup transaction: the same tx_id buffered and resolved on two chains. */
+  private async crossRollup(source: LiveChain, destination: LiveChain): Promise<void> {
+    const txId = this.newTxId();
+    const origin = rollupOf(source.deployment);
+    const target = rollupOf(destination.deployment);
+    const legs = [source, destination].map(async (chain) => {
+      const call: Extract<ContractCall, { kind: 'buffer' }> = {
+        kind: 'buffer',
+        txId,
+        origin,
+        target,
+        payload: this.prng.hex(this.prng.int(32, 128)),
+        dependency: ZERO_BYTES32,
+        timestamp: this.nextTimestamp(chain),
+      };
+      const buffered = await this.buffer(chain, call, true);
+      if (buffered.status !== 'mined') {
+        return;
+      }
+      await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay());
+      await this.resolveAndExecute(chain, txId, call.timestamp, true);
+    });
+    await Promise.all(legs);
+  }
+
+  /** An incident: several transactions buffered in quick succession, all resolved after expiry. */
+  private async burst(chain: LiveChain): Promise<void> {
+    const size = this.prng.int(5, 12);
+    this.log(`burst of ${size} expiring transactions on ${chain.deployment.name}`);
+    const buffered: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
+    for (let i = 0; i < size; i++) {
+      const call = bufferCall(this.prng, chain.deployment, this.newTxId(), this.nextTimestamp(chain));
+      if ((await this.send(chain, { call, intent: 'burst' })).status === 'mined') {
+        buffered.push(call);
+      }
+    }
+    for (const call of buffered) {
+      await this.expireAndResolve(chain, call.txId, call.timestamp, 'burst');
+    }
+  }
+
+  /** Pauses a Buffer-variant deployment for a while; traffic meanwhile reverts with "Contract is paused". */
+  private async pauseWindow(chain: LiveChain): Promise<void> {
+    const seconds = this.prng.int(5, 20);
+    this.pausing.add(chain.deployment.name);
+    this.log(`pausing ${chain.deployment.name} for ${seconds} s`);
+    let paused = false;
+    try {
+      paused = (await this.send(chain, { call: { kind: 'pause' }, intent: 'pause' })).status === 'mined';
+      await this.sleep(seconds * 1000);
+    } finally {
+      // Unpause even when stopping, so a stopped simulation does not leave the contract paused.
+      if (paused) {
+        await chain.send({ call: { kind: 'unpause' }, intent: 'unpause' });
+      }
+      this.pausing.delete(chain.deployment.name);
+    }
+  }
+}
+
+export { SimulationMismatchError };
