@@ -2,4 +2,4 @@ import { createDataSource } from './datasource';
 import { runPlugin } from './grafana';
 
 // Entry point of the plugin executable that Grafana starts (see src/backend/grafana/README.md).
-void runPlugin({ createInstance: (settings) => createDataSource(settings) });
+void runPlugin({ createInstance: createDataSource });

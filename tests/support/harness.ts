@@ -309,6 +309,8 @@ export interface StartOptions {
   executable?: string;
   /** Run `src/backend/main.ts` through tsx instead of a built executable. */
   dev?: boolean;
+  /** Run this TypeScript entry point (relative to the repo root) through tsx, e.g. a test plugin. */
+  entry?: string;
   /** Replaces the host environment (Grafana passes its own environment on). Default: process.env. */
   hostEnv?: NodeJS.ProcessEnv;
   /** Overrides of the go-plugin variables (set a key to undefined to leave it out). */
@@ -333,8 +335,10 @@ export function grafanaPluginEnv(): Record<string, string> {
 }
 
 function command(options: StartOptions): { file: string; args: string[] } {
-  if (options.dev) {
-    return { file: process.execPath, args: ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'backend', 'main.ts')] };
+  if (options.dev || options.entry) {
+    // node itself (not the tsx CLI, which forks) so that the PID Grafana would kill is the plugin.
+    const entry = path.resolve(REPO_ROOT, options.entry ?? path.join('src', 'backend', 'main.ts'));
+    return { file: process.execPath, args: ['--import', 'tsx', entry] };
   }
   const file = options.executable ?? DEFAULT_EXECUTABLE;
   if (!existsSync(file)) {
