@@ -152,30 +152,20 @@ export function frameLength(frame: Frame): number {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-const NUMBER_ARROW_TYPES: Record<NumberType, () => DataType> = {
-  int8: () => new Int8(),
-  int16: () => new Int16(),
-  int32: () => new Int32(),
-  int64: () => new Int64(),
-  uint8: () => new Uint8(),
-  uint16: () => new Uint16(),
-  uint32: () => new Uint32(),
-  uint64: () => new Uint64(),
-  float32: () => new Float32(),
-  float64: () => new Float64(),
-};
+type NumericArray = new (length: number) => ArrayLike<number | bigint>;
 
-const NUMBER_ARRAYS: Record<NumberType, new (length: number) => ArrayLike<number | bigint>> = {
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
+/** Arrow type and backing array of each number storage. */
+const NUMBER_STORAGE: Record<NumberType, { arrow: () => DataType; array: NumericArray }> = {
+  int8: { arrow: () => new Int8(), array: Int8Array },
+  int16: { arrow: () => new Int16(), array: Int16Array },
+  int32: { arrow: () => new Int32(), array: Int32Array },
+  int64: { arrow: () => new Int64(), array: BigInt64Array },
+  uint8: { arrow: () => new Uint8(), array: Uint8Array },
+  uint16: { arrow: () => new Uint16(), array: Uint16Array },
+  uint32: { arrow: () => new Uint32(), array: Uint32Array },
+  uint64: { arrow: () => new Uint64(), array: BigUint64Array },
+  float32: { arrow: () => new Float32(), array: Float32Array },
+  float64: { arrow: () => new Float64(), array: Float64Array },
 };
 
 const NANOS_PER_MILLI = 1_000_000n;
@@ -267,7 +257,7 @@ function fieldData(field: Field, nullable: boolean): { type: DataType; data: Dat
     case 'number':
     case 'enum': {
       const numberType: NumberType = field.type === 'enum' ? 'uint16' : (field.numberType ?? 'float64');
-      const storage = new NUMBER_ARRAYS[numberType](field.values.length) as unknown as Array<number | bigint>;
+      const storage = new NUMBER_STORAGE[numberType].array(field.values.length) as unknown as Array<number | bigint>;
       const isBig = numberType === 'int64' || numberType === 'uint64';
       field.values.forEach((value, index) => {
         if (present(value)) {
@@ -278,7 +268,7 @@ function fieldData(field: Field, nullable: boolean): { type: DataType; data: Dat
           }
         }
       });
-      const type = NUMBER_ARROW_TYPES[numberType]();
+      const type = NUMBER_STORAGE[numberType].arrow();
       return {
         type,
         data: fixedWidthData(type, storage, field.values, nullable),
@@ -374,18 +364,10 @@ export interface DecodedFrame extends Frame {
   fields: DecodedField[];
 }
 
-const ARROW_NUMBER_TYPES: Record<string, NumberType> = {
-  Int8: 'int8',
-  Int16: 'int16',
-  Int32: 'int32',
-  Int64: 'int64',
-  Uint8: 'uint8',
-  Uint16: 'uint16',
-  Uint32: 'uint32',
-  Uint64: 'uint64',
-  Float32: 'float32',
-  Float64: 'float64',
-};
+/** Number storage by Arrow type name (`Int8`, `Float64`, …). */
+const ARROW_NUMBER_TYPES = new Map<string, NumberType>(
+  Object.entries(NUMBER_STORAGE).map(([numberType, storage]) => [String(storage.arrow()), numberType as NumberType])
+);
 
 function parseJsonMetadata(metadata: Map<string, string>, key: string, where: string): unknown {
   const text = metadata.get(key);
@@ -449,7 +431,7 @@ function decodeField(arrowField: ArrowField, vector: Vector): DecodedField {
   if (typeId === Type.Binary) {
     return { ...base, type: 'other', values: rows(vector, (bytes) => JSON.parse(decoder.decode(bytes as Uint8Array))) };
   }
-  const numberType = ARROW_NUMBER_TYPES[String(arrowField.type)];
+  const numberType = ARROW_NUMBER_TYPES.get(String(arrowField.type));
   if (numberType) {
     const big = numberType === 'int64' || numberType === 'uint64';
     const values = rows(vector, (value) => (big ? safeInteger(value) : (value as number)));
