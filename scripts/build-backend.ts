@@ -96,6 +96,25 @@ function arm64Node(version: string): string {
   return binary;
 }
 
+/**
+ * postject's LIEF prints one "Can't find string offset for section name '.note…'" warning per note section
+ * of Node's ELF; they are harmless (the SEA runs, see verify()) and would bury real warnings.
+ */
+async function quietInject(binary: string, blob: Buffer): Promise<void> {
+  const { inject } = await import('postject');
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/Can't find string offset for section name/.test(args.map(String).join(' '))) {
+      warn(...args);
+    }
+  };
+  try {
+    await inject(binary, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.warn = warn;
+  }
+}
+
 async function makeExecutable(nodeBinary: string, blob: Buffer, arch: 'amd64' | 'arm64'): Promise<string> {
   const name = `${EXECUTABLE_PREFIX}_linux_${arch}`;
   const work = path.join(BUILD_DIR, name);
@@ -106,8 +125,7 @@ async function makeExecutable(nodeBinary: string, blob: Buffer, arch: 'amd64' | 
     // foreign-architecture strip we cannot run here.
     execFileSync('strip', ['--strip-all', work]);
   }
-  const { inject } = await import('postject');
-  await inject(work, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
+  await quietInject(work, blob);
   const target = path.join(OUT_DIR, name);
   renameSync(work, target);
   chmodSync(target, 0o755);
