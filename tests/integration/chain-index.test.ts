@@ -222,6 +222,35 @@ describe('cold and warm sync', () => {
   });
 });
 
+describe('decoder failures', () => {
+  it('skips and counts a log the decoder throws on, and keeps indexing', async () => {
+    const { pool } = observedPool({ urls: [anvil.url] });
+    const truth = await chainTruth(anvil.url, address);
+    const poisoned = truth[42];
+    const index = new LogIndex<Record>({
+      pool,
+      clock: new BlockClock(pool),
+      address,
+      topic0s: [PING, PONG],
+      startBlock: deployBlock,
+      confirmations: 5,
+      maxBlockRange: 7,
+      decode: (log) => {
+        if (log.blockNumber === poisoned.blockNumber && log.logIndex === poisoned.logIndex) {
+          throw new Error('unexpected data layout');
+        }
+        return decode(log);
+      },
+    });
+    await index.sync();
+    expect(positions(index.all() as Record[])).toEqual(positions(truth.filter((t) => t !== poisoned)));
+    expect(index.stats()).toMatchObject({
+      decodeErrors: 1,
+      lastDecodeError: `block ${poisoned.blockNumber} log ${poisoned.logIndex}: unexpected data layout`,
+    });
+  });
+});
+
 describe('provider range limits', () => {
   const shapes: RangeLimit[] = [
     { shape: 'infura-results', maxResults: 20 },

@@ -83,6 +83,18 @@ describe('classifyRpcError', () => {
     expect(classifyRpcError(error).kind).toBe('rate_limited');
   });
 
+  it('never takes a revert or a non-log method for a range or rate limit', () => {
+    expect(classifyRpcError({ code: 3, message: 'execution reverted: Block transaction limit exceeded' }).kind).toBe(
+      'rpc_error'
+    );
+    expect(classifyRpcError({ code: -32000, message: 'execution reverted: rate limit hit' }, 'eth_call').kind).toBe(
+      'rpc_error'
+    );
+    expect(classifyRpcError({ code: -32000, message: 'limit exceeded' }, 'eth_call').kind).toBe('rpc_error');
+    expect(classifyRpcError({ code: -32000, message: 'limit exceeded' }, 'eth_getLogs').kind).toBe('range_too_large');
+    expect(classifyRpcError({ code: 429, message: 'Too Many Requests' }, 'eth_call').kind).toBe('rate_limited');
+  });
+
   it('leaves ordinary failures as rpc_error', () => {
     expect(classifyRpcError({ code: 3, message: 'execution reverted: Transaction already exists' }).kind).toBe(
       'rpc_error'

@@ -37,11 +37,13 @@ export class RpcError extends Error {
   /** 0-based index of the endpoint that failed, when one did. */
   readonly endpoint?: number;
   readonly hint?: RangeHint;
+  /** The JSON-RPC error's data (e.g. ABI-encoded revert data of an eth_call). */
+  readonly data?: unknown;
 
   constructor(
     kind: RpcErrorKind,
     message: string,
-    extra: { code?: number; retryAfterMs?: number; endpoint?: number; hint?: RangeHint } = {}
+    extra: { code?: number; retryAfterMs?: number; endpoint?: number; hint?: RangeHint; data?: unknown } = {}
   ) {
     super(message);
     this.name = 'RpcError';
@@ -50,6 +52,7 @@ export class RpcError extends Error {
     this.retryAfterMs = extra.retryAfterMs;
     this.endpoint = extra.endpoint;
     this.hint = extra.hint;
+    this.data = extra.data;
   }
 
   get transient(): boolean {
@@ -173,14 +176,27 @@ export function parseRangeHint(message: string, data?: unknown): RangeHint {
   return hint;
 }
 
-/** Classifies a JSON-RPC error object (any provider's shape) into a kind, with a range hint for range errors. */
-export function classifyRpcError(error: JsonRpcErrorObject): Classification {
+/** Methods whose errors can be range or result caps. */
+const LOG_METHODS = new Set(['eth_getLogs', 'eth_newFilter', 'eth_getFilterLogs']);
+
+/**
+ * Classifies a JSON-RPC error object (any provider's shape) into a kind, with a range hint for range errors.
+ * Reverts are always rpc_error (a revert reason such as "Block transaction limit exceeded" is no range cap), and
+ * range kinds apply only to log queries when `method` is given.
+ */
+export function classifyRpcError(error: JsonRpcErrorObject, method?: string): Classification {
   const code = typeof error.code === 'number' ? error.code : undefined;
   const message = typeof error.message === 'string' ? error.message : '';
   const dataText = typeof error.data === 'string' ? error.data : '';
   const text = `${message} ${dataText}`;
+  if (code === 3 || /\brevert/i.test(message)) {
+    return { kind: 'rpc_error' };
+  }
   if (code === 429 || RATE_LIMIT_PATTERNS.some((p) => p.test(text))) {
     return { kind: 'rate_limited' };
+  }
+  if (method !== undefined && !LOG_METHODS.has(method)) {
+    return { kind: 'rpc_error' };
   }
   if (TOO_MANY_RESULTS_PATTERNS.some((p) => p.test(text))) {
     return { kind: 'too_many_results', hint: parseRangeHint(text, error.data) };

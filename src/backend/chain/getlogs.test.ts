@@ -7,7 +7,7 @@ describe('RangeTuner', () => {
     expect(tuner.span).toBe(1000);
     expect(tuner.rejected('range_too_large', 1000)).toBe(500);
     for (let i = 0; i < 10; i++) {
-      tuner.succeeded();
+      tuner.succeeded(tuner.span, 10);
     }
     expect(tuner.span).toBe(500);
   });
@@ -16,7 +16,7 @@ describe('RangeTuner', () => {
     const tuner = new RangeTuner(10_000);
     expect(tuner.rejected('range_too_large', 10_000, { maxSpan: 5 })).toBe(5);
     for (let i = 0; i < 10; i++) {
-      tuner.succeeded();
+      tuner.succeeded(tuner.span, 10);
     }
     expect(tuner.span).toBe(5);
   });
@@ -26,10 +26,18 @@ describe('RangeTuner', () => {
     expect(tuner.rejected('too_many_results', 4000, { suggestedRange: { fromBlock: 100, toBlock: 349 } })).toBe(250);
     const spans: number[] = [];
     for (let i = 0; i < 12; i++) {
-      tuner.succeeded();
+      tuner.succeeded(tuner.span, 10);
       spans.push(tuner.span);
     }
     expect(spans).toEqual([250, 250, 500, 500, 500, 1000, 1000, 1000, 2000, 2000, 2000, 4000]);
+  });
+
+  it('shrinks the span after a reply with more logs than wanted', () => {
+    const tuner = new RangeTuner(10_000, 1_000);
+    tuner.succeeded(10_000, 4_000);
+    expect(tuner.span).toBe(2_500);
+    tuner.succeeded(2_500, 1_000);
+    expect(tuner.span).toBe(2_500);
   });
 
   it('always narrows, even when the suggestion is not smaller, and bottoms out at one block', () => {

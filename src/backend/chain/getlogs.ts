@@ -31,14 +31,18 @@ const GROW_AFTER_SUCCESSES = 3;
 /**
  * Learnt per deployment: how wide an eth_getLogs the providers accept right now. Range caps ("limited to a
  * 10000 range") are remembered; result caps ("more than 10000 results") only shrink the span until
- * successes grow it back.
+ * successes grow it back. Replies over maxLogsPerRequest shrink the next span too, which keeps each reply
+ * (and the memory it takes while parsed) bounded and under the usual 10k-log provider caps.
  */
 export class RangeTuner {
   private cap: number;
   private current: number;
   private successes = 0;
 
-  constructor(readonly maxBlockRange: number) {
+  constructor(
+    readonly maxBlockRange: number,
+    readonly maxLogsPerRequest = 10_000
+  ) {
     this.cap = Math.max(1, Math.floor(maxBlockRange));
     this.current = this.cap;
   }
@@ -48,7 +52,13 @@ export class RangeTuner {
     return this.current;
   }
 
-  succeeded(): void {
+  /** A request of `span` blocks returned `logCount` logs. */
+  succeeded(span: number, logCount: number): void {
+    if (logCount > this.maxLogsPerRequest) {
+      this.current = Math.max(1, Math.min(this.current, Math.floor((span * this.maxLogsPerRequest) / logCount)));
+      this.successes = 0;
+      return;
+    }
     this.successes++;
     if (this.successes >= GROW_AFTER_SUCCESSES && this.current < this.cap) {
       this.current = Math.min(this.cap, this.current * 2);
@@ -244,7 +254,7 @@ export async function* iterateLogs(
       stats.splits++;
       continue;
     }
-    tuner.succeeded();
+    tuner.succeeded(span, chunk.logs.length);
     yield { fromBlock, toBlock, toHeader: chunk.toHeader, logs: await withTimestamps(chunk.logs, clock, stats) };
     fromBlock = toBlock + 1;
   }

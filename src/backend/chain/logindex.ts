@@ -55,6 +55,9 @@ export interface LogIndexStats {
   reorgs: number;
   /** Logs the node sent twice (overlapping answers), ignored. */
   duplicatesIgnored: number;
+  /** Logs the decoder threw on (skipped), and the last such error. */
+  decodeErrors: number;
+  lastDecodeError?: string;
   getLogsCalls: number;
   splits: number;
   headerBatches: number;
@@ -79,7 +82,8 @@ export class LogIndex<T extends IndexedRecord> {
   /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
   private readonly tailHashes = new Map<number, string>();
   private readonly tuner: RangeTuner;
-  private readonly counters = { syncs: 0, reorgs: 0, duplicatesIgnored: 0, ...emptyGetLogsStats() };
+  private readonly counters = { syncs: 0, reorgs: 0, duplicatesIgnored: 0, decodeErrors: 0, ...emptyGetLogsStats() };
+  private lastDecodeError?: string;
   private lastReport?: SyncReport;
   private lastSyncAt?: number;
   private lastError?: string;
@@ -122,6 +126,7 @@ export class LogIndex<T extends IndexedRecord> {
       ...this.counters,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
+      lastDecodeError: this.lastDecodeError,
     };
   }
 
@@ -253,11 +258,12 @@ export class LogIndex<T extends IndexedRecord> {
   }
 
   /**
-   * Decodes and appends a chunk. Chunks never overlap (each holds only its own blocks, which all follow the
-   * index), so the one duplicate left to catch is a node repeating a log within a chunk.
+   * Decodes a chunk, then appends it in one go (a failure leaves the index as it was). Chunks never overlap
+   * (each holds only its own blocks, which all follow the index), so the one duplicate left to catch is a node
+   * repeating a log within a chunk. A log the decoder throws on is counted and skipped, not fatal.
    */
   private append(logs: RawLog[], head: number): number {
-    let added = 0;
+    const decoded: T[] = [];
     let previous: RawLog | undefined;
     for (const log of logs) {
       if (previous && previous.blockNumber === log.blockNumber && previous.logIndex === log.logIndex) {
@@ -265,13 +271,22 @@ export class LogIndex<T extends IndexedRecord> {
         continue;
       }
       previous = log;
-      this.rememberHash(log.blockNumber, log.blockHash, head);
-      const record = this.options.decode(log);
-      if (record) {
-        this.records.push(record);
-        added++;
+      try {
+        const record = this.options.decode(log);
+        if (record) {
+          decoded.push(record);
+        }
+      } catch (error) {
+        this.counters.decodeErrors++;
+        this.lastDecodeError = `block ${log.blockNumber} log ${log.logIndex}: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    return added;
+    for (const log of logs) {
+      this.rememberHash(log.blockNumber, log.blockHash, head);
+    }
+    for (const record of decoded) {
+      this.records.push(record);
+    }
+    return decoded.length;
   }
 }

@@ -231,7 +231,7 @@ export class RpcPool {
     }
     if (reply.error !== undefined && reply.error !== null) {
       const error = isObject(reply.error) ? reply.error : { message: String(reply.error) };
-      const { kind, hint } = classifyRpcError(error);
+      const { kind, hint } = classifyRpcError(error, method);
       const code = typeof error.code === 'number' ? error.code : undefined;
       const message = typeof error.message === 'string' ? redactUrls(error.message) : 'error without message';
       throw new RpcError(
@@ -241,6 +241,7 @@ export class RpcPool {
           code,
           hint,
           endpoint: endpoint.index,
+          data: error.data,
         }
       );
     }
