@@ -56,6 +56,8 @@ export async function runPlugin(options: Omit<ServeOptions, 'onShutdownRequest' 
 
   // Ctrl-C in Grafana's terminal reaches the whole process group; Grafana decides when we stop.
   process.on('SIGINT', () => logger.debug('Ignoring SIGINT'));
+  // go-plugin reads stderr until we exit; a broken pipe means Grafana is gone, so there is no one left to serve.
+  process.stderr.on('error', () => process.exit(1));
   process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }));
   process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error, stack: error.stack }));
 
