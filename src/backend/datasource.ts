@@ -1,14 +1,257 @@
-import { QueryError, type DataSourceInstance, type InstanceSettings } from './grafana';
+import type { RpcObserver, SyncReport } from './chain';
+import {
+  QueryError,
+  createLogger,
+  metrics,
+  pluginMetrics,
+  type DataQuery,
+  type DataSourceInstance,
+  type Frame,
+  type HealthResult,
+  type InstanceSettings,
+  type Logger,
+  type QueryContext,
+  type RequestContext,
+  type ResourceRequest,
+  type ResourceResponse,
+} from './grafana';
+import {
+  parseQuery,
+  parseRpcUrls,
+  rpcUrlsKey,
+  validateDeployment,
+  validateSettings,
+  type QueryType,
+  type TesseractQuery,
+} from '../query';
+import { callQuery } from './handlers/call';
+import type { HandlerContext } from './handlers/common';
+import { eventsQuery } from './handlers/events';
+import { healthQuery } from './handlers/health';
+import { metricsQuery } from './handlers/metrics';
+import { transactionQuery } from './handlers/transaction';
+import { variableValues, variablesQuery } from './handlers/variables';
+import { checkDeployment } from './tesseract/check';
+import { Deployment } from './tesseract/deployment';
 
-/** Placeholder until the Tesseract data source lands: every query kind is reported as not implemented. */
-export function createDataSource(settings: InstanceSettings): DataSourceInstance {
+type Handler = (ctx: HandlerContext<never>) => Promise<Frame[]>;
+
+const HANDLERS: Record<QueryType, Handler> = {
+  health: healthQuery as Handler,
+  events: eventsQuery as Handler,
+  metrics: metricsQuery as Handler,
+  transaction: transactionQuery as Handler,
+  call: callQuery as Handler,
+  variables: variablesQuery as Handler,
+};
+
+/** Panels of one dashboard refresh together: syncs this close reuse the previous one. */
+const MIN_SYNC_INTERVAL_MS = 1000;
+
+// Self-metrics, shared by every instance (the registry is process-wide).
+const rpcRequests = metrics.counter(
+  'tesseract_rpc_requests_total',
+  'JSON-RPC requests sent, by chain, method and outcome.'
+);
+const rpcDuration = metrics.histogram(
+  'tesseract_rpc_request_duration_seconds',
+  'JSON-RPC round trips, by chain and method.'
+);
+const rpcFailovers = metrics.counter('tesseract_rpc_failovers_total', 'Times a deployment switched RPC endpoint.');
+const syncedLogs = metrics.counter('tesseract_logs_indexed_total', 'Logs added to the in-memory index, by chain.');
+const liveDeployments = new Set<Deployment>();
+metrics.gauge('tesseract_indexed_events', 'Decoded events held in memory, by chain.', () =>
+  [...liveDeployments].map((d) => ({ labels: { chain: d.name }, value: d.logIndex().stats().count }))
+);
+
+function observerFor(chain: string): RpcObserver {
   return {
-    async query(query) {
-      throw new QueryError(`query kind "${query.queryType}" not implemented yet`, { status: 501 });
+    onCall: (event) => {
+      rpcRequests.inc(
+        { chain, method: event.method, outcome: event.ok ? 'ok' : (event.errorKind ?? 'error') },
+        event.requests
+      );
+      rpcDuration.observe({ chain, method: event.method }, event.ms / 1000);
     },
-    async checkHealth() {
-      return { status: 'UNKNOWN', message: `data source ${settings.name}: health check not implemented yet` };
-    },
-    dispose() {},
+    onFailover: () => rpcFailovers.inc({ chain }),
   };
+}
+
+function recordSync(chain: string, report: SyncReport): void {
+  // A sync that fetched no new block was answered from the index.
+  const cached = report.getLogsCalls === 0;
+  (cached ? pluginMetrics.cacheHits : pluginMetrics.cacheMisses).inc({ cache: 'log_index' });
+  syncedLogs.inc({ chain }, report.added);
+}
+
+/** A deployment whose settings cannot be used, with the reason shown to the user. */
+interface BrokenDeployment {
+  name: string;
+  problem: string;
+}
+
+/**
+ * The Tesseract data source instance: lives until its settings change. Deployments (RPC pool, block
+ * clock, log index) are built once here; the log index fills lazily on the first query and is kept.
+ */
+export class TesseractDataSource implements DataSourceInstance {
+  readonly deployments: Deployment[] = [];
+  private readonly broken: BrokenDeployment[] = [];
+  private readonly settingsErrors: string[];
+
+  constructor(settings: InstanceSettings, logger: Logger) {
+    const { settings: parsed, errors } = validateSettings(settings.jsonData);
+    this.settingsErrors = errors;
+    for (const deployment of parsed.deployments) {
+      const rpcUrls = parseRpcUrls(settings.secureJsonData[rpcUrlsKey(deployment.id)]);
+      const problems = Object.entries(validateDeployment(deployment, rpcUrls)).map(([, message]) => message);
+      const name = deployment.name || `#${deployment.id}`;
+      if (problems.length > 0) {
+        this.broken.push({ name, problem: problems.join('; ') });
+        continue;
+      }
+      try {
+        const runtime = new Deployment({
+          settings: deployment,
+          rpcUrls,
+          observer: observerFor(deployment.name),
+          minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+          onSync: (report) => recordSync(deployment.name, report),
+        });
+        this.deployments.push(runtime);
+        liveDeployments.add(runtime);
+      } catch (error) {
+        this.broken.push({ name, problem: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    for (const { name, problem } of this.broken) {
+      logger.warn('Deployment not usable', { chain: name, error: problem });
+    }
+  }
+
+  async query(dataQuery: DataQuery, ctx: QueryContext): Promise<Frame[]> {
+    const query = this.parse(dataQuery);
+    const handlerCtx = this.handlerContext(query, dataQuery, ctx.logger);
+    return HANDLERS[query.queryType](handlerCtx as HandlerContext<never>);
+  }
+
+  async checkHealth(ctx: RequestContext): Promise<HealthResult> {
+    const problems = [...this.settingsErrors, ...this.broken.map((b) => `${b.name}: settings: ${b.problem}`)];
+    if (this.deployments.length === 0 && problems.length === 0) {
+      problems.push('No deployments configured: add one in the data source settings');
+    }
+    const checks = await Promise.all(this.deployments.map((deployment) => checkDeployment(deployment)));
+    const lines = checks.map((check) => `${check.ok ? 'OK' : 'FAILED'} ${check.message}`);
+    for (const check of checks.filter((c) => !c.ok)) {
+      ctx.logger.warn('Health check failed', { chain: check.chain, error: check.message });
+    }
+    const failed = checks.filter((check) => !check.ok).length + problems.length;
+    const summary =
+      failed === 0
+        ? `All ${checks.length} deployment(s) OK`
+        : `${failed} problem(s): ${[...problems, ...checks.filter((c) => !c.ok).map((c) => c.message)].join(' | ')}`;
+    return {
+      status: failed === 0 ? 'OK' : 'ERROR',
+      message: summary,
+      details: { verboseMessage: [...problems.map((p) => `FAILED ${p}`), ...lines].join('\n'), deployments: checks },
+    };
+  }
+
+  async callResource(request: ResourceRequest, ctx: RequestContext): Promise<ResourceResponse> {
+    const path = request.path.replace(/^\/+|\/+$/g, '');
+    if (path !== 'variables') {
+      throw new QueryError(`no resource at "${request.path}": available: variables`, { status: 404 });
+    }
+    let body: unknown = {};
+    const text = request.body.toString('utf8').trim();
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw new QueryError(`variables: the body is not valid JSON: ${(error as Error).message}`, { status: 400 });
+      }
+    }
+    const query = this.parse({
+      refId: 'variables',
+      queryType: 'variables',
+      timeRange: { fromMs: 0, toMs: Date.now() },
+      intervalMs: 0,
+      maxDataPoints: 0,
+      json: { ...(body as object), queryType: 'variables' },
+    });
+    const handlerCtx = this.handlerContext(query, undefined, ctx.logger);
+    const { values } = await variableValues(handlerCtx as HandlerContext<never>);
+    return { status: 200, body: values };
+  }
+
+  dispose(): void {
+    for (const deployment of this.deployments) {
+      deployment.dispose();
+      liveDeployments.delete(deployment);
+    }
+  }
+
+  /** Validates the query JSON (after migrations and defaults); every problem is listed in one 400. */
+  private parse(dataQuery: DataQuery): TesseractQuery {
+    const json =
+      dataQuery.json && typeof dataQuery.json === 'object' && !Array.isArray(dataQuery.json) ? dataQuery.json : {};
+    const raw = { queryType: dataQuery.queryType || undefined, ...json, refId: dataQuery.refId };
+    const parsed = parseQuery(raw);
+    if (!parsed.ok) {
+      throw new QueryError(`Invalid query: ${parsed.errors.join('; ')}`, { status: 400, source: 'plugin' });
+    }
+    return parsed.query;
+  }
+
+  private handlerContext(query: TesseractQuery, dataQuery: DataQuery | undefined, logger: Logger): HandlerContext {
+    const now = Date.now();
+    return {
+      query,
+      deployments: this.select(query.deployments),
+      range: dataQuery && dataQuery.timeRange.toMs > 0 ? dataQuery.timeRange : { fromMs: now - 3600_000, toMs: now },
+      intervalMs: dataQuery?.intervalMs ?? 0,
+      maxDataPoints: dataQuery?.maxDataPoints ?? 0,
+      logger,
+    };
+  }
+
+  /** The deployments a query names (all when it names none); unknown or unusable names are a 400. */
+  private select(names: readonly string[]): Deployment[] {
+    if (this.settingsErrors.length > 0) {
+      throw new QueryError(`Data source settings: ${this.settingsErrors.join('; ')}`, { status: 400 });
+    }
+    const wanted = [
+      ...new Set(
+        names
+          .flatMap((name) => name.replace(/^\{|\}$/g, '').split(','))
+          .map((name) => name.trim())
+          .filter(Boolean)
+      ),
+    ];
+    if (wanted.length === 0 || (wanted.length === 1 && (wanted[0] === '*' || wanted[0] === '$__all'))) {
+      if (this.deployments.length === 0) {
+        const why = this.broken.map((b) => `${b.name}: ${b.problem}`).join('; ');
+        throw new QueryError(
+          why ? `No usable deployment: ${why}` : 'No deployments configured: add one in the data source settings'
+        );
+      }
+      return this.deployments;
+    }
+    return wanted.map((name) => {
+      const deployment = this.deployments.find((d) => d.name === name);
+      if (deployment) {
+        return deployment;
+      }
+      const broken = this.broken.find((b) => b.name === name);
+      if (broken) {
+        throw new QueryError(`Deployment "${name}" is misconfigured: ${broken.problem}`);
+      }
+      const known = [...this.deployments.map((d) => d.name), ...this.broken.map((b) => b.name)].join(', ');
+      throw new QueryError(`Unknown deployment "${name}" (configured: ${known || 'none'})`);
+    });
+  }
+}
+
+export function createDataSource(settings: InstanceSettings, logger: Logger = createLogger()): DataSourceInstance {
+  return new TesseractDataSource(settings, logger);
 }

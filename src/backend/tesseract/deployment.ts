@@ -25,6 +25,8 @@ export interface DeploymentOptions {
   rpcTimeoutMs?: number;
   /** Syncs within this long of the last one reuse it (panels of one dashboard refresh together). */
   minSyncIntervalMs?: number;
+  /** Told about every sync (self-metrics). */
+  onSync?: (report: SyncReport) => void;
 }
 
 /** coordination_window() changes rarely (an owner call, no event): reuse it this long. */
@@ -42,11 +44,17 @@ export class Deployment {
   /** chain, chain_id and contract: on every frame, so one alert rule gives one instance per deployment. */
   readonly labels: Record<string, string>;
   private index?: LogIndex<TesseractEvent>;
-  private lifecycleCache?: { events: readonly TesseractEvent[]; length: number; last?: TesseractEvent; map: Map<string, Lifecycle> };
+  private lifecycleCache?: {
+    events: readonly TesseractEvent[];
+    length: number;
+    last?: TesseractEvent;
+    map: Map<string, Lifecycle>;
+  };
   private windowCache?: { value: number | null; at: number };
   /** EXECUTED is final: txs seen executed are never asked again. */
   private readonly executed = new Set<string>();
   private readonly minSyncIntervalMs: number;
+  private readonly onSync?: (report: SyncReport) => void;
 
   constructor(options: DeploymentOptions) {
     this.settings = options.settings;
@@ -64,6 +72,7 @@ export class Deployment {
       [LABEL_CONTRACT]: options.settings.contract,
     };
     this.minSyncIntervalMs = options.minSyncIntervalMs ?? 0;
+    this.onSync = options.onSync;
   }
 
   get name(): string {
@@ -88,7 +97,9 @@ export class Deployment {
 
   /** Brings the index to the chain head (only unseen and unconfirmed blocks are fetched). */
   async sync(): Promise<SyncReport> {
-    return this.logIndex().sync();
+    const report = await this.logIndex().sync();
+    this.onSync?.(report);
+    return report;
   }
 
   /** Every indexed event in chain order, after a sync. */
@@ -113,7 +124,11 @@ export class Deployment {
    * eth_call of a function of the ABI at `block` ('latest' or a number), decoded. A revert throws
    * ContractRevert with the node's reason; transport failures throw the chain layer's RpcError.
    */
-  async call(functionName: string, args: readonly unknown[] = [], block: number | 'latest' = 'latest'): Promise<Result> {
+  async call(
+    functionName: string,
+    args: readonly unknown[] = [],
+    block: number | 'latest' = 'latest'
+  ): Promise<Result> {
     const result = await this.callRaw(functionName, args, undefined, block);
     if (result === '0x') {
       throw new ContractRevert(functionName, 'returned no data (no contract code at this address or block?)');
@@ -122,8 +137,16 @@ export class Deployment {
   }
 
   /** eth_call returning the raw result data (state-changing functions are dry-run this way). */
-  async callRaw(functionName: string, args: readonly unknown[], from?: string, block: number | 'latest' = 'latest'): Promise<string> {
-    const request: Record<string, string> = { to: this.settings.contract, data: this.contract.encodeCall(functionName, args) };
+  async callRaw(
+    functionName: string,
+    args: readonly unknown[],
+    from?: string,
+    block: number | 'latest' = 'latest'
+  ): Promise<string> {
+    const request: Record<string, string> = {
+      to: this.settings.contract,
+      data: this.contract.encodeCall(functionName, args),
+    };
     if (from) {
       request.from = from;
     }
@@ -184,7 +207,10 @@ export class Deployment {
     }
     const requests = txIds.map((txId) => ({
       method: 'eth_call',
-      params: [{ to: this.settings.contract, data: this.contract.encodeCall('get_transaction_state', [unpackWord(txId)]) }, 'latest'],
+      params: [
+        { to: this.settings.contract, data: this.contract.encodeCall('get_transaction_state', [unpackWord(txId)]) },
+        'latest',
+      ],
     }));
     const results = await this.pool.batch(requests);
     results.forEach((result, i) => {

@@ -8,7 +8,12 @@ import { packTxId, unpackWord } from './hex';
 const txId = () => hexlify(randomBytes(32));
 const address = () => getAddress(hexlify(randomBytes(20)));
 
-function logOf(abi: readonly AbiItem[], name: string, args: unknown[], at = { block: 7, index: 3, time: 1_700_000_000 }): LogInput {
+function logOf(
+  abi: readonly AbiItem[],
+  name: string,
+  args: unknown[],
+  at = { block: 7, index: 3, time: 1_700_000_000 }
+): LogInput {
   const encoded = new Interface(abi as never).encodeEventLog(name, args);
   return {
     blockNumber: at.block,
@@ -37,15 +42,23 @@ describe('event decoding', () => {
     expect([event.blockNumber, event.logIndex, event.timestamp]).toEqual([7, 3, 1_700_000_000]);
 
     const failed = simple.decode(logOf(TESSERACT_SIMPLE_ABI, 'TransactionFailed', [id, 'Transaction expired ✓']))!;
-    expect([failed.kind, failed.reason, unpackWord(failed.txId!)]).toEqual([EventKind.Failed, 'Transaction expired ✓', id]);
+    expect([failed.kind, failed.reason, unpackWord(failed.txId!)]).toEqual([
+      EventKind.Failed,
+      'Transaction expired ✓',
+      id,
+    ]);
     expect(simple.decode(logOf(TESSERACT_SIMPLE_ABI, 'TransactionReady', [id]))!.kind).toBe(EventKind.Ready);
   });
 
   it('decodes the Buffer layouts (dependency, resolved_at, reason before failed_at, pauses)', () => {
     const [id, dependency, origin, target, caller] = [txId(), txId(), address(), address(), address()];
-    const buffered = buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [id, origin, target, dependency, 99]))!;
+    const buffered = buffer.decode(
+      logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [id, origin, target, dependency, 99])
+    )!;
     expect([unpackWord(buffered.dependency!), buffered.at, buffered.origin]).toEqual([dependency, 99, origin]);
-    const failed = buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'TransactionFailed', [id, 'Dependencies not satisfied', 1234]))!;
+    const failed = buffer.decode(
+      logOf(TESSERACT_BUFFER_ABI, 'TransactionFailed', [id, 'Dependencies not satisfied', 1234])
+    )!;
     expect([failed.reason, failed.at]).toEqual(['Dependencies not satisfied', 1234]);
     expect(buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'TransactionReady', [id, 55]))!.at).toBe(55);
     const pause = buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'EmergencyPause', [caller, 77]))!;
@@ -56,8 +69,12 @@ describe('event decoding', () => {
 
   it('stores a zero dependency as null and interns repeated addresses and reasons', () => {
     const origin = address();
-    const a = buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [txId(), origin, address(), '0x' + '00'.repeat(32), 1]))!;
-    const b = buffer.decode(logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [txId(), origin, address(), '0x' + '00'.repeat(32), 1]))!;
+    const a = buffer.decode(
+      logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [txId(), origin, address(), '0x' + '00'.repeat(32), 1])
+    )!;
+    const b = buffer.decode(
+      logOf(TESSERACT_BUFFER_ABI, 'TransactionBuffered', [txId(), origin, address(), '0x' + '00'.repeat(32), 1])
+    )!;
     expect(a.dependency).toBeNull();
     expect(a.origin).toBe(b.origin);
   });

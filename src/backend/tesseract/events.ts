@@ -183,7 +183,12 @@ export class EventDecoders {
     return decoder ? decoder.decode(log) : null;
   }
 
-  private build(item: AbiItem, topic0: string, fast: boolean, read: (log: LogInput) => DecodedValues | null): EventDecoder {
+  private build(
+    item: AbiItem,
+    topic0: string,
+    fast: boolean,
+    read: (log: LogInput) => DecodedValues | null
+  ): EventDecoder {
     const name = item.name as string;
     const kind = KIND_BY_NAME[name] ?? EventKind.Other;
     return {

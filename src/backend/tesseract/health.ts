@@ -67,10 +67,12 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
     return report;
   }
 
-  const views = (['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const).filter(
-    (name) => contract.hasFunction(name)
-  );
-  const results = await deployment.callMany(views.map((name) => ({ name }))).catch((error: Error) => views.map(() => error));
+  const views = (
+    ['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const
+  ).filter((name) => contract.hasFunction(name));
+  const results = await deployment
+    .callMany(views.map((name) => ({ name })))
+    .catch((error: Error) => views.map(() => error));
   views.forEach((name, i) => {
     const result = results[i];
     if (result instanceof Error) {
@@ -110,7 +112,14 @@ async function probeAccepting(deployment: Deployment, report: HealthReport, head
     return;
   }
   const txId = '0x' + randomBytes(32).toString('hex');
-  const args = [txId, PROBE_ORIGIN, PROBE_TARGET, PROBE_PAYLOAD, '0x' + '00'.repeat(32), headTimestamp + PROBE_LEAD_SECONDS];
+  const args = [
+    txId,
+    PROBE_ORIGIN,
+    PROBE_TARGET,
+    PROBE_PAYLOAD,
+    '0x' + '00'.repeat(32),
+    headTimestamp + PROBE_LEAD_SECONDS,
+  ];
   try {
     await deployment.callRaw('buffer_transaction', args, from);
     report.values.accepting = 1;

@@ -5,14 +5,34 @@ import { buildLifecycles, outcomeAt, resolutionSeconds } from './lifecycle';
 import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './metrics';
 
 let logIndex = 0;
-function event(kind: EventKindCode, tx: string, time: number, extra: { at?: number; reason?: string } = {}): TesseractEvent {
+function event(
+  kind: EventKindCode,
+  tx: string,
+  time: number,
+  extra: { at?: number; reason?: string } = {}
+): TesseractEvent {
   const names = ['TransactionBuffered', 'TransactionReady', 'TransactionFailed', 'EmergencyPause'];
   const id = kind === EventKind.Pause ? null : tx.padEnd(32, '.');
-  return new TesseractEvent(time, logIndex++, time, kind, names[kind], 'h'.repeat(32), id, null, null, null, extra.reason ?? null, null, extra.at ?? null);
+  return new TesseractEvent(
+    time,
+    logIndex++,
+    time,
+    kind,
+    names[kind],
+    'h'.repeat(32),
+    id,
+    null,
+    null,
+    null,
+    extra.reason ?? null,
+    null,
+    extra.at ?? null
+  );
 }
 const buffered = (tx: string, time: number, declared = time) => event(EventKind.Buffered, tx, time, { at: declared });
 const ready = (tx: string, time: number) => event(EventKind.Ready, tx, time);
-const failed = (tx: string, time: number, reason = 'Transaction expired') => event(EventKind.Failed, tx, time, { reason });
+const failed = (tx: string, time: number, reason = 'Transaction expired') =>
+  event(EventKind.Failed, tx, time, { reason });
 
 const ms = (seconds: number) => seconds * 1000;
 
@@ -97,13 +117,21 @@ describe('aggregate', () => {
   });
 
   it('has no silent-failure value when the coordination window is unknown', () => {
-    const unknownWindow = aggregate({ ...input, coordinationWindow: null }, ['silent_failures', 'pending'], windowBucket(ms(1000), ms(1199)));
+    const unknownWindow = aggregate(
+      { ...input, coordinationWindow: null },
+      ['silent_failures', 'pending'],
+      windowBucket(ms(1000), ms(1199))
+    );
     expect(unknownWindow.get('silent_failures')).toEqual([null]);
     expect(unknownWindow.get('pending')).toEqual([1]);
   });
 
   it('counts executed from on-chain state when the ABI has no execution event', () => {
-    const executed = aggregate({ ...input, isExecuted: (tx) => tx.startsWith('a') }, ['executed'], windowBucket(ms(900), ms(1199)));
+    const executed = aggregate(
+      { ...input, isExecuted: (tx) => tx.startsWith('a') },
+      ['executed'],
+      windowBucket(ms(900), ms(1199))
+    );
     expect(executed.get('executed')).toEqual([1]);
   });
 });

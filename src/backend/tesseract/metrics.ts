@@ -86,10 +86,18 @@ export function needsExecutedStates(metrics: readonly MetricName[], events: read
   return metrics.includes('executed') && !events.some((event) => event.kind === EventKind.Executed);
 }
 
-const QUANTILES: Partial<Record<MetricName, number>> = { resolution_p50: 0.5, resolution_p95: 0.95, resolution_p99: 0.99 };
+const QUANTILES: Partial<Record<MetricName, number>> = {
+  resolution_p50: 0.5,
+  resolution_p95: 0.95,
+  resolution_p99: 0.99,
+};
 
 /** Computes the requested metrics for every bucket. */
-export function aggregate(input: MetricInput, metrics: readonly MetricName[], buckets: Buckets): Map<MetricName, SeriesValues> {
+export function aggregate(
+  input: MetricInput,
+  metrics: readonly MetricName[],
+  buckets: Buckets
+): Map<MetricName, SeriesValues> {
   const n = buckets.starts.length;
   const width = buckets.widthSeconds;
   const base = buckets.starts[0];
@@ -150,7 +158,8 @@ export function aggregate(input: MetricInput, metrics: readonly MetricName[], bu
   return result;
 
   function seriesOf(metric: MetricName): SeriesValues {
-    const ratio = (numerator: number[]) => numerator.map((value, k) => (counts.buffered[k] > 0 ? value / counts.buffered[k] : null));
+    const ratio = (numerator: number[]) =>
+      numerator.map((value, k) => (counts.buffered[k] > 0 ? value / counts.buffered[k] : null));
     const rate = (values: number[]) => values.map((value, k) => (spansMinutes[k] > 0 ? value / spansMinutes[k] : null));
     switch (metric) {
       case 'buffered':
@@ -172,7 +181,12 @@ export function aggregate(input: MetricInput, metrics: readonly MetricName[], bu
       case 'resolution_p50':
       case 'resolution_p95':
       case 'resolution_p99':
-        return resolutions.map((samples) => quantile(samples.sort((a, b) => a - b), QUANTILES[metric] as number));
+        return resolutions.map((samples) =>
+          quantile(
+            samples.sort((a, b) => a - b),
+            QUANTILES[metric] as number
+          )
+        );
       case 'pending':
         return backlog!.pending;
       case 'silent_failures':

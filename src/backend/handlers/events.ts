@@ -1,0 +1,160 @@
+import { numberField, stringField, timeField, type Frame } from '../grafana';
+import type { EventsQuery } from '../../query';
+import type { Deployment } from '../tesseract/deployment';
+import type { TesseractEvent } from '../tesseract/events';
+import { packTxId, unpackWord } from '../tesseract/hex';
+import { DATAPLANE_VERSION, forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
+
+interface Row {
+  deployment: Deployment;
+  event: TesseractEvent;
+}
+
+/** A filter over decoded events, built once per query. */
+function eventFilter(query: EventsQuery): (event: TesseractEvent) => boolean {
+  const names = new Set(query.eventNames);
+  const txIds = new Set(query.txIds.map(packTxId));
+  const origin = query.originRollup?.toLowerCase();
+  const target = query.targetRollup?.toLowerCase();
+  const reason = query.reasonContains?.toLowerCase();
+  return (event) =>
+    (names.size === 0 || names.has(event.name)) &&
+    (txIds.size === 0 || (event.txId !== null && txIds.has(event.txId))) &&
+    (!origin || event.origin?.toLowerCase() === origin) &&
+    (!target || event.target?.toLowerCase() === target) &&
+    (!reason || (event.reason?.toLowerCase().includes(reason) ?? false));
+}
+
+/** The newest matching events of one deployment in the range, newest first, at most `limit`. */
+export function newestMatching(
+  events: readonly TesseractEvent[],
+  matches: (event: TesseractEvent) => boolean,
+  fromMs: number,
+  toMs: number,
+  limit: number
+): TesseractEvent[] {
+  const out: TesseractEvent[] = [];
+  for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
+    const event = events[i];
+    const ms = event.timestamp * 1000;
+    if (ms < fromMs) {
+      break; // the index is in chain order, so block times only go down from here
+    }
+    if (ms <= toMs && matches(event)) {
+      out.push(event);
+    }
+  }
+  return out;
+}
+
+const newestFirst = (a: Row, b: Row) =>
+  b.event.timestamp - a.event.timestamp ||
+  b.event.blockNumber - a.event.blockNumber ||
+  b.event.logIndex - a.event.logIndex;
+
+/**
+ * Decoded events of every selected deployment, newest first. `table`: one table (also usable for
+ * annotations: time, event as title, text, chain as tag); `value`: one numeric-multi frame per event.
+ */
+export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Frame[]> {
+  const query = ctx.query;
+  const matches = eventFilter(query);
+  const { results, notices } = await forEachDeployment(ctx, async (deployment) =>
+    newestMatching(await deployment.events(), matches, ctx.range.fromMs, ctx.range.toMs, query.limit)
+  );
+  const rows = results
+    .flatMap(({ deployment, value }) => value.map((event) => ({ deployment, event })))
+    .sort(newestFirst)
+    .slice(0, query.limit);
+  const frames = query.format === 'value' ? valueFrames(rows) : [eventsTable(rows)];
+  return withNotices(frames, notices, query.refId);
+}
+
+export function shortId(packed: string | null): string {
+  if (packed === null) {
+    return '';
+  }
+  const hex = unpackWord(packed);
+  return `${hex.slice(0, 10)}…${hex.slice(-4)}`;
+}
+
+function annotationText({ deployment, event }: Row): string {
+  const parts = [`${event.name} on ${deployment.name}`];
+  if (event.txId !== null) {
+    parts.push(`tx_id ${shortId(event.txId)}`);
+  }
+  if (event.reason) {
+    parts.push(`reason: ${event.reason}`);
+  }
+  if (event.account) {
+    parts.push(`by ${event.account}`);
+  }
+  return parts.join(', ');
+}
+
+function eventsTable(rows: Row[]): Frame {
+  const column = (name: string, read: (event: TesseractEvent) => string | null) =>
+    stringField(
+      name,
+      rows.map((row) => read(row.event)),
+      { nullable: true }
+    );
+  return {
+    name: 'events',
+    meta: { preferredVisualisationType: 'table' },
+    fields: [
+      timeField(
+        'time',
+        rows.map((row) => row.event.timestamp * 1000)
+      ),
+      ...labelColumns(rows, (row) => row.deployment),
+      numberField(
+        'block',
+        rows.map((row) => row.event.blockNumber),
+        { numberType: 'int64', config: { unit: 'none' } }
+      ),
+      numberField(
+        'log_index',
+        rows.map((row) => row.event.logIndex),
+        { numberType: 'int32' }
+      ),
+      column('tx_hash', (event) => unpackWord(event.txHash)),
+      column('event', (event) => event.name),
+      column('tx_id', (event) => (event.txId === null ? null : unpackWord(event.txId))),
+      column('origin', (event) => event.origin),
+      column('target', (event) => event.target),
+      column('dependency', (event) => (event.dependency === null ? null : unpackWord(event.dependency))),
+      column('reason', (event) => event.reason),
+      column('account', (event) => event.account),
+      stringField('text', rows.map(annotationText)),
+    ],
+  };
+}
+
+/** One frame per event, value 1, labelled with its deployment, event, tx_id and reason: one alert instance each. */
+function valueFrames(rows: Row[]): Frame[] {
+  const seen = new Set<string>();
+  const frames: Frame[] = [];
+  for (const { deployment, event } of rows) {
+    const labels: Record<string, string> = { ...deployment.labels, event: event.name };
+    if (event.txId !== null) {
+      labels.tx_id = unpackWord(event.txId);
+    }
+    if (event.reason) {
+      labels.reason = event.reason;
+    }
+    const key = JSON.stringify(labels);
+    if (seen.has(key)) {
+      continue; // the same tx failing again for the same reason is the same alert instance
+    }
+    seen.add(key);
+    frames.push({
+      name: `${deployment.name} ${event.name}`,
+      meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION },
+      fields: [
+        numberField('event', [1], { labels, config: { displayNameFromDS: `${deployment.name} ${event.name}` } }),
+      ],
+    });
+  }
+  return frames;
+}

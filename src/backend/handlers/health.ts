@@ -1,0 +1,83 @@
+import { numberField, stringField, type Frame } from '../grafana';
+import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
+import { probeHealth, type HealthReport } from '../tesseract/health';
+import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
+
+const NOT_APPLICABLE = 'n/a';
+
+/**
+ * Health never fails for chain reasons: an unreachable RPC is `up = 0` with its error text, so that
+ * "node disconnected" can alert. `table`: one row per deployment; `value`: one numeric-multi frame per
+ * deployment holding the chosen field, labelled chain / chain_id / contract.
+ */
+export async function healthQuery(ctx: HandlerContext<HealthQuery>): Promise<Frame[]> {
+  const reports = await Promise.all(ctx.deployments.map((deployment) => probeHealth(deployment)));
+  reports.forEach((report, i) => {
+    if (report.lastError) {
+      ctx.logger.warn('Health probe error', { chain: ctx.deployments[i].name, error: report.lastError });
+    }
+  });
+  return ctx.query.format === 'value' ? valueFrames(ctx, reports) : [tableFrame(ctx, reports)];
+}
+
+function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): Frame[] {
+  const field = ctx.query.field;
+  const info = HEALTH_FIELDS[field];
+  return ctx.deployments.map((deployment, i) => {
+    const report = reports[i];
+    const notices = report.lastError
+      ? [{ severity: 'warning' as const, text: `${deployment.name}: ${report.lastError}` }]
+      : [];
+    return {
+      name: `${deployment.name} ${field}`,
+      meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION, notices },
+      fields: [
+        numberField(field, [report.values[field]], {
+          labels: deployment.labels,
+          nullable: true,
+          config: {
+            unit: info.unit,
+            displayNameFromDS: `${deployment.name} ${info.label.toLowerCase()}`,
+            noValue: NOT_APPLICABLE,
+          },
+        }),
+      ],
+    };
+  });
+}
+
+function tableFrame(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): Frame {
+  const rows = ctx.deployments.map((deployment, i) => ({ deployment, report: reports[i] }));
+  const numeric = (field: HealthField) =>
+    numberField(
+      field,
+      rows.map(({ report }) => report.values[field]),
+      {
+        nullable: true,
+        config: { unit: HEALTH_FIELDS[field].unit, displayName: HEALTH_FIELDS[field].label, noValue: NOT_APPLICABLE },
+      }
+    );
+  return {
+    name: 'health',
+    meta: { preferredVisualisationType: 'table' },
+    fields: [
+      ...labelColumns(rows, (row) => row.deployment),
+      ...HEALTH_FIELD_NAMES.map(numeric),
+      stringField(
+        'owner',
+        rows.map(({ report }) => report.owner),
+        { nullable: true, config: { noValue: NOT_APPLICABLE } }
+      ),
+      stringField(
+        'accepting_reason',
+        rows.map(({ report }) => report.acceptingReason),
+        { nullable: true }
+      ),
+      stringField(
+        'last_error',
+        rows.map(({ report }) => report.lastError),
+        { nullable: true }
+      ),
+    ],
+  };
+}

@@ -1,0 +1,112 @@
+import { numberField, timeField, type Frame, type FrameNotice } from '../grafana';
+import { METRICS, type MetricName, type MetricsQuery } from '../../query';
+import type { Deployment } from '../tesseract/deployment';
+import { EventKind } from '../tesseract/events';
+import {
+  aggregate,
+  bucketWidthSeconds,
+  makeBuckets,
+  needsExecutedStates,
+  windowBucket,
+  type Buckets,
+  type MetricInput,
+  type SeriesValues,
+} from '../tesseract/metrics';
+import { DATAPLANE_VERSION, forEachDeployment, withNotices, type HandlerContext } from './common';
+
+/** Most tx states looked up per query for `executed` (mark_executed logs nothing, so state is the only trace). */
+export const MAX_EXECUTED_LOOKUPS = 5000;
+
+interface DeploymentSeries {
+  series: Map<MetricName, SeriesValues>;
+  notices: FrameNotice[];
+}
+
+async function metricInput(
+  deployment: Deployment,
+  metrics: readonly MetricName[],
+  buckets: Buckets
+): Promise<{ input: MetricInput; notices: FrameNotice[] }> {
+  const events = await deployment.events();
+  const needsWindow = metrics.includes('silent_failures');
+  const input: MetricInput = {
+    events,
+    lifecycles: deployment.lifecycles(events),
+    coordinationWindow: needsWindow ? await deployment.coordinationWindow() : null,
+  };
+  const notices: FrameNotice[] = [];
+  if (needsExecutedStates(metrics, events)) {
+    const readyInRange = events
+      .filter(
+        (e) =>
+          e.kind === EventKind.Ready &&
+          e.txId !== null &&
+          e.timestamp >= buckets.fromSeconds &&
+          e.timestamp < buckets.endSeconds
+      )
+      .map((e) => e.txId as string);
+    const lookedUp = readyInRange.slice(-MAX_EXECUTED_LOOKUPS);
+    if (lookedUp.length < readyInRange.length) {
+      notices.push({
+        severity: 'warning',
+        text: `${deployment.name}: executed counts only the newest ${MAX_EXECUTED_LOOKUPS} ready transactions of the range`,
+      });
+    }
+    input.isExecuted = await deployment.executedAmong(lookedUp);
+  }
+  return { input, notices };
+}
+
+/**
+ * `timeseries`: one timeseries-multi frame per deployment × metric (time + one labelled value field);
+ * `window`: one numeric-multi frame per deployment × metric with the value over the whole range.
+ */
+export async function metricsQuery(ctx: HandlerContext<MetricsQuery>): Promise<Frame[]> {
+  const { query, range } = ctx;
+  const window = query.mode === 'window';
+  const buckets = window
+    ? windowBucket(range.fromMs, range.toMs)
+    : makeBuckets(
+        range.fromMs,
+        range.toMs,
+        bucketWidthSeconds(query.bucketSeconds, ctx.intervalMs, ctx.maxDataPoints, range.fromMs, range.toMs)
+      );
+  const { results, notices } = await forEachDeployment<DeploymentSeries>(ctx, async (deployment) => {
+    const { input, notices: deploymentNotices } = await metricInput(deployment, query.metrics, buckets);
+    return { series: aggregate(input, query.metrics, buckets), notices: deploymentNotices };
+  });
+  const frames: Frame[] = [];
+  for (const { deployment, value } of results) {
+    notices.push(...value.notices);
+    for (const metric of query.metrics) {
+      const info = METRICS[metric];
+      const values = value.series.get(metric) ?? [];
+      const valueField = numberField(metric, values, {
+        labels: { ...deployment.labels, metric },
+        nullable: true,
+        config: { unit: info.unit, displayNameFromDS: `${deployment.name} ${info.label.toLowerCase()}` },
+      });
+      frames.push(
+        window
+          ? {
+              name: `${deployment.name} ${metric}`,
+              meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION },
+              fields: [valueField],
+            }
+          : {
+              name: `${deployment.name} ${metric}`,
+              meta: { type: 'timeseries-multi', typeVersion: DATAPLANE_VERSION },
+              fields: [
+                timeField(
+                  'time',
+                  buckets.starts.map((start) => start * 1000),
+                  { config: { interval: buckets.widthSeconds * 1000 } }
+                ),
+                valueField,
+              ],
+            }
+      );
+    }
+  }
+  return withNotices(frames, notices, query.refId);
+}

@@ -1,0 +1,97 @@
+import { numberField, stringField, timeField, type Frame } from '../grafana';
+import type { TransactionQuery } from '../../query';
+import type { DecodedState } from '../tesseract/contract';
+import type { Deployment } from '../tesseract/deployment';
+import { EventKind, type TesseractEvent } from '../tesseract/events';
+import { packTxId, unpackWord } from '../tesseract/hex';
+import { resolutionSeconds, type Lifecycle } from '../tesseract/lifecycle';
+import { forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
+
+interface Row {
+  deployment: Deployment;
+  txId: string;
+  /** Null for a tx_id this deployment has no event of (its state still tells whether it knows it). */
+  event: TesseractEvent | null;
+  state?: DecodedState;
+  lifecycle?: Lifecycle;
+}
+
+/**
+ * The lifecycle of the given tx_ids on every selected deployment (both legs of a cross-rollup tx):
+ * one row per event in chain order, with the tx's current state from get_transaction_state, its
+ * resolution time and failure reason; a tx_id without events on a deployment gets one row with its state.
+ * Events are looked up over the whole index, not only the panel's time range.
+ */
+export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): Promise<Frame[]> {
+  const wanted = ctx.query.txIds.map(packTxId);
+  const wantedSet = new Set(wanted);
+  const logger = ctx.logger.with({ tx_id: ctx.query.txIds.join(',') });
+  const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment) => {
+    const events = await deployment.events();
+    const lifecycles = deployment.lifecycles(events);
+    const states = await deployment.states(wanted);
+    const byTx = new Map<string, TesseractEvent[]>(wanted.map((txId) => [txId, []]));
+    for (const event of events) {
+      if (event.txId !== null && wantedSet.has(event.txId) && event.kind !== EventKind.Other) {
+        byTx.get(event.txId)!.push(event);
+      }
+    }
+    const rows: Row[] = [];
+    for (const [txId, txEvents] of byTx) {
+      const base = { deployment, txId, state: states.get(txId), lifecycle: lifecycles.get(txId) };
+      if (txEvents.length === 0) {
+        rows.push({ ...base, event: null });
+      }
+      for (const event of txEvents) {
+        rows.push({ ...base, event });
+      }
+    }
+    return rows;
+  });
+  const rows = results.flatMap((result) => result.value);
+  return withNotices([transactionTable(rows)], notices, ctx.query.refId);
+}
+
+function transactionTable(rows: Row[]): Frame {
+  const text = (name: string, read: (row: Row) => string | null | undefined) =>
+    stringField(
+      name,
+      rows.map((row) => read(row) ?? null),
+      { nullable: true }
+    );
+  return {
+    name: 'transaction',
+    meta: { preferredVisualisationType: 'table' },
+    fields: [
+      timeField(
+        'time',
+        rows.map((row) => (row.event ? row.event.timestamp * 1000 : null)),
+        { nullable: true }
+      ),
+      ...labelColumns(rows, (row) => row.deployment),
+      text('tx_id', (row) => unpackWord(row.txId)),
+      text('event', (row) => row.event?.name),
+      numberField(
+        'block',
+        rows.map((row) => row.event?.blockNumber ?? null),
+        { numberType: 'int64', nullable: true, config: { unit: 'none' } }
+      ),
+      text('tx_hash', (row) => (row.event ? unpackWord(row.event.txHash) : null)),
+      text('origin', (row) => row.lifecycle?.buffered?.origin),
+      text('target', (row) => row.lifecycle?.buffered?.target),
+      text('reason', (row) => row.event?.reason),
+      text('state', (row) => row.state?.name),
+      numberField(
+        'state_raw',
+        rows.map((row) => (row.state ? Number(row.state.raw) : null)),
+        { nullable: true, config: { unit: 'none' } }
+      ),
+      numberField(
+        'resolution_seconds',
+        rows.map((row) => (row.lifecycle ? resolutionSeconds(row.lifecycle) : null)),
+        { nullable: true, config: { unit: 's' } }
+      ),
+      text('failure_reason', (row) => row.lifecycle?.failed?.reason),
+    ],
+  };
+}

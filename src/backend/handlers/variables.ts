@@ -1,0 +1,99 @@
+import { stringField, type Frame, type FrameNotice } from '../grafana';
+import type { VariablesQuery } from '../../query';
+import { EventKind, type TesseractEvent } from '../tesseract/events';
+import { unpackWord } from '../tesseract/hex';
+import { forEachDeployment, withNotices, type HandlerContext } from './common';
+
+export interface VariableValue {
+  text: string;
+  value: string;
+}
+
+/** Distinct values in first-seen order, at most `limit`. */
+function distinct(values: Iterable<string | null>, limit: number): string[] {
+  const out = new Set<string>();
+  for (const value of values) {
+    if (out.size >= limit) {
+      break;
+    }
+    if (value !== null && value !== '') {
+      out.add(value);
+    }
+  }
+  return [...out];
+}
+
+/** Distinct values picked from events, newest event first, at most `limit`. */
+function newestValues(
+  events: readonly TesseractEvent[],
+  pick: (event: TesseractEvent) => Array<string | null>,
+  limit: number
+): string[] {
+  const out = new Set<string>();
+  for (let i = events.length - 1; i >= 0 && out.size < limit; i--) {
+    for (const value of pick(events[i])) {
+      if (value !== null && out.size < limit) {
+        out.add(value);
+      }
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Values for dashboard variables: deployment names, recent tx_ids (newest first), rollup addresses,
+ * event names of the ABIs, failure reasons seen. Event-based kinds read the whole index.
+ */
+export async function variableValues(
+  ctx: HandlerContext<VariablesQuery>
+): Promise<{ values: VariableValue[]; notices: FrameNotice[] }> {
+  const { variable, limit } = ctx.query;
+  if (variable === 'deployments') {
+    return { values: ctx.deployments.map((d) => ({ text: d.name, value: d.name })), notices: [] };
+  }
+  if (variable === 'eventNames') {
+    const names = distinct(
+      ctx.deployments.flatMap((d) => d.contract.eventNames()),
+      limit
+    );
+    return { values: names.map((name) => ({ text: name, value: name })), notices: [] };
+  }
+  const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
+    const events = await deployment.events();
+    switch (variable) {
+      case 'txIds':
+        return newestValues(
+          events,
+          (e) => [e.kind === EventKind.Buffered && e.txId !== null ? unpackWord(e.txId) : null],
+          limit
+        );
+      case 'rollups':
+        return newestValues(events, (e) => [e.origin, e.target], limit);
+      case 'failureReasons':
+        return newestValues(events, (e) => [e.kind === EventKind.Failed ? e.reason : null], limit);
+    }
+  });
+  const values = distinct(
+    results.flatMap((result) => result.value),
+    limit
+  ).map((value) => ({ text: variable === 'txIds' ? `${value.slice(0, 10)}…${value.slice(-6)}` : value, value }));
+  return { values, notices };
+}
+
+export async function variablesQuery(ctx: HandlerContext<VariablesQuery>): Promise<Frame[]> {
+  const { values, notices } = await variableValues(ctx);
+  const frame: Frame = {
+    name: 'variables',
+    fields: [
+      stringField(
+        'text',
+        values.map((v) => v.text)
+      ),
+      stringField(
+        'value',
+        values.map((v) => v.value)
+      ),
+    ],
+  };
+  return withNotices([frame], notices, ctx.query.refId);
+}
