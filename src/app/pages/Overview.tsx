@@ -1,0 +1,81 @@
+import { locationUtil, type DataFrame, type DataSourceInstanceSettings, type Field } from '@grafana/data';
+import { PluginPage } from '@grafana/runtime';
+import { LinkButton, Stack, Text } from '@grafana/ui';
+import React from 'react';
+import { defaultQuery, type TesseractQuery } from '../../query';
+import { runQueries, tesseractDataSources } from '../api';
+import { DataSourceSection } from '../components/DataSourceSection';
+import { DeploymentHealth } from '../components/DeploymentHealth';
+import { FrameTable } from '../components/FrameTable';
+import { NoDataSource } from '../components/NoDataSource';
+import { appPageUrl, DASHBOARD_UID, ROUTES } from '../constants';
+import { useAsync } from '../useAsync';
+
+const RECENT_FAILURES = 10;
+const FAILURES_RANGE = 'now-24h';
+
+const OVERVIEW_QUERIES: TesseractQuery[] = [
+  defaultQuery('health', 'health'),
+  { ...defaultQuery('events', 'failures'), eventNames: ['TransactionFailed'], limit: RECENT_FAILURES },
+];
+
+/** tx_ids link to the transaction explorer. */
+export function txIdLink(field: Field, value: unknown): string | undefined {
+  return field.name === 'tx_id' && typeof value === 'string' && value !== ''
+    ? `${appPageUrl(ROUTES.transactions)}?txId=${encodeURIComponent(value)}`
+    : undefined;
+}
+
+function DataSourceOverview({ dataSource }: { dataSource: DataSourceInstanceSettings }) {
+  const state = useAsync(() => runQueries(dataSource, OVERVIEW_QUERIES, FAILURES_RANGE), dataSource.uid);
+  return (
+    <DataSourceSection
+      dataSource={dataSource}
+      label={`Data source ${dataSource.name}`}
+      state={state}
+      loadingText="Checking every deployment…"
+    >
+      {({ frames }) => (
+        <>
+          {frames
+            .filter((frame) => frame.refId === 'health')
+            .map((frame, index) => (
+              <DeploymentHealth key={index} frame={frame} />
+            ))}
+          <Text element="h5">Recent failures (24 h)</Text>
+          {failuresOf(frames).length === 0 && <Text color="secondary">No TransactionFailed events in the last 24 hours.</Text>}
+          {failuresOf(frames).map((frame, index) => (
+            <FrameTable key={index} frame={frame} aria-label={`Recent failures on ${dataSource.name}`} linkFor={txIdLink} />
+          ))}
+        </>
+      )}
+    </DataSourceSection>
+  );
+}
+
+function failuresOf(frames: DataFrame[]): DataFrame[] {
+  return frames.filter((frame) => frame.refId === 'failures' && frame.length > 0);
+}
+
+export function Overview() {
+  const dataSources = tesseractDataSources();
+  return (
+    <PluginPage
+      actions={
+        <LinkButton icon="apps" variant="secondary" href={locationUtil.assureBaseUrl(`/d/${DASHBOARD_UID}`)}>
+          Open the Tesseract dashboard
+        </LinkButton>
+      }
+    >
+      {dataSources.length === 0 ? (
+        <NoDataSource />
+      ) : (
+        <Stack direction="column" gap={4}>
+          {dataSources.map((dataSource) => (
+            <DataSourceOverview key={dataSource.uid} dataSource={dataSource} />
+          ))}
+        </Stack>
+      )}
+    </PluginPage>
+  );
+}

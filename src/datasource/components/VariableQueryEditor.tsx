@@ -1,0 +1,56 @@
+import type { MetricFindValue, QueryEditorProps } from '@grafana/data';
+import { Alert, Button, InlineField, Stack, TagList } from '@grafana/ui';
+import React, { useState } from 'react';
+import type { TesseractQuery, VariablesQuery } from '../../query';
+import type { DataSource } from '../datasource';
+import { errorMessage } from '../errors';
+import { toVariablesQuery } from '../variables';
+import { LABEL_WIDTH, QueryErrors } from './fields';
+import { VariablesEditor } from './kinds/VariablesEditor';
+import type { TesseractOptions } from '../types';
+
+type Props = QueryEditorProps<DataSource, TesseractQuery, TesseractOptions, VariablesQuery>;
+
+const PREVIEW_SIZE = 20;
+
+type Preview = { state: 'idle' } | { state: 'values'; values: MetricFindValue[] } | { state: 'error'; message: string };
+
+/** Editor of a query variable: what to list, and a preview of the values the backend returns. */
+export function VariableQueryEditor({ query, onChange, datasource }: Props) {
+  const current = toVariablesQuery(query);
+  const [preview, setPreview] = useState<Preview>({ state: 'idle' });
+
+  const loadPreview = async () => {
+    try {
+      setPreview({ state: 'values', values: await datasource.fetchVariableValues(current) });
+    } catch (error) {
+      setPreview({ state: 'error', message: errorMessage(error) });
+    }
+  };
+
+  return (
+    <Stack direction="column" gap={0.5}>
+      <VariablesEditor
+        query={current}
+        deployments={datasource.deployments}
+        onChange={(next) => onChange(next)}
+        onRunQuery={() => setPreview({ state: 'idle' })}
+      />
+      <QueryErrors query={current} />
+      <InlineField label="Preview" labelWidth={LABEL_WIDTH} tooltip="Asks the data source for the values now.">
+        <Button variant="secondary" icon="sync" onClick={loadPreview}>
+          Show values
+        </Button>
+      </InlineField>
+      {preview.state === 'values' &&
+        (preview.values.length === 0 ? (
+          <Alert severity="info" title="No values: nothing of this kind was found in the deployments' logs yet" />
+        ) : (
+          <div aria-label="Variable values preview">
+            <TagList tags={preview.values.slice(0, PREVIEW_SIZE).map((value) => String(value.text))} />
+          </div>
+        ))}
+      {preview.state === 'error' && <Alert severity="error" title={`Could not load values: ${preview.message}`} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,119 @@
+import type { SelectableValue } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+import { Alert, InlineField, Input, MultiSelect, TagsInput } from '@grafana/ui';
+import React, { useMemo } from 'react';
+import { parseQuery, type DeploymentSettings, type TesseractQuery } from '../../query';
+
+export const LABEL_WIDTH = 20;
+export const INPUT_WIDTH = 48;
+
+/** Text of a number input as a number; NaN when empty, so the validation names the field. */
+function wholeNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+interface NumberInputProps {
+  id: string;
+  value: number;
+  onChange: (value: number) => void;
+  onBlur?: () => void;
+  width?: number;
+}
+
+/** A number input that keeps a cleared field visible to the validation (as NaN) instead of turning it into 0. */
+export function NumberInput({ id, value, onChange, onBlur, width = 16 }: NumberInputProps) {
+  return (
+    <Input
+      id={id}
+      type="number"
+      width={width}
+      value={Number.isFinite(value) ? value : ''}
+      onChange={(event) => onChange(wholeNumber(event.currentTarget.value))}
+      onBlur={onBlur}
+    />
+  );
+}
+
+/** Dashboard variables as `$name` options, so pickers offer them next to the configured values. */
+export function variableOptions(): Array<SelectableValue<string>> {
+  return getTemplateSrv()
+    .getVariables()
+    .map((variable) => ({ label: `$${variable.name}`, value: `$${variable.name}`, description: 'Dashboard variable' }));
+}
+
+interface DeploymentsFieldProps {
+  deployments: DeploymentSettings[];
+  value: string[];
+  onChange: (value: string[]) => void;
+}
+
+export function DeploymentsField({ deployments, value, onChange }: DeploymentsFieldProps) {
+  const options = useMemo(
+    () => [
+      ...deployments.map((deployment) => ({
+        label: deployment.name,
+        value: deployment.name,
+        description: `chain ${deployment.chainId} · ${deployment.contract}`,
+      })),
+      ...variableOptions(),
+    ],
+    [deployments]
+  );
+  return (
+    <InlineField
+      label="Deployments"
+      labelWidth={LABEL_WIDTH}
+      tooltip="Deployments to query. None selected means every deployment of this data source. Accepts dashboard variables such as $chain; multi-value variables expand to each value."
+    >
+      <MultiSelect
+        inputId="tesseract-deployments"
+        aria-label="Deployments"
+        options={options}
+        value={value}
+        allowCustomValue
+        placeholder="All deployments"
+        width={INPUT_WIDTH}
+        onChange={(selected: Array<SelectableValue<string>>) =>
+          onChange(selected.map((item) => item.value).filter((item): item is string => typeof item === 'string'))
+        }
+      />
+    </InlineField>
+  );
+}
+
+interface TxIdsFieldProps {
+  value: string[];
+  onChange: (value: string[]) => void;
+  tooltip: string;
+}
+
+export function TxIdsField({ value, onChange, tooltip }: TxIdsFieldProps) {
+  return (
+    <InlineField label="tx_ids" labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <TagsInput
+        id="tesseract-tx-ids"
+        tags={value}
+        width={INPUT_WIDTH}
+        placeholder="0x… (64 hex digits) or $variable, then Enter"
+        onChange={onChange}
+      />
+    </InlineField>
+  );
+}
+
+/** What the shared validation says about the query, next to the fields that caused it. */
+export function QueryErrors({ query }: { query: TesseractQuery }) {
+  const result = parseQuery(query, { allowTemplateVariables: true });
+  if (result.ok) {
+    return null;
+  }
+  return (
+    <Alert severity="error" title="This query will not run until fixed">
+      <ul>
+        {result.errors.map((error) => (
+          <li key={error}>{error}</li>
+        ))}
+      </ul>
+    </Alert>
+  );
+}

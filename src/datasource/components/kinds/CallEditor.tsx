@@ -1,0 +1,114 @@
+import { Alert, InlineField, Input, Select } from '@grafana/ui';
+import React, { useMemo } from 'react';
+import { viewFunctions, type AbiParam, type CallQuery } from '../../../query';
+import { abiOfSelection, callErrors, hasCallErrors } from '../../abi';
+import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH } from '../fields';
+import type { KindEditorProps } from './types';
+
+function signature(inputs: AbiParam[] = []): string {
+  return inputs.map((input) => `${input.type} ${input.name}`.trim()).join(', ');
+}
+
+function placeholderFor(type: string): string {
+  const bytes = /^bytes(\d+)$/.exec(type);
+  if (bytes) {
+    return `0x… (${Number(bytes[1]) * 2} hex digits) or $variable`;
+  }
+  if (type === 'address') {
+    return '0x… (40 hex digits) or $variable';
+  }
+  if (type === 'bool') {
+    return 'true or false';
+  }
+  if (/int\d*$/.test(type)) {
+    return 'integer';
+  }
+  return type.endsWith(']') ? 'JSON array' : type;
+}
+
+export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEditorProps<CallQuery>) {
+  const { deployment, abi, error: abiError } = useMemo(
+    () => abiOfSelection(deployments, query.deployments),
+    [deployments, query.deployments]
+  );
+  const functions = useMemo(() => viewFunctions(abi), [abi]);
+  const selected = functions.find((fn) => fn.name === query.functionName);
+  const errors = callErrors(query, abi);
+
+  // A query goes to the backend only when every argument fits its ABI type.
+  const runIfValid = (next: CallQuery) => {
+    if (!hasCallErrors(callErrors(next, abi))) {
+      onRunQuery();
+    }
+  };
+  const change = (patch: Partial<CallQuery>, run = true) => {
+    const next = { ...query, ...patch };
+    onChange(next);
+    if (run) {
+      runIfValid(next);
+    }
+  };
+
+  return (
+    <>
+      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      {abiError && <Alert severity="warning" title={abiError} />}
+      <InlineField
+        label="Function"
+        labelWidth={LABEL_WIDTH}
+        tooltip={`View functions of the ABI of ${deployment?.name || 'the first deployment'}; they cannot change state.`}
+        invalid={errors.function !== undefined && functions.length > 0}
+        error={errors.function}
+      >
+        <Select
+          inputId="tesseract-function"
+          aria-label="Function"
+          options={functions.map((fn) => ({
+            label: fn.name,
+            value: fn.name,
+            description: `(${signature(fn.inputs)}) → ${signature(fn.outputs) || 'nothing'}`,
+          }))}
+          value={query.functionName}
+          width={INPUT_WIDTH}
+          onChange={(option) => {
+            const fn = functions.find((candidate) => candidate.name === option.value);
+            change({ functionName: option.value ?? '', args: (fn?.inputs ?? []).map(() => '') });
+          }}
+        />
+      </InlineField>
+      {(selected?.inputs ?? []).map((param, index) => (
+        <InlineField
+          key={`${query.functionName}-${index}`}
+          label={`${param.name || `arg ${index + 1}`} (${param.type})`}
+          labelWidth={LABEL_WIDTH + 8}
+          tooltip={`Argument ${index + 1} of ${query.functionName}, typed ${param.type}. Accepts a dashboard variable.`}
+          invalid={errors.args[index] !== undefined}
+          error={errors.args[index]}
+        >
+          <Input
+            id={`tesseract-arg-${index}`}
+            aria-label={`Argument ${param.name || index + 1}`}
+            value={query.args[index] ?? ''}
+            width={INPUT_WIDTH}
+            placeholder={placeholderFor(param.type)}
+            onChange={(event) => {
+              const args = [...query.args];
+              args[index] = event.currentTarget.value;
+              change({ args }, false);
+            }}
+            onBlur={() => runIfValid(query)}
+          />
+        </InlineField>
+      ))}
+      <InlineField label="Block" labelWidth={LABEL_WIDTH} tooltip={'"latest" or a block number, to read the value at that block.'}>
+        <Input
+          id="tesseract-block"
+          value={query.block}
+          width={16}
+          onChange={(event) => change({ block: event.currentTarget.value }, false)}
+          onBlur={() => runIfValid(query)}
+        />
+      </InlineField>
+    </>
+  );
+}

@@ -1,0 +1,96 @@
+import type { SelectableValue } from '@grafana/data';
+import { InlineField, Input, MultiSelect } from '@grafana/ui';
+import React, { useMemo } from 'react';
+import { EVENTS_LIMIT_MAX, type EventsQuery } from '../../../query';
+import { eventNamesOf } from '../../abi';
+import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput, TxIdsField, variableOptions } from '../fields';
+import { changer, type KindEditorProps } from './types';
+
+export function EventsEditor(props: KindEditorProps<EventsQuery>) {
+  const { query, deployments, onRunQuery } = props;
+  const change = changer(props);
+  const eventOptions = useMemo(
+    () => [...eventNamesOf(deployments).map((name) => ({ label: name, value: name })), ...variableOptions()],
+    [deployments]
+  );
+  return (
+    <>
+      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <InlineField label="Events" labelWidth={LABEL_WIDTH} tooltip="Event names of the deployments' ABIs. None selected means every event.">
+        <MultiSelect
+          inputId="tesseract-event-names"
+          aria-label="Events"
+          options={eventOptions}
+          value={query.eventNames}
+          allowCustomValue
+          placeholder="All events"
+          width={INPUT_WIDTH}
+          onChange={(selected: Array<SelectableValue<string>>) =>
+            change({ eventNames: selected.map((item) => item.value).filter((item): item is string => !!item) })
+          }
+        />
+      </InlineField>
+      <TxIdsField
+        value={query.txIds}
+        tooltip="Only events of these tx_ids (bytes32). Accepts dashboard variables; multi-value variables expand to each value."
+        onChange={(txIds) => change({ txIds })}
+      />
+      <TextFilter
+        id="tesseract-origin-rollup"
+        label="Origin rollup"
+        tooltip="Only transactions from this rollup address (checksummed, or a $variable)."
+        placeholder="0x… (any)"
+        value={query.originRollup}
+        onChange={(originRollup) => change({ originRollup }, false)}
+        onBlur={onRunQuery}
+      />
+      <TextFilter
+        id="tesseract-target-rollup"
+        label="Target rollup"
+        tooltip="Only transactions to this rollup address (checksummed, or a $variable)."
+        placeholder="0x… (any)"
+        value={query.targetRollup}
+        onChange={(targetRollup) => change({ targetRollup }, false)}
+        onBlur={onRunQuery}
+      />
+      <TextFilter
+        id="tesseract-reason"
+        label="Reason contains"
+        tooltip="Case-insensitive text the failure reason must contain."
+        placeholder="e.g. dependency"
+        value={query.reasonContains}
+        onChange={(reasonContains) => change({ reasonContains }, false)}
+        onBlur={onRunQuery}
+      />
+      <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip={`Newest rows first, at most this many (1 to ${EVENTS_LIMIT_MAX}).`}>
+        <NumberInput id="tesseract-limit" value={query.limit} onChange={(limit) => change({ limit }, false)} onBlur={onRunQuery} />
+      </InlineField>
+    </>
+  );
+}
+
+interface TextFilterProps {
+  id: string;
+  label: string;
+  tooltip: string;
+  placeholder: string;
+  value: string | undefined;
+  /** An emptied field removes the filter. */
+  onChange: (value: string | undefined) => void;
+  onBlur: () => void;
+}
+
+function TextFilter({ id, label, tooltip, placeholder, value, onChange, onBlur }: TextFilterProps) {
+  return (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <Input
+        id={id}
+        value={value ?? ''}
+        width={INPUT_WIDTH}
+        placeholder={placeholder}
+        onChange={(event) => onChange(event.currentTarget.value || undefined)}
+        onBlur={onBlur}
+      />
+    </InlineField>
+  );
+}

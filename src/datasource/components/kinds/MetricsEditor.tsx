@@ -1,0 +1,57 @@
+import type { SelectableValue } from '@grafana/data';
+import { InlineField, MultiSelect, RadioButtonGroup } from '@grafana/ui';
+import React from 'react';
+import { METRICS, METRIC_NAMES, type MetricName, type MetricsQuery } from '../../../query';
+import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
+import { changer, type KindEditorProps } from './types';
+import { unitLabel } from './units';
+
+const METRIC_OPTIONS: Array<SelectableValue<MetricName>> = METRIC_NAMES.map((name) => ({
+  label: `${METRICS[name].label} [${unitLabel(METRICS[name].unit)}]`,
+  value: name,
+  description: METRICS[name].description,
+}));
+
+const MODES = [
+  { label: 'Time series', value: 'timeseries' as const, description: 'One series per deployment and metric, bucketed' },
+  { label: 'One value', value: 'window' as const, description: 'One value per deployment over the whole range (alerts, stats)' },
+];
+
+export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
+  const { query, deployments, onRunQuery } = props;
+  const change = changer(props);
+  return (
+    <>
+      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <InlineField
+        label="Metrics"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Each metric becomes a field with its unit set (count, tx/min, %, seconds), so panels format it without overrides."
+      >
+        <MultiSelect
+          inputId="tesseract-metrics"
+          aria-label="Metrics"
+          options={METRIC_OPTIONS}
+          value={query.metrics}
+          width={INPUT_WIDTH}
+          placeholder="Pick at least one metric"
+          onChange={(selected: Array<SelectableValue<MetricName>>) =>
+            change({ metrics: selected.map((item) => item.value).filter((item): item is MetricName => !!item) })
+          }
+        />
+      </InlineField>
+      <InlineField
+        label="Mode"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Time series for graphs; one value per deployment for alert rules and stat panels (ratios over the whole window)."
+      >
+        <RadioButtonGroup options={MODES} value={query.mode} onChange={(mode) => change({ mode })} />
+      </InlineField>
+      {query.mode === 'timeseries' && (
+        <InlineField label="Bucket (s)" labelWidth={LABEL_WIDTH} tooltip="Bucket width in seconds; 0 follows the panel's interval.">
+          <NumberInput id="tesseract-bucket" value={query.bucketSeconds} onChange={(bucketSeconds) => change({ bucketSeconds }, false)} onBlur={onRunQuery} />
+        </InlineField>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,30 @@
+import { InlineField, Select } from '@grafana/ui';
+import React from 'react';
+import { VARIABLE_KINDS, type VariableKind, type VariablesQuery } from '../../../query';
+import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
+import { changer, type KindEditorProps } from './types';
+
+export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
+  const { query, deployments, onRunQuery } = props;
+  const change = changer(props);
+  return (
+    <>
+      <InlineField label="Values" labelWidth={LABEL_WIDTH} tooltip="What the variable lists.">
+        <Select
+          inputId="tesseract-variable-kind"
+          aria-label="Values"
+          options={VARIABLE_KINDS.map((kind) => ({ label: kind.label, value: kind.value }))}
+          value={query.variable}
+          width={INPUT_WIDTH}
+          onChange={(option) => change({ variable: option.value as VariableKind })}
+        />
+      </InlineField>
+      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      {query.variable === 'txIds' && (
+        <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip="At most this many recent tx_ids, newest first.">
+          <NumberInput id="tesseract-variable-limit" value={query.limit} onChange={(limit) => change({ limit }, false)} onBlur={onRunQuery} />
+        </InlineField>
+      )}
+    </>
+  );
+}
