@@ -187,6 +187,20 @@ describe('start-up checks of the built executable', () => {
   });
 });
 
+describe('when Grafana goes away', () => {
+  it('exits once its stderr pipe is broken, instead of running on as an orphan', async () => {
+    const host = await PluginHost.start();
+    try {
+      host.child.stderr!.destroy();
+      // The next log line hits the broken pipe; the call itself may be cut off by the exit.
+      await host.queryData({ settings, queries: [{ refId: 'A', queryType: 'no-such-kind' }] }).catch(() => undefined);
+      expect(await host.waitForExit(5000)).toEqual({ code: 1, signal: null });
+    } finally {
+      await host.kill();
+    }
+  });
+});
+
 describe('in-process server: handler isolation', () => {
   let server: PluginServer;
   let client: PluginClient;
