@@ -85,7 +85,8 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
   if (options.genesisTimestamp !== undefined) {
     args.push('--timestamp', String(options.genesisTimestamp));
   }
-  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Own process group: a terminal's Ctrl-C reaches only our process, which then stops anvil itself.
+  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   running.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

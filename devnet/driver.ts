@@ -46,7 +46,13 @@ export class DeploymentDriver {
   }
 
   request(call: ContractCall, nonce?: number): TxRequest {
-    return { from: this.senderOf(call), to: this.deployment.contract, data: this.encode(call), gas: GAS[call.kind], nonce };
+    return {
+      from: this.senderOf(call),
+      to: this.deployment.contract,
+      data: this.encode(call),
+      gas: GAS[call.kind],
+      nonce,
+    };
   }
 
   private encode(call: ContractCall): string {
@@ -79,7 +85,11 @@ export class DeploymentDriver {
    * undefined when nothing needs priming. Updates the model.
    */
   primeRequest(call: ContractCall): { method: string; params: unknown[] } | undefined {
-    if (this.deployment.build !== 'vyper' || call.kind !== 'buffer' || this.model.stateOf(call.txId) !== TxState.UNKNOWN) {
+    if (
+      this.deployment.build !== 'vyper' ||
+      call.kind !== 'buffer' ||
+      this.model.stateOf(call.txId) !== TxState.UNKNOWN
+    ) {
       return undefined;
     }
     this.model.prime(call.txId);
@@ -147,7 +157,9 @@ export class DeploymentDriver {
     }
     const logs = receipt.logs.filter((log) => log.address.toLowerCase() === this.deployment.contract.toLowerCase());
     if (logs.length !== outcome.events.length) {
-      throw new SimulationMismatchError(`${where}: ${logs.length} logs on chain, model expects ${outcome.events.length}`);
+      throw new SimulationMismatchError(
+        `${where}: ${logs.length} logs on chain, model expects ${outcome.events.length}`
+      );
     }
     logs.forEach((log, index) => {
       const parsed = this.iface.parseLog(log);
@@ -191,6 +203,8 @@ function normalizeArg(value: unknown): string {
 
 /** Storage slot of `transactions[txId].state` in the Vyper 0.3.10 TesseractSimple layout. */
 export function vyperStateSlot(txId: string): string {
-  const base = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'bytes32'], [VYPER_TRANSACTIONS_SLOT, txId])));
+  const base = BigInt(
+    keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'bytes32'], [VYPER_TRANSACTIONS_SLOT, txId]))
+  );
   return zeroPadValue(toBeHex(base + BigInt(VYPER_STATE_WORD)), 32);
 }

@@ -10,7 +10,7 @@ import type { LedgerIntent } from './ledger';
 import { TxState, ZERO_BYTES32, type ContractCall, type Outcome } from './model';
 import type { Prng } from './prng';
 import { toHex, type RpcRequest } from './rpc';
-import { bufferCall, rollupOf, type TrafficMix } from './simulator';
+import { bufferCall, rollupOf, type TrafficMix } from './traffic';
 
 export interface FastHistoryOptions {
   /** Span of block timestamps to write, starting at each chain's latest block. */
@@ -72,7 +72,10 @@ class FastChain {
     this.startTime = this.blockTime + 1;
     const { owner, operator } = this.driver.deployment;
     for (const account of [owner, operator]) {
-      this.nonces.set(account.toLowerCase(), Number(await rpc.call<string>('eth_getTransactionCount', [account, 'pending'])));
+      this.nonces.set(
+        account.toLowerCase(),
+        Number(await rpc.call<string>('eth_getTransactionCount', [account, 'pending']))
+      );
     }
   }
 
@@ -107,7 +110,9 @@ class FastChain {
     await rpc.call('evm_mine');
     const receipts = calls.length > 0 ? await rpc.call<Receipt[]>('eth_getBlockReceipts', [toHex(number)]) : [];
     if (receipts.length !== calls.length) {
-      throw new Error(`${this.driver.deployment.name} block ${number}: ${receipts.length} receipts for ${calls.length} calls`);
+      throw new Error(
+        `${this.driver.deployment.name} block ${number}: ${receipts.length} receipts for ${calls.length} calls`
+      );
     }
     receipts.forEach((receipt, index) => {
       if (receipt.transactionHash !== hashes[index]) {
@@ -217,7 +222,13 @@ function planChainEpisode(chain: FastChain, prng: Prng, mix: TrafficMix, average
       fate = 'abandon';
     }
     lifecycles.push({
-      call: bufferCall(prng, deployment, prng.hex(32), 0, dependsOn === undefined ? ZERO_BYTES32 : lifecycles[dependsOn].call.txId),
+      call: bufferCall(
+        prng,
+        deployment,
+        prng.hex(32),
+        0,
+        dependsOn === undefined ? ZERO_BYTES32 : lifecycles[dependsOn].call.txId
+      ),
       dependsOn,
       early: dependsOn !== undefined && prng.chance(mix.dependencyEarly),
       fate,
@@ -261,9 +272,11 @@ async function runEpisode(chain: FastChain, start: number, plan: EpisodePlan, pr
     for (const lifecycle of chunk) {
       lifecycle.call.timestamp = time + prng.int(0, 3);
     }
-    const bufferCalls = chunk.map(
-      (l): PlannedCall => ({ call: l.call, intent: plan.burst && l.fate === 'expire' ? 'burst' : 'lifecycle', crossRollup: l.crossRollup })
-    );
+    const bufferCalls = chunk.map((l): PlannedCall => ({
+      call: l.call,
+      intent: plan.burst && l.fate === 'expire' ? 'burst' : 'lifecycle',
+      crossRollup: l.crossRollup,
+    }));
     const outcomes = await chain.mine(time, first === 0 ? [...carriedCalls, ...bufferCalls] : bufferCalls);
     outcomes.slice(outcomes.length - chunk.length).forEach((outcome, i) => {
       if (outcome.status === 'mined') {
@@ -306,7 +319,11 @@ async function runEpisode(chain: FastChain, start: number, plan: EpisodePlan, pr
   // R3: executions; after a pause, the unpause, and the unresolved txs carried to the next episode.
   const r3: PlannedCall[] = toResolve
     .filter((l) => l.execute && model.stateOf(l.call.txId) === TxState.READY)
-    .map((l) => ({ call: { kind: 'mark_executed', txId: l.call.txId }, intent: 'execute', crossRollup: l.crossRollup }));
+    .map((l) => ({
+      call: { kind: 'mark_executed', txId: l.call.txId },
+      intent: 'execute',
+      crossRollup: l.crossRollup,
+    }));
   if (plan.pause) {
     r3.push({ call: { kind: 'unpause' }, intent: 'unpause' });
     for (const l of toResolve) {

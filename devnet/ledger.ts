@@ -51,8 +51,14 @@ export class LedgerWriter {
   readonly entries: LedgerEntry[] = [];
   private pending: string[] = [];
 
-  /** With a path, entries are appended as JSON lines (the file is truncated first). */
-  constructor(readonly filePath?: string) {
+  /**
+   * With a path, entries are appended as JSON lines (the file is truncated first), every
+   * `batchSize` entries and on flush().
+   */
+  constructor(
+    readonly filePath?: string,
+    private readonly batchSize = 1
+  ) {
     if (filePath) {
       mkdirSync(path.dirname(filePath), { recursive: true });
       writeFileSync(filePath, '');
@@ -64,7 +70,7 @@ export class LedgerWriter {
     this.entries.push(full);
     if (this.filePath) {
       this.pending.push(JSON.stringify(full));
-      if (this.pending.length >= 500) {
+      if (this.pending.length >= this.batchSize) {
         this.flush();
       }
     }

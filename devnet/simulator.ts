@@ -5,44 +5,14 @@
 // retried, expirations, bursts of expiring transactions, pauses of the Buffer variant and
 // transactions buffered on two chains with the same tx_id. Fast mode (./fast-history.ts) writes
 // days of block history in minutes.
-import { DeploymentDriver, SimulationMismatchError, type PlannedCall } from './driver';
+import { DeploymentDriver, type PlannedCall } from './driver';
 import type { Deployment } from './devnet';
 import { LedgerWriter, summarizeLedger, type LedgerEntry, type LedgerSummary } from './ledger';
 import { COORDINATION_WINDOW_SECONDS, TxState, ZERO_BYTES32, type ContractCall, type Outcome } from './model';
 import { Prng } from './prng';
-import { rollupAddress, ROLLUP_NAMES } from './rollups';
+import { bufferCall, DEFAULT_MIX, rollupOf, type TrafficMix } from './traffic';
 import { toHex } from './rpc';
 import { writeFastHistory, type FastHistoryOptions } from './fast-history';
-
-export interface TrafficMix {
-  /** Share of lifecycles that are dependency chains (2–3 txs, each depending on the previous). */
-  dependencyChain: number;
-  /** Share of dependency chains whose dependent is resolved first (fails, then is retried). */
-  dependencyEarly: number;
-  /** Share of lifecycles resolved only after the coordination window (expiry). */
-  expire: number;
-  /** Share of lifecycles never resolved (they stay BUFFERED). */
-  abandon: number;
-  /** Share of ready transactions that are then marked executed. */
-  execute: number;
-  /** Share of lifecycles buffered on two chains with the same tx_id. */
-  crossRollup: number;
-  /** Per arrival: chance that a burst of expiring transactions starts on one chain. */
-  burst: number;
-  /** Per arrival: chance that a Buffer-variant deployment is paused for a while. */
-  pause: number;
-}
-
-export const DEFAULT_MIX: TrafficMix = {
-  dependencyChain: 0.2,
-  dependencyEarly: 0.4,
-  expire: 0.08,
-  abandon: 0.03,
-  execute: 0.7,
-  crossRollup: 0.15,
-  burst: 0.01,
-  pause: 0.01,
-};
 
 export type ExpiryMode = 'time-travel' | 'wait';
 
@@ -81,7 +51,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   if (options.deployments.length === 0) {
     throw new Error('runSimulation needs at least one deployment');
   }
-  const ledger = new LedgerWriter(options.ledgerPath);
+  // Live traffic is slow enough to write each entry at once; fast history writes in batches.
+  const ledger = new LedgerWriter(options.ledgerPath, options.fast ? 1000 : 1);
   const drivers = options.deployments.map((d) => new DeploymentDriver(d, ledger));
   const prng = new Prng(options.seed ?? 1);
   const mix = { ...DEFAULT_MIX, ...options.mix };
@@ -99,37 +70,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     eventsByDeployment[entry.deployment] = (eventsByDeployment[entry.deployment] ?? 0) + entry.events.length;
   }
   return { entries: ledger.entries, summary: summarizeLedger(ledger.entries), eventsByDeployment };
-}
-
-/** The rollup a deployment stands for, and the others it trades with. */
-export function rollupOf(deployment: Deployment): string {
-  return rollupAddress(deployment.name);
-}
-
-export function counterpartRollup(prng: Prng, deployment: Deployment): string {
-  return rollupAddress(prng.pick(ROLLUP_NAMES.filter((name) => name !== deployment.name)));
-}
-
-/** A buffer call between this deployment's rollup and another one, either direction. */
-export function bufferCall(
-  prng: Prng,
-  deployment: Deployment,
-  txId: string,
-  timestamp: number,
-  dependency = ZERO_BYTES32
-): Extract<ContractCall, { kind: 'buffer' }> {
-  const local = rollupOf(deployment);
-  const remote = counterpartRollup(prng, deployment);
-  const outbound = prng.chance(0.5);
-  return {
-    kind: 'buffer',
-    txId,
-    origin: outbound ? local : remote,
-    target: outbound ? remote : local,
-    payload: prng.hex(prng.int(32, 128)),
-    dependency,
-    timestamp,
-  };
 }
 
 class Stopped extends Error {}
@@ -240,13 +180,20 @@ class LiveTraffic {
   async run(): Promise<void> {
     await Promise.all(this.chains.map((c) => c.syncClock()));
     const ratePerMinute = this.options.ratePerMinute ?? 30;
-    const deadline = this.options.until?.seconds !== undefined ? Date.now() + this.options.until.seconds * 1000 : Infinity;
+    const deadline =
+      this.options.until?.seconds !== undefined ? Date.now() + this.options.until.seconds * 1000 : Infinity;
     const maxLifecycles = this.options.until?.lifecycles ?? Infinity;
     let started = 0;
     while (!this.stopped && started < maxLifecycles && Date.now() < deadline) {
       this.spawn(this.arrival());
       started += 1;
-      await this.sleep(this.prng.exponential(60_000 / ratePerMinute));
+      try {
+        await this.sleep(this.prng.exponential(60_000 / ratePerMinute));
+      } catch (error) {
+        if (!(error instanceof Stopped)) {
+          throw error;
+        }
+      }
     }
     this.log(`live traffic: ${started} lifecycles started, draining ${this.inFlight.size}`);
     while (this.inFlight.size > 0) {
@@ -338,7 +285,12 @@ class LiveTraffic {
   }
 
   /** Resolve, retrying after a pause; then maybe execute. Returns the final state. */
-  private async resolveAndExecute(chain: LiveChain, txId: string, timestamp: number, crossRollup = false): Promise<void> {
+  private async resolveAndExecute(
+    chain: LiveChain,
+    txId: string,
+    timestamp: number,
+    crossRollup = false
+  ): Promise<void> {
     let intent: PlannedCall['intent'] = 'lifecycle';
     for (let attempt = 0; attempt < 5; attempt++) {
       const outcome = await this.send(chain, { call: { kind: 'resolve', txId }, intent, crossRollup });
@@ -488,5 +440,3 @@ class LiveTraffic {
     }
   }
 }
-
-export { SimulationMismatchError };
