@@ -30,7 +30,11 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
   resolution_p50: { label: 'Resolution p50', unit: 's', description: 'Buffered → Ready time, median' },
   resolution_p95: { label: 'Resolution p95', unit: 's', description: 'Buffered → Ready time, 95th percentile' },
   resolution_p99: { label: 'Resolution p99', unit: 's', description: 'Buffered → Ready time, 99th percentile' },
-  pending: { label: 'Pending', unit: 'short', description: 'Buffered and not yet ready, failed or expired' },
+  pending: {
+    label: 'Pending',
+    unit: 'short',
+    description: 'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
+  },
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',

@@ -1,10 +1,10 @@
 import { EventKind, type TesseractEvent } from './events';
 
 /**
- * One tx_id's story on one deployment, paired from its events: Buffered, then Ready or Failed. A Simple
- * contract leaves a failed tx BUFFERED (it may be retried and become ready later), so the first Ready and
- * the first Failed are both kept. A tx that is neither and is past `timestamp + coordination_window`
- * is expired; on TesseractBuffer that is the only trace of a failure (its failure logs are reverted).
+ * One tx_id's story on one deployment, paired from its events: Buffered, then Ready, with any failures.
+ * A TransactionFailed log never changes the stored state (Simple logs it and returns, leaving the tx
+ * BUFFERED to be retried; Buffer reverts it away), so a tx stays BUFFERED until its Ready: past
+ * `timestamp + coordination_window` it is expired, and on TesseractBuffer that is a failure's only trace.
  */
 export interface Lifecycle {
   /** Packed tx_id. */
@@ -48,28 +48,8 @@ export function resolutionSeconds(lifecycle: Lifecycle): number | null {
   return lifecycle.buffered && lifecycle.ready ? lifecycle.ready.timestamp - lifecycle.buffered.timestamp : null;
 }
 
-/** Block time at which the tx stopped waiting (first Ready or Failed), or Infinity while it waits. */
-export function settledAt(lifecycle: Lifecycle): number {
-  return Math.min(lifecycle.ready?.timestamp ?? Infinity, lifecycle.failed?.timestamp ?? Infinity);
-}
-
 /** Time after which the contract treats the tx as expired: declared timestamp + coordination window. */
 export function deadline(lifecycle: Lifecycle, coordinationWindow: number | null): number {
   const declared = lifecycle.buffered?.at ?? lifecycle.buffered?.timestamp;
   return declared === undefined || coordinationWindow === null ? Infinity : declared + coordinationWindow;
-}
-
-export type Outcome = 'ready' | 'failed' | 'pending' | 'expired' | 'unbuffered';
-
-/** Where the tx stands at `atSeconds`, from its events alone ('unbuffered': no Buffered event indexed). */
-export function outcomeAt(lifecycle: Lifecycle, atSeconds: number, coordinationWindow: number | null): Outcome {
-  if (!lifecycle.buffered) {
-    return 'unbuffered';
-  }
-  const readyAt = lifecycle.ready?.timestamp ?? Infinity;
-  const failedAt = lifecycle.failed?.timestamp ?? Infinity;
-  if (Math.min(readyAt, failedAt) <= atSeconds) {
-    return readyAt <= failedAt ? 'ready' : 'failed';
-  }
-  return atSeconds > deadline(lifecycle, coordinationWindow) ? 'expired' : 'pending';
 }

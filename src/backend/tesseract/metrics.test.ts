@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
-import { buildLifecycles, outcomeAt, resolutionSeconds } from './lifecycle';
+import { buildLifecycles, deadline, resolutionSeconds } from './lifecycle';
 import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './metrics';
 
 let logIndex = 0;
@@ -97,15 +97,15 @@ describe('aggregate', () => {
   });
 
   it('pairs Ready with its Buffered by tx_id for resolution quantiles, even across the range start', () => {
-    expect(result.get('resolution_p50')).toEqual([10, 85, null]); // a 10 | b 40, e 130
-    expect(result.get('resolution_p99')![1]).toBeCloseTo(40 + 0.99 * 90);
+    expect(result.get('resolution_p50')).toEqual([10, 40, null]); // a 10 | b 40, e 130 (nearest rank)
+    expect(result.get('resolution_p99')).toEqual([10, 130, null]);
   });
 
-  it('tracks the backlog at each bucket end: pending until settled or expired, then silent', () => {
-    // At 1020: b, c (its failure at exactly 1020 falls in the next bucket) and e wait; a is ready.
+  it('tracks the BUFFERED backlog at each bucket end: pending until ready or past the deadline, then silent', () => {
+    // At 1020: b, c and e are BUFFERED; a is ready. c's failure does not change its state.
     expect(result.get('pending')).toEqual([3, 0, 0]);
-    // d (declared 1100 + 30 s = 1130) is still buffered at the range end.
-    expect(result.get('silent_failures')).toEqual([0, 0, 1]);
+    // c (deadline 1040) is still BUFFERED at 1080; d (declared 1100 + 30 s) joins it by the range end.
+    expect(result.get('silent_failures')).toEqual([0, 1, 2]);
   });
 
   it('gives one value over the whole range in window mode (a ratio of sums, not a mean of ratios)', () => {
@@ -113,7 +113,7 @@ describe('aggregate', () => {
     expect(window.get('buffered')).toEqual([4]);
     expect(window.get('success_ratio')).toEqual([3 / 4]);
     expect(window.get('buffered_rate')![0]).toBeCloseTo(4 / (199.001 / 60), 6);
-    expect(window.get('silent_failures')).toEqual([1]);
+    expect(window.get('silent_failures')).toEqual([2]);
   });
 
   it('has no silent-failure value when the coordination window is unknown', () => {
@@ -123,7 +123,7 @@ describe('aggregate', () => {
       windowBucket(ms(1000), ms(1199))
     );
     expect(unknownWindow.get('silent_failures')).toEqual([null]);
-    expect(unknownWindow.get('pending')).toEqual([1]);
+    expect(unknownWindow.get('pending')).toEqual([2]);
   });
 
   it('counts executed from on-chain state when the ABI has no execution event', () => {
@@ -137,19 +137,18 @@ describe('aggregate', () => {
 });
 
 describe('lifecycle', () => {
-  it('reports outcomes and resolution times', () => {
+  it('pairs by tx_id: failures, resolution time, deadline from the declared timestamp', () => {
     const lifecycles = buildLifecycles([buffered('a', 10), failed('a', 15), ready('a', 25), buffered('b', 10, 12)]);
     const a = lifecycles.get('a'.padEnd(32, '.'))!;
     const b = lifecycles.get('b'.padEnd(32, '.'))!;
-    expect([a.failures, resolutionSeconds(a)]).toEqual([1, 15]);
-    expect(outcomeAt(a, 16, 30)).toBe('failed');
-    expect(outcomeAt(b, 42, 30)).toBe('pending');
-    expect(outcomeAt(b, 43, 30)).toBe('expired');
+    expect([a.failures, a.failed?.reason, resolutionSeconds(a)]).toEqual([1, 'Transaction expired', 15]);
+    expect([resolutionSeconds(b), deadline(b, 30), deadline(b, null)]).toEqual([null, 42, Infinity]);
   });
 
-  it('interpolates quantiles linearly', () => {
+  it('takes quantiles by nearest rank', () => {
     expect(quantile([], 0.5)).toBeNull();
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(quantile([1, 2, 3, 4], 0.95)).toBe(4);
     expect(quantile([5], 0.99)).toBe(5);
   });
 });

@@ -1,6 +1,6 @@
 import type { MetricName } from '../../query';
 import { EventKind, type TesseractEvent } from './events';
-import { deadline, settledAt, type Lifecycle } from './lifecycle';
+import { deadline, type Lifecycle } from './lifecycle';
 
 /**
  * Metric aggregation over time buckets. Times are unix seconds (block times). A query range
@@ -55,15 +55,12 @@ export function windowBucket(fromMs: number, toMs: number): Buckets {
   return { widthSeconds: endSeconds - fromSeconds, starts: [fromSeconds], fromSeconds, endSeconds };
 }
 
-/** Linear interpolation between closest ranks (numpy's default); null for no samples. */
+/** Nearest rank: the smallest sample with at least q of the samples at or below it; null for none. */
 export function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) {
     return null;
   }
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 export interface MetricInput {
@@ -211,8 +208,9 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
 }
 
 /**
- * At each instant E (ascending): pending = buffered before E, not settled before E, E ≤ deadline;
- * silent = the same but E > deadline (still BUFFERED past timestamp + coordination window).
+ * At each instant E (ascending), for txs still BUFFERED (buffered before E, not ready before E; failures
+ * leave the state alone): pending when E ≤ deadline, silent when E > deadline (still BUFFERED past
+ * timestamp + coordination window).
  * One pass over the txs with difference arrays: O(txs · log buckets).
  */
 function backlogAt(input: MetricInput, ends: readonly number[]): { pending: number[]; silent: number[] } {
@@ -224,7 +222,7 @@ function backlogAt(input: MetricInput, ends: readonly number[]): { pending: numb
       continue;
     }
     const from = lowerBound(ends, lifecycle.buffered.timestamp, true); // first E > buffered time
-    const to = lowerBound(ends, settledAt(lifecycle), true); // first E > settled time: settled by then
+    const to = lowerBound(ends, lifecycle.ready?.timestamp ?? Infinity, true); // first E > ready time: READY by then
     const expiry = lowerBound(ends, deadline(lifecycle, input.coordinationWindow), true); // first E > deadline
     const pendingTo = Math.min(to, expiry);
     if (from < pendingTo) {
