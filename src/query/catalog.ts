@@ -33,7 +33,8 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
   pending: {
     label: 'Pending',
     unit: 'short',
-    description: 'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
+    description:
+      'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
   },
   silent_failures: {
     label: 'Silent failures',
