@@ -116,6 +116,13 @@ describe('aggregate', () => {
     expect(window.get('silent_failures')).toEqual([2]);
   });
 
+  it('judges the backlog at the last included instant: a deadline equal to the range end is still pending', () => {
+    const atDeadline = aggregate(input, ['pending', 'silent_failures'], windowBucket(ms(1000), ms(1130)));
+    expect([atDeadline.get('pending'), atDeadline.get('silent_failures')]).toEqual([[1], [1]]); // d pending, c silent
+    const after = aggregate(input, ['pending', 'silent_failures'], windowBucket(ms(1000), ms(1131)));
+    expect([after.get('pending'), after.get('silent_failures')]).toEqual([[0], [2]]);
+  });
+
   it('has no silent-failure value when the coordination window is unknown', () => {
     const unknownWindow = aggregate(
       { ...input, coordinationWindow: null },

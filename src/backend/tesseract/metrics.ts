@@ -142,11 +142,16 @@ export function aggregate(
     }
   }
 
-  // Instant each bucket is judged at: its end, clipped to the range.
   const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
   const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
   const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
-  const backlog = wantsBacklog ? backlogAt(input, ends) : undefined;
+  // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
+  const backlog = wantsBacklog
+    ? backlogAt(
+        input,
+        ends.map((end) => end - 0.001)
+      )
+    : undefined;
 
   const result = new Map<MetricName, SeriesValues>();
   for (const metric of metrics) {
@@ -208,22 +213,21 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
 }
 
 /**
- * At each instant E (ascending), for txs still BUFFERED (buffered before E, not ready before E; failures
- * leave the state alone): pending when E ≤ deadline, silent when E > deadline (still BUFFERED past
- * timestamp + coordination window).
- * One pass over the txs with difference arrays: O(txs · log buckets).
+ * At each instant T (ascending), for txs still BUFFERED at T (buffered at or before T, not ready by T;
+ * failures leave the state alone): pending when T ≤ deadline, silent when T > deadline (still BUFFERED
+ * past timestamp + coordination window). One pass with difference arrays: O(txs · log instants).
  */
-function backlogAt(input: MetricInput, ends: readonly number[]): { pending: number[]; silent: number[] } {
-  const n = ends.length;
+function backlogAt(input: MetricInput, instants: readonly number[]): { pending: number[]; silent: number[] } {
+  const n = instants.length;
   const pendingDiff = new Array<number>(n + 1).fill(0);
   const silentDiff = new Array<number>(n + 1).fill(0);
   for (const lifecycle of input.lifecycles.values()) {
     if (!lifecycle.buffered) {
       continue;
     }
-    const from = lowerBound(ends, lifecycle.buffered.timestamp, true); // first E > buffered time
-    const to = lowerBound(ends, lifecycle.ready?.timestamp ?? Infinity, true); // first E > ready time: READY by then
-    const expiry = lowerBound(ends, deadline(lifecycle, input.coordinationWindow), true); // first E > deadline
+    const from = lowerBound(instants, lifecycle.buffered.timestamp); // first T ≥ buffered time
+    const to = lowerBound(instants, lifecycle.ready?.timestamp ?? Infinity); // first T ≥ ready time: READY by then
+    const expiry = lowerBound(instants, deadline(lifecycle, input.coordinationWindow), true); // first T > deadline
     const pendingTo = Math.min(to, expiry);
     if (from < pendingTo) {
       pendingDiff[from]++;
