@@ -4,6 +4,7 @@ import {
   BlockClock,
   getLogsAdaptive,
   LogIndex,
+  LogIndexOptions,
   RawLog,
   RpcCallEvent,
   RpcError,
@@ -22,6 +23,7 @@ import {
   PONG,
   rpc,
   startAnvil,
+  startQuirkyNode,
   TruthLog,
 } from './chain-support';
 
@@ -68,7 +70,10 @@ function observedPool(options: Omit<RpcPoolOptions, 'observer'>) {
   return { pool, calls };
 }
 
-function newIndex(pool: RpcPool, overrides: { maxBlockRange?: number; confirmations?: number } = {}) {
+function newIndex(
+  pool: RpcPool,
+  overrides: Partial<Pick<LogIndexOptions<Record>, 'maxBlockRange' | 'confirmations' | 'decode'>> = {}
+) {
   return new LogIndex<Record>({
     pool,
     clock: new BlockClock(pool),
@@ -77,7 +82,7 @@ function newIndex(pool: RpcPool, overrides: { maxBlockRange?: number; confirmati
     startBlock: deployBlock,
     confirmations: overrides.confirmations ?? 5,
     maxBlockRange: overrides.maxBlockRange ?? 10_000,
-    decode,
+    decode: overrides.decode ?? decode,
   });
 }
 
@@ -189,13 +194,7 @@ describe('cold and warm sync', () => {
     const flaky = await proxy();
     const { pool } = observedPool({ urls: [secretUrl(flaky)], maxRetries: 1, maxWaitMs: 100 });
     let decoded = 0;
-    const index = new LogIndex<Record>({
-      pool,
-      clock: new BlockClock(pool),
-      address,
-      topic0s: [PING, PONG],
-      startBlock: deployBlock,
-      confirmations: 5,
+    const index = newIndex(pool, {
       maxBlockRange: 10,
       decode: (log) => {
         if (++decoded === 60) {
@@ -227,13 +226,7 @@ describe('decoder failures', () => {
     const { pool } = observedPool({ urls: [anvil.url] });
     const truth = await chainTruth(anvil.url, address);
     const poisoned = truth[42];
-    const index = new LogIndex<Record>({
-      pool,
-      clock: new BlockClock(pool),
-      address,
-      topic0s: [PING, PONG],
-      startBlock: deployBlock,
-      confirmations: 5,
+    const index = newIndex(pool, {
       maxBlockRange: 7,
       decode: (log) => {
         if (log.blockNumber === poisoned.blockNumber && log.logIndex === poisoned.logIndex) {
@@ -248,6 +241,33 @@ describe('decoder failures', () => {
       decodeErrors: 1,
       lastDecodeError: `block ${poisoned.blockNumber} log ${poisoned.logIndex}: unexpected data layout`,
     });
+  });
+});
+
+describe('node quirks', () => {
+  it('indexes exactly through a node that refuses batches and sends no blockTimestamp', async () => {
+    const node = await startQuirkyNode(anvil.url);
+    try {
+      const { pool } = observedPool({ urls: [node.url], expectedChainId: 31337 });
+      const index = newIndex(pool, { maxBlockRange: 25 });
+      await index.sync();
+      await expectExact(index);
+      const stats = index.stats();
+      expect(stats.headerBatches).toBeGreaterThan(0);
+      for (const record of [index.all()[0], index.all()[77], index.all()[index.all().length - 1]]) {
+        const block = await rpc<{ timestamp: string }>(anvil.url, 'eth_getBlockByNumber', [
+          `0x${record.blockNumber.toString(16)}`,
+          false,
+        ]);
+        expect(record.timestamp).toBe(Number(block.timestamp));
+      }
+      // Warm: the head batch goes call by call now, without a failed batch first.
+      const before = node.requests();
+      await index.sync();
+      expect(node.requests() - before).toBe(2);
+    } finally {
+      await node.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // Test support for the chain layer's integration tests: a private anvil, a tiny Solidity event emitter and
 // raw JSON-RPC helpers. Deliberately independent of devnet/ (a separate, concurrently written module).
 import { ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -190,4 +191,63 @@ export async function chainTruth(url: string, address: string): Promise<TruthLog
     blockHash: log.blockHash,
     id: `${log.topics[0] === PING ? 'ping' : 'pong'}:${BigInt(log.topics[1]).toString()}`,
   }));
+}
+
+export interface QuirkyNode {
+  url: string;
+  /** HTTP requests received. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A forwarding node with two common quirks of real providers that anvil lacks: it refuses JSON-RPC batches
+ * (one error object in reply) and its logs carry no blockTimestamp.
+ */
+export async function startQuirkyNode(upstreamUrl: string): Promise<QuirkyNode> {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      requests++;
+      const body = Buffer.concat(chunks).toString();
+      const reply = (text: string) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(text);
+      };
+      if (body.trimStart().startsWith('[')) {
+        reply(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32600, message: 'batch requests are not supported' },
+          })
+        );
+        return;
+      }
+      const upstream = await fetch(upstreamUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await upstream.json()) as { result?: unknown };
+      if (Array.isArray(answer.result)) {
+        for (const log of answer.result as Array<{ blockTimestamp?: string }>) {
+          delete log.blockTimestamp;
+        }
+      }
+      reply(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -79,6 +79,8 @@ interface Endpoint {
   consecutiveFailures: number;
   lastError?: RpcError;
   lastLatencyMs?: number;
+  /** Set when the node answered a batch with one error: its batches are then sent call by call. */
+  refusesBatches?: boolean;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -194,16 +196,25 @@ export class RpcPool {
   }
 
   private async sendBatch(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
+    if (endpoint.refusesBatches) {
+      return this.sendEach(endpoint, calls);
+    }
     const firstId = this.nextId;
     this.nextId += calls.length;
     const payload = calls.map((c, i) => ({ jsonrpc: '2.0', id: firstId + i, method: c.method, params: c.params }));
     const reply = await this.post(endpoint, JSON.stringify(payload));
     if (!Array.isArray(reply)) {
-      // Providers answer a refused batch with one error object (rate limit, batch too large).
-      this.resultOf(endpoint, calls[0].method, reply);
-      throw new RpcError('invalid_response', `${endpoint.label}: batch answered with a single result`, {
-        endpoint: endpoint.index,
-      });
+      // A refused batch comes back as one object: a rate limit (transient: thrown), or a node that takes no
+      // batches (or not this many): from then on it gets the calls one by one.
+      try {
+        this.resultOf(endpoint, 'batch', reply);
+      } catch (error) {
+        if (error instanceof RpcError && error.transient) {
+          throw error;
+        }
+      }
+      endpoint.refusesBatches = true;
+      return this.sendEach(endpoint, calls);
     }
     const byId = new Map<unknown, unknown>();
     for (const item of reply) {
@@ -220,6 +231,19 @@ export class RpcPool {
       }
       return this.resultOf(endpoint, c.method, item);
     });
+  }
+
+  /** The calls of a batch as separate requests, in parallel, for nodes that refuse batches. */
+  private async sendEach(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
+    return Promise.all(
+      calls.map(async (c) => {
+        const reply = await this.post(
+          endpoint,
+          JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: c.method, params: c.params })
+        );
+        return this.resultOf(endpoint, c.method, reply);
+      })
+    );
   }
 
   /** Unwraps one JSON-RPC response object, throwing a typed error for error replies and malformed ones. */
