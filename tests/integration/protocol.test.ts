@@ -353,13 +353,17 @@ describe('in-process server: handler isolation', () => {
 });
 
 describe('process guards (plugin process with a misbehaving test data source)', () => {
-  it('logs unhandled rejections and uncaught exceptions from handlers and keeps serving', async () => {
+  it('logs unhandled rejections, uncaught exceptions and console/stdout output as hclog, and keeps serving', async () => {
     const host = await PluginHost.start({ entry: 'tests/support/misbehaving-plugin.ts' });
     try {
       const result = await host.queryData({ settings, queries: [{ refId: 'A', queryType: 'crash-later' }] });
       expect(result.A.status).toBe(200);
       await host.waitForLog((line) => line['@message'] === 'Unhandled promise rejection');
       await host.waitForLog((line) => line['@message'] === 'Uncaught exception');
+      await host.waitForLog((line) => line['@message'] === 'library complaint' && line['@level'] === 'error');
+      await host.waitForLog((line) => line['@message'] === 'stray console output' && line['@level'] === 'debug');
+      await host.waitForLog((line) => line['@message'] === 'raw stdout write' && line.stream === 'stdout');
+      expect(host.extraStdout).toBe('');
       expect(await host.healthCheck('plugin')).toBe('SERVING');
       const again = await host.queryData({ settings, queries: [{ refId: 'B', queryType: 'crash-later' }] });
       expect(again.B.status).toBe(200);

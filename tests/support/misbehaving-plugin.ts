@@ -1,12 +1,18 @@
 /**
- * A plugin whose data source fails in the background after answering (an unhandled rejection and an
- * uncaught exception), to prove the SDK's process guards keep the plugin alive. Started by the harness.
+ * A plugin whose data source misbehaves: it prints to stdout/console and fails in the background after
+ * answering (an unhandled rejection and an uncaught exception), to prove the SDK's process guards keep the
+ * plugin alive and stdout clean. Started by the harness.
  */
 import { runPlugin } from '../../src/backend/grafana/plugin';
 
 void runPlugin({
   createInstance: () => ({
     async query() {
+      // eslint-disable-next-line no-console
+      console.log('stray console output');
+      // eslint-disable-next-line no-console
+      console.error('library complaint');
+      process.stdout.write('raw stdout write\n');
       setTimeout(() => void Promise.reject(new Error('background rejection')), 0);
       setTimeout(() => {
         throw new Error('background exception');

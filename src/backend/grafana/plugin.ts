@@ -29,17 +29,26 @@ export function handshakeLine(address: string): string {
   return `1|${PROTOCOL_VERSION}|tcp|${address}|grpc\n`;
 }
 
-/** Everything printed after the handshake would be discarded by go-plugin: send it to stderr instead. */
-function divertStdout(logger: Logger): void {
+/** Everything printed after the handshake would be discarded by go-plugin: send it to the log instead. */
+function divertConsoleOutput(logger: Logger): void {
   process.stdout.write = ((chunk: string | Uint8Array) => {
-    logger.debug(String(chunk).trimEnd(), { stream: 'stdout' });
+    logger.debug((typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')).trimEnd(), {
+      stream: 'stdout',
+    });
     return true;
   }) as typeof process.stdout.write;
+  // Libraries that use console get proper hclog lines (and levels) instead of raw text.
   const toLog =
-    (method: string) =>
+    (level: 'debug' | 'warn' | 'error', method: string) =>
     (...args: unknown[]) =>
-      logger.debug(args.map(String).join(' '), { source: `console.${method}` });
-  Object.assign(console, { log: toLog('log'), info: toLog('info'), debug: toLog('debug') });
+      logger[level](args.map(String).join(' '), { source: `console.${method}` });
+  Object.assign(console, {
+    log: toLog('debug', 'log'),
+    info: toLog('debug', 'info'),
+    debug: toLog('debug', 'debug'),
+    warn: toLog('warn', 'warn'),
+    error: toLog('error', 'error'),
+  });
 }
 
 /**
@@ -84,6 +93,6 @@ export async function runPlugin(options: Omit<ServeOptions, 'onShutdownRequest' 
   });
   started = server;
   process.stdout.write(handshakeLine(server.address));
-  divertStdout(logger);
+  divertConsoleOutput(logger);
   logger.info('Plugin started', { address: server.address, pid: process.pid, node: process.version });
 }
