@@ -205,6 +205,7 @@ describe('in-process server: handler isolation', () => {
   let server: PluginServer;
   let client: PluginClient;
   const disposed: string[] = [];
+  const cancelled: string[] = [];
   const seen: Array<{ refId: string; ctx: Pick<QueryContext, 'fromAlert' | 'user'> }> = [];
 
   function testInstance(instanceSettings: InstanceSettings): DataSourceInstance {
@@ -221,6 +222,13 @@ describe('in-process server: handler isolation', () => {
             return Promise.reject('a bare string');
           case 'DOWNSTREAM':
             throw new QueryError('RPC endpoint returned 503', { source: 'downstream', status: 503 });
+          case 'WAIT_FOR_CANCEL':
+            return new Promise((_resolve, reject) =>
+              ctx.signal.addEventListener('abort', () => {
+                cancelled.push(query.refId);
+                reject(new QueryError('cancelled'));
+              })
+            );
           case 'BAD_FRAME':
             return [{ fields: [numberField('a', [1, 2]), numberField('b', [1])] }];
           default:
@@ -341,6 +349,35 @@ describe('in-process server: handler isolation', () => {
     const failed = await client.callResource(settings, 'explode');
     expect(failed).toMatchObject({ status: 500, messages: 1 });
     expect(failed.json()).toEqual({ message: 'internal plugin error: resource exploded' });
+  });
+
+  it('aborts the handler signal when Grafana cancels the call', async () => {
+    const impatient = new PluginClient(server.address, 300);
+    try {
+      await expect(
+        impatient.queryData({ settings, queries: [{ refId: 'WAIT_FOR_CANCEL', queryType: 'test' }] })
+      ).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    } finally {
+      impatient.close();
+    }
+    const deadline = Date.now() + 5000;
+    while (!cancelled.includes('WAIT_FOR_CANCEL') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(cancelled).toEqual(['WAIT_FOR_CANCEL']);
+  });
+
+  it('answers a request without plugin context with a per-query error', async () => {
+    const response = await client.queryDataRaw({
+      headers: {},
+      queries: [{ refId: 'A', queryType: 'test', json: Buffer.from('{}') }],
+    });
+    expect(response.responses.A).toMatchObject({
+      status: 400,
+      errorSource: 'plugin',
+      error: 'request has no data source instance settings',
+      frames: [],
+    });
   });
 
   it('disposes the old instance when settings change', async () => {
