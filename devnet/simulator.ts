@@ -30,6 +30,8 @@ export interface SimulationOptions {
   ratePerMinute?: number;
   /** Live mode: ready transactions are resolved 1..maxResolveDelay seconds after their timestamp (default 20). */
   maxResolveDelay?: number;
+  /** Live mode: longest pause of a Buffer-variant deployment, seconds (default 20). */
+  maxPauseSeconds?: number;
   /**
    * Live mode: 'time-travel' (default) jumps the chain clock past the window with evm_increaseTime;
    * 'wait' sleeps in wall time so the chain clock stays near the wall clock.
@@ -151,6 +153,7 @@ class LiveTraffic {
   private readonly mix: TrafficMix;
   private readonly expiry: ExpiryMode;
   private readonly maxResolveDelay: number;
+  private readonly maxPauseSeconds: number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
   private failure: unknown;
@@ -166,6 +169,7 @@ class LiveTraffic {
     this.mix = mix;
     this.expiry = options.expiry ?? 'time-travel';
     this.maxResolveDelay = Math.max(1, Math.min(options.maxResolveDelay ?? 20, COORDINATION_WINDOW_SECONDS - 5));
+    this.maxPauseSeconds = Math.max(1, options.maxPauseSeconds ?? 20);
     options.signal?.addEventListener('abort', () => this.stopController.abort(), { once: true });
   }
 
@@ -424,7 +428,7 @@ class LiveTraffic {
 
   /** Pauses a Buffer-variant deployment for a while; traffic meanwhile reverts with "Contract is paused". */
   private async pauseWindow(chain: LiveChain): Promise<void> {
-    const seconds = this.prng.int(5, 20);
+    const seconds = this.prng.int(Math.min(5, this.maxPauseSeconds), this.maxPauseSeconds);
     this.pausing.add(chain.deployment.name);
     this.log(`pausing ${chain.deployment.name} for ${seconds} s`);
     let paused = false;
