@@ -247,13 +247,13 @@ describe('TesseractBuffer port', () => {
     await anvil?.stop();
   });
 
-  const request = (fn: string, args: unknown[], from = OPERATOR): TxRequest => ({
+  const request = (fn: string, args: unknown[], from: string = OPERATOR): TxRequest => ({
     from,
     to: deployment.contract,
     data: bufferIface.encodeFunctionData(fn, args),
     gas: 1_000_000,
   });
-  const send = (fn: string, args: unknown[], from = OPERATOR) => sendAndWait(rpc, request(fn, args, from));
+  const send = (fn: string, args: unknown[], from: string = OPERATOR) => sendAndWait(rpc, request(fn, args, from));
   const view = async (fn: string, args: unknown[] = []) => {
     const result = await rpc.call<string>('eth_call', [
       { to: deployment.contract, data: bufferIface.encodeFunctionData(fn, args) },
