@@ -39,6 +39,12 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** `a/b/c` → `['', 'a', 'a/b', 'a/b/c']` (the root as ''). */
+function ancestors(relativeDir: string): string[] {
+  const parts = relativeDir === '' ? [] : relativeDir.split(path.sep);
+  return parts.map((_, index) => parts.slice(0, index + 1).join(path.sep)).concat('');
+}
+
 /** Paths (relative to dist/) of every backend executable the nested plugin.json files declare. */
 export function expectedExecutables(dist: string): string[] {
   return filesUnder(dist)
@@ -48,6 +54,19 @@ export function expectedExecutables(dist: string): string[] {
       const dir = path.relative(dist, path.dirname(file));
       return plugin.executable ? BACKEND_TARGETS.map((target) => path.join(dir, `${plugin.executable}_${target}`)) : [];
     });
+}
+
+/**
+ * plugin.json as released: create-plugin's webpack adds `buildMode`, which the plugin.json schema
+ * the catalog validates against does not allow (additionalProperties: false). A production build
+ * is what Grafana assumes without it; a development build must not be released at all.
+ */
+function releasePluginJson(file: string): Buffer {
+  const { buildMode, ...plugin } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (buildMode !== undefined && buildMode !== 'production') {
+    throw new Error(`${path.relative(ROOT, file)} is a ${String(buildMode)} build: run \`npm run build\` (production) first`);
+  }
+  return Buffer.from(`${JSON.stringify(plugin, null, 2)}\n`);
 }
 
 export interface PackageResult {
@@ -66,11 +85,18 @@ export function packagePlugin(dist = DIST, outDir = ARTIFACTS): PackageResult {
   }
 
   const zip = new AdmZip();
-  for (const file of filesUnder(dist).sort()) {
+  const files = filesUnder(dist).sort();
+  // Directory entries first, as `zip -r` writes them: some unzip implementations need them.
+  const directories = new Set(files.flatMap((file) => ancestors(path.relative(dist, path.dirname(file)))));
+  for (const directory of [...directories].sort()) {
+    zip.addFile(`${path.posix.join(app.id, ...directory.split(path.sep))}/`, Buffer.alloc(0), '', EXECUTABLE_MODE);
+  }
+  for (const file of files) {
     const relative = path.relative(dist, file);
     const mode = executables.has(relative) ? EXECUTABLE_MODE : FILE_MODE;
     const entryName = path.posix.join(app.id, ...relative.split(path.sep));
-    zip.addFile(entryName, readFileSync(file), '', mode);
+    const content = path.basename(file) === 'plugin.json' ? releasePluginJson(file) : readFileSync(file);
+    zip.addFile(entryName, content, '', mode);
     const entry = zip.getEntry(entryName);
     if (entry) {
       entry.header.time = statSync(file).mtime;

@@ -1,0 +1,205 @@
+/**
+ * `npm run package` on the built plugin, checked the way Grafana's plugin validator would (it cannot
+ * run here: it downloads its binary): plugin.json files against the published schema, the archive
+ * layout Grafana installs, backend executables per platform with their exec bit, logos, README and
+ * CHANGELOG, and nothing leaked (source paths, keys). Also: docker-compose.yaml as compose reads it.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import Ajv from 'ajv';
+import YAML from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// CI clones the repository with ../shared beside it.
+const SCHEMA_PATH = path.resolve(ROOT, '../shared/grafana-schemas/plugin.schema.json');
+const COMPOSE = '/usr/bin/docker-compose';
+const TARGETS: Array<[string, number]> = [
+  // ELF e_machine: x86-64 and AArch64.
+  ['linux_amd64', 0x3e],
+  ['linux_arm64', 0xb7],
+];
+/** Private keys of anvil's well-known accounts: test keys, but they must never ship in a bundle. */
+const ANVIL_KEY_PREFIXES = ['ac0974bec39a17e3', '59c6995e998f97a5', '5de4111afa1a4b94'];
+
+type Json = Record<string, any>;
+
+interface Packaged {
+  zipPath: string;
+  zip: AdmZip;
+  entries: Map<string, AdmZip.IZipEntry>;
+  id: string;
+}
+
+let packaged: Packaged;
+
+beforeAll(() => {
+  const run = spawnSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) {
+    throw new Error(`npm run package failed (${run.status}): ${run.stderr}${run.stdout}`);
+  }
+  const zipPath = path.resolve(ROOT, run.stdout.trim().split('\n')[0]);
+  const zip = new AdmZip(zipPath);
+  const entries = new Map(zip.getEntries().map((entry) => [entry.entryName, entry]));
+  const id = (JSON.parse(readFileSync(path.join(ROOT, 'src', 'plugin.json'), 'utf8')) as Json).id as string;
+  packaged = { zipPath, zip, entries, id };
+});
+
+const text = (name: string) => {
+  const entry = packaged.entries.get(name);
+  if (!entry) {
+    throw new Error(`${name} is not in the archive`);
+  }
+  return entry.getData().toString('utf8');
+};
+const pluginJsonNames = () => [...packaged.entries.keys()].filter((name) => name.endsWith('/plugin.json'));
+const unixMode = (entry: AdmZip.IZipEntry) => (entry.header.attr >>> 16) & 0o777;
+
+describe('npm run package', () => {
+  it('writes <id>-<version>.zip with matching sha1 and md5 files', () => {
+    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Json).version;
+    expect(path.basename(packaged.zipPath)).toBe(`${packaged.id}-${version}.zip`);
+    const content = readFileSync(packaged.zipPath);
+    for (const algorithm of ['sha1', 'md5']) {
+      const digest = createHash(algorithm).update(content).digest('hex');
+      expect(readFileSync(`${packaged.zipPath}.${algorithm}`, 'utf8')).toBe(`${digest}  ${path.basename(packaged.zipPath)}\n`);
+    }
+  });
+
+  it('puts everything under the plugin id, with the app and the nested data source', () => {
+    for (const name of packaged.entries.keys()) {
+      expect(name.startsWith(`${packaged.id}/`)).toBe(true);
+    }
+    for (const file of ['module.js', 'plugin.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'datasource/plugin.json', 'datasource/module.js']) {
+      expect(packaged.entries.has(`${packaged.id}/${file}`)).toBe(true);
+    }
+    expect(pluginJsonNames().sort()).toEqual([`${packaged.id}/datasource/plugin.json`, `${packaged.id}/plugin.json`]);
+    // Sources, dependencies and local settings stay out.
+    for (const name of packaged.entries.keys()) {
+      expect(name).not.toMatch(/\.tsx?$|node_modules|\/\.env|\.DS_Store/);
+    }
+  });
+
+  it('ships plugin.json files that are valid against the plugin schema, with version and date filled in', () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Json;
+    // The schema's patterns are ECMA-262 without the u flag (e.g. "\-").
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    const validate = ajv.compile(schema);
+    for (const name of pluginJsonNames()) {
+      const plugin = JSON.parse(text(name)) as Json;
+      const valid = validate(plugin);
+      expect({ name, errors: valid ? [] : validate.errors }).toEqual({ name, errors: [] });
+      expect(plugin.info.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(plugin.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      // The nested data source is found by Grafana only when its id differs from the app's.
+      expect(plugin.id.startsWith('tesseract-monitor-')).toBe(true);
+    }
+  });
+
+  it('ships the logos, screenshots and included dashboards each plugin.json names', () => {
+    for (const name of pluginJsonNames()) {
+      const dir = path.posix.dirname(name);
+      const plugin = JSON.parse(text(name)) as Json;
+      const files = [
+        plugin.info.logos.small,
+        plugin.info.logos.large,
+        ...((plugin.info.screenshots as Json[] | undefined) ?? []).map((s) => s.path),
+        ...((plugin.includes as Json[] | undefined) ?? []).filter((i) => i.type === 'dashboard').map((i) => i.path),
+      ];
+      for (const file of files) {
+        expect({ plugin: plugin.id, file, present: packaged.entries.has(path.posix.join(dir, file)) }).toEqual({
+          plugin: plugin.id,
+          file,
+          present: true,
+        });
+      }
+      for (const include of ((plugin.includes as Json[] | undefined) ?? []).filter((i) => i.type === 'dashboard')) {
+        expect((JSON.parse(text(path.posix.join(dir, include.path))) as Json).uid).toBe(include.uid);
+      }
+    }
+  });
+
+  it('ships a backend executable per platform, named from `executable`, mode 0755, built for that CPU', () => {
+    const backends = pluginJsonNames()
+      .map((name) => ({ dir: path.posix.dirname(name), plugin: JSON.parse(text(name)) as Json }))
+      .filter(({ plugin }) => plugin.backend === true);
+    expect(backends.map(({ plugin }) => plugin.id)).toEqual(['tesseract-monitor-datasource']);
+    for (const { dir, plugin } of backends) {
+      expect(plugin.executable).toMatch(/^gpx_/);
+      for (const [target, machine] of TARGETS) {
+        const entry = packaged.entries.get(`${dir}/${plugin.executable}_${target}`);
+        expect(entry).toBeDefined();
+        expect((unixMode(entry!) & 0o777).toString(8)).toBe('755');
+        expect((entry!.header.attr >>> 16) & 0o170000).toBe(0o100000);
+        const header = entry!.getData().subarray(0, 20);
+        expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+        expect(header.readUInt16LE(18)).toBe(machine);
+      }
+    }
+  });
+
+  it('leaks no absolute source paths or keys through bundles and source maps', () => {
+    const textual = [...packaged.entries.keys()].filter((name) => /\.(js|map|json|md|txt|svg)$/.test(name));
+    expect(textual.some((name) => name.endsWith('.map'))).toBe(true);
+    for (const name of textual) {
+      const content = text(name);
+      expect({ name, leaksRepoPath: content.includes(ROOT) }).toEqual({ name, leaksRepoPath: false });
+      for (const prefix of ANVIL_KEY_PREFIXES) {
+        expect({ name, leaksKey: content.includes(prefix) }).toEqual({ name, leaksKey: false });
+      }
+      expect(content).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----|hooks\.slack\.com\/services\/T/);
+      if (name.endsWith('.map')) {
+        const sources = (JSON.parse(content) as { sources: string[] }).sources;
+        for (const source of sources) {
+          expect({ name, source, absolute: /^(\/|file:|[A-Za-z]:\\)/.test(source) }).toEqual({ name, source, absolute: false });
+        }
+      }
+    }
+  });
+});
+
+describe('docker-compose.yaml', () => {
+  const composeConfig = (): Json => {
+    if (!existsSync(COMPOSE)) {
+      throw new Error(`${COMPOSE} is missing: apt-get install -y --no-install-recommends docker-compose (.ci/run does)`);
+    }
+    const run = spawnSync(COMPOSE, ['-f', 'docker-compose.yaml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SLACK_WEBHOOK_URL: '' } });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    return YAML.parse(run.stdout) as Json;
+  };
+
+  it('is valid for compose and runs Grafana (glibc image, pinned) with the plugin and provisioning mounted', () => {
+    const config = composeConfig();
+    const grafana = config.services.grafana as Json;
+    expect(grafana.image).toMatch(/^grafana\/grafana(-enterprise)?:\d+\.\d+\.\d+-ubuntu$/);
+    const mounts = (grafana.volumes as Array<string | Json>).map((volume) =>
+      typeof volume === 'string' ? volume : `${volume.source}:${volume.target}`
+    );
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`/dist:/var/lib/grafana/plugins/${packaged.id}(:|$)`)),
+        expect.stringMatching(/\/provisioning:\/etc\/grafana\/provisioning(:|$)/),
+      ])
+    );
+    const ids = pluginJsonNames().map((name) => (JSON.parse(text(name)) as Json).id as string);
+    const allowed = String(grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).split(',');
+    expect(allowed.sort()).toEqual(ids.sort());
+    // An unset secret in the caller's environment still reaches Grafana as a working default.
+    expect(grafana.environment.SLACK_WEBHOOK_URL).toMatch(/^https?:\/\/\S+/);
+  });
+
+  it('builds the plugin when dist/ is missing and starts Grafana only after the build and the devnet', () => {
+    const config = composeConfig();
+    const services = config.services as Json;
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['builder', 'devnet', 'simulator', 'grafana']));
+    expect(JSON.stringify(services.builder.command)).toMatch(/npm ci/);
+    expect(JSON.stringify(services.builder.command)).toMatch(/npm run build/);
+    expect(services.grafana.depends_on.builder.condition).toBe('service_completed_successfully');
+    expect(services.grafana.depends_on.devnet.condition).toBe('service_healthy');
+    expect(services.devnet.healthcheck).toBeDefined();
+    expect(JSON.stringify(services.devnet.command)).toMatch(/--host 0\.0\.0\.0.*--no-simulate|--no-simulate.*--host 0\.0\.0\.0/);
+    expect(services.simulator.depends_on.devnet.condition).toBe('service_healthy');
+  });
+});
