@@ -121,15 +121,15 @@ const MAX_TIMEOUT_SPLITS = 2;
 
 const toHex = (n: number) => `0x${n.toString(16)}`;
 
-/** A log as eth_getLogs sends it: blockTimestamp is 0 when the node sent none. */
-type WireLog = Omit<RawLog, 'timestamp'> & { blockTimestamp: number };
-
 function hexNumber(value: unknown): number | undefined {
   return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value) ? Number(value) : undefined;
 }
 
-/** Validates one eth_getLogs entry; undefined for a removed log. Throws invalid_response on garbage. */
-function parseLog(value: unknown): WireLog | undefined {
+/**
+ * Validates one eth_getLogs entry; undefined for a removed log. Throws invalid_response on garbage.
+ * timestamp is the log's blockTimestamp, or 0 until filled from a header.
+ */
+function parseLog(value: unknown): RawLog | undefined {
   const log = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (log.removed === true) {
     return undefined;
@@ -156,7 +156,7 @@ function parseLog(value: unknown): WireLog | undefined {
     address: log.address,
     topics: log.topics as string[],
     data: log.data,
-    blockTimestamp: hexNumber(log.blockTimestamp) ?? 0,
+    timestamp: hexNumber(log.blockTimestamp) ?? 0,
   };
 }
 
@@ -169,7 +169,7 @@ async function fetchChunk(
   request: GetLogsRequest,
   fromBlock: number,
   toBlock: number
-): Promise<{ logs: WireLog[]; toHeader: BlockHeader }> {
+): Promise<{ logs: RawLog[]; toHeader: BlockHeader }> {
   const filter = {
     address: request.address,
     topics: request.topics,
@@ -182,7 +182,7 @@ async function fetchChunk(
     { validate: (r) => Array.isArray((r as unknown[])[0]) && Boolean(parseHeader((r as unknown[])[1])) }
   );
   const toHeader = parseHeader(rawHeader) as BlockHeader;
-  const logs: WireLog[] = [];
+  const logs: RawLog[] = [];
   for (const raw of rawLogs as unknown[]) {
     const log = parseLog(raw);
     if (log && log.blockNumber >= fromBlock && log.blockNumber <= toBlock) {
@@ -193,28 +193,31 @@ async function fetchChunk(
   return { logs, toHeader };
 }
 
-/** Fills timestamps: blockTimestamp when present, else cached or batched headers. */
-async function withTimestamps(logs: WireLog[], clock: BlockClock, stats: GetLogsStats): Promise<RawLog[]> {
+/** Fills the timestamps nodes left at 0 (no blockTimestamp) from cached or batched headers, in place. */
+async function fillTimestamps(logs: RawLog[], clock: BlockClock, stats: GetLogsStats): Promise<RawLog[]> {
   const needHeaders: number[] = [];
   for (const log of logs) {
-    if (log.blockTimestamp > 0) {
-      clock.remember(log.blockNumber, log.blockTimestamp, log.blockHash);
+    if (log.timestamp > 0) {
+      clock.remember(log.blockNumber, log.timestamp, log.blockHash);
     } else {
       needHeaders.push(log.blockNumber);
     }
   }
-  let fetched = new Map<number, number>();
-  if (needHeaders.length > 0) {
-    stats.headerBatches++;
-    fetched = await clock.timestampsOf(needHeaders);
+  if (needHeaders.length === 0) {
+    return logs;
   }
-  return logs.map(({ blockTimestamp, ...log }) => {
-    const timestamp = blockTimestamp > 0 ? blockTimestamp : fetched.get(log.blockNumber);
-    if (timestamp === undefined) {
-      throw new RpcError('invalid_response', `no header for block ${log.blockNumber}`);
+  stats.headerBatches++;
+  const fetched = await clock.timestampsOf(needHeaders);
+  for (const log of logs) {
+    if (log.timestamp === 0) {
+      const timestamp = fetched.get(log.blockNumber);
+      if (timestamp === undefined) {
+        throw new RpcError('invalid_response', `no header for block ${log.blockNumber}`);
+      }
+      log.timestamp = timestamp;
     }
-    return { ...log, timestamp };
-  });
+  }
+  return logs;
 }
 
 /**
@@ -236,7 +239,7 @@ export async function* iterateLogs(
   while (fromBlock <= request.toBlock) {
     const toBlock = Math.min(request.toBlock, fromBlock + tuner.span - 1);
     const span = toBlock - fromBlock + 1;
-    let chunk: { logs: WireLog[]; toHeader: BlockHeader };
+    let chunk: { logs: RawLog[]; toHeader: BlockHeader };
     try {
       stats.getLogsCalls++;
       chunk = await fetchChunk(pool, request, fromBlock, toBlock);
@@ -255,7 +258,7 @@ export async function* iterateLogs(
       continue;
     }
     tuner.succeeded(span, chunk.logs.length);
-    yield { fromBlock, toBlock, toHeader: chunk.toHeader, logs: await withTimestamps(chunk.logs, clock, stats) };
+    yield { fromBlock, toBlock, toHeader: chunk.toHeader, logs: await fillTimestamps(chunk.logs, clock, stats) };
     fromBlock = toBlock + 1;
   }
 }
