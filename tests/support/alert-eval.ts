@@ -479,11 +479,12 @@ export class RuleStateTracker {
   evaluate(now: number, queries: Record<string, Outcome>): InstanceState[] {
     const results = evaluateRule(this.rule, queries);
     const condition = results[this.rule.condition];
-    if (condition.kind === 'values') {
+    if (condition.kind === 'values' && condition.values.length > 0) {
       this.applyValues(now, condition.values as NumberValue[], results);
     } else {
-      const configured = condition.kind === 'nodata' ? this.rule.noDataState : this.rule.execErrState;
-      this.applySpecial(now, configured, condition.kind === 'nodata' ? 'NoData' : 'Error');
+      // No value left (no frames, or every value dropped by dropNN) is no data.
+      const failed = condition.kind === 'error';
+      this.applySpecial(now, failed ? this.rule.execErrState : this.rule.noDataState, failed ? 'Error' : 'NoData');
     }
     return [...this.instances.values()];
   }
