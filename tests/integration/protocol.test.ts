@@ -220,6 +220,8 @@ describe('in-process server: handler isolation', () => {
             throw new TypeError('cannot read properties of undefined');
           case 'REJECT_STRING':
             return Promise.reject('a bare string');
+          case 'LEAKY':
+            throw new QueryError(`cannot reach ${instanceSettings.secureJsonData.rpcUrl}`, { source: 'downstream' });
           case 'DOWNSTREAM':
             throw new QueryError('RPC endpoint returned 503', { source: 'downstream', status: 503 });
           case 'WAIT_FOR_CANCEL':
@@ -297,6 +299,15 @@ describe('in-process server: handler isolation', () => {
     });
     expect(result.BAD_FRAME).toMatchObject({ status: 500, errorSource: 'plugin' });
     expect(result.BAD_FRAME.error).toMatch(/field "b" has 1 values, expected 2/);
+  });
+
+  it('redacts the data source secrets from error messages', async () => {
+    const secretUrl = 'https://rpc.example/v3/0123456789abcdef';
+    const result = await client.queryData({
+      settings: { ...settings, uid: 'leaky', secureJsonData: { rpcUrl: secretUrl } },
+      queries: [{ refId: 'LEAKY', queryType: 'test' }],
+    });
+    expect(result.LEAKY).toMatchObject({ status: 502, error: 'cannot reach [redacted]' });
   });
 
   it('sends frames Grafana can decode, with the query refId and data plane meta', async () => {

@@ -1,6 +1,6 @@
 /** @jest-environment node */
 import { dataQueryFrom, instanceSettingsFrom, isFromAlert } from '../../src/backend/grafana/convert';
-import { QueryError, toErrorReport } from '../../src/backend/grafana/errors';
+import { QueryError, redactSecrets, toErrorReport } from '../../src/backend/grafana/errors';
 import { InstanceManager } from '../../src/backend/grafana/instances';
 import { createLogger, hclogTimestamp } from '../../src/backend/grafana/logger';
 import { MetricsRegistry } from '../../src/backend/grafana/metrics';
@@ -128,6 +128,20 @@ describe('errors', () => {
       status: 500,
       source: 'plugin',
     });
+  });
+});
+
+describe('secret redaction', () => {
+  it('removes secrets, as is and URL-encoded, from error messages', () => {
+    const secrets = ['k3y/with+chars', 'abc'];
+    expect(redactSecrets('GET https://rpc.example/k3y/with+chars failed', secrets)).toBe(
+      'GET https://rpc.example/[redacted] failed'
+    );
+    expect(redactSecrets('url ?key=k3y%2Fwith%2Bchars', secrets)).toBe('url ?key=[redacted]');
+    expect(redactSecrets('abc is too short to be a secret', secrets)).toBe('abc is too short to be a secret');
+    expect(toErrorReport(new Error('fetch https://x/k3y/with+chars'), secrets).message).toBe(
+      'internal plugin error: fetch https://x/[redacted]'
+    );
   });
 });
 

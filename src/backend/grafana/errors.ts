@@ -35,11 +35,30 @@ export interface ErrorReport {
   source: ErrorSource;
 }
 
-/** How any thrown value is reported to Grafana. */
-export function toErrorReport(error: unknown): ErrorReport {
+// Shorter values would redact ordinary words; real keys and tokens are longer.
+const MIN_SECRET_LENGTH = 6;
+
+/** Replaces every occurrence of a secret (as is or URL-encoded) in text that leaves the plugin. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let redacted = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH) {
+      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+        redacted = redacted.split(form).join('[redacted]');
+      }
+    }
+  }
+  return redacted;
+}
+
+/**
+ * How any thrown value is reported to Grafana (and logged). `secrets` — the data source's decrypted secure
+ * values — are redacted from the message, so an error quoting an RPC URL with its key cannot leak it.
+ */
+export function toErrorReport(error: unknown, secrets: readonly string[] = []): ErrorReport {
   if (error instanceof QueryError) {
-    return { message: error.message, status: error.status, source: error.source };
+    return { message: redactSecrets(error.message, secrets), status: error.status, source: error.source };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { message: `internal plugin error: ${message}`, status: 500, source: 'plugin' };
+  return { message: redactSecrets(`internal plugin error: ${message}`, secrets), status: 500, source: 'plugin' };
 }

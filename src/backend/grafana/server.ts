@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { dataQueryFrom, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
-import { QueryError, toErrorReport } from './errors';
+import { QueryError, redactSecrets, toErrorReport } from './errors';
 import { encodeFrame } from './frames';
 import { InstanceManager } from './instances';
 import { createLogger, type Logger } from './logger';
@@ -107,6 +107,9 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     signal,
   });
 
+  const secretsOf = (pluginContext: WirePluginContext | null): string[] =>
+    Object.values(pluginContext?.dataSourceInstanceSettings?.decryptedSecureJsonData ?? {});
+
   const instanceFor = async (pluginContext: WirePluginContext | null): Promise<DataSourceInstance> =>
     instances.get(instanceSettingsFrom(pluginContext));
 
@@ -149,7 +152,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
       pluginMetrics.queries.inc({ query_type: query.queryType, status: '200' });
       return { frames: encoded, error: '', status: 200, errorSource: '' };
     } catch (error) {
-      const report = toErrorReport(error);
+      const report = toErrorReport(error, secretsOf(pluginContext));
       pluginMetrics.queries.inc({ query_type: query.queryType, status: String(report.status) });
       pluginMetrics.queryErrors.inc({ query_type: query.queryType, source: report.source });
       const log = report.status === 500 ? queryLogger.error : queryLogger.warn;
@@ -180,11 +183,12 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
       const result = await instance.checkHealth(
         requestContext(request.pluginContext, request.headers ?? {}, signal, healthLogger)
       );
-      const details =
-        result.details === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.details), 'utf8');
-      return { status: result.status, message: result.message, jsonDetails: details };
+      const secrets = secretsOf(request.pluginContext);
+      const details = result.details === undefined ? '' : redactSecrets(JSON.stringify(result.details), secrets);
+      const message = redactSecrets(result.message, secrets);
+      return { status: result.status, message, jsonDetails: Buffer.from(details, 'utf8') };
     } catch (error) {
-      const report = toErrorReport(error);
+      const report = toErrorReport(error, secretsOf(request.pluginContext));
       healthLogger.warn('Health check failed', { error: report.message });
       return { status: 'ERROR', message: report.message, jsonDetails: Buffer.alloc(0) };
     }
@@ -224,7 +228,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
         }
         return { code: response.status, headers: toWireHeaders(responseHeaders), body };
       } catch (error) {
-        const report = toErrorReport(error);
+        const report = toErrorReport(error, secretsOf(request.pluginContext));
         pluginMetrics.rpcErrors.inc({ method });
         resourceLogger.warn('Resource call failed', { error: report.message, status: report.status });
         return {
