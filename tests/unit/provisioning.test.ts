@@ -212,7 +212,7 @@ describe('alert rules', () => {
     for (const key of ['summary', 'description', 'runbook']) {
       expect(String(rule.annotations[key] ?? '').length).toBeGreaterThan(20);
     }
-    expect(rule.annotations.description).toMatch(/\$values\.B|\$labels\.(tx_id|reason)/);
+    expect(rule.annotations.description).toMatch(/\$values\.[A-Z]|\$labels\.(tx_id|reason)/);
     expect(rule.annotations.description).toMatch(/\$labels\.chain/);
     expect(rule.annotations.__dashboardUid__).toBe(dashboard.uid);
     expect(contentPanels.map((panel) => String(panel.id))).toContain(rule.annotations.__panelId__);
@@ -243,7 +243,7 @@ describe('alert rules', () => {
     ['tesseract-low-success-rate', 'success_ratio', 'lt', 0.95, '5m', 'warning'],
     ['tesseract-new-failure', 'TransactionFailed', 'gt', 0, '0s', 'warning'],
     ['tesseract-contract-paused', 'paused', 'gt', 0, '0s', 'critical'],
-    ['tesseract-silent-failures', 'silent_failures', 'gt', 0, '1m', 'warning'],
+    ['tesseract-silent-failures', 'silent_failures', 'gt', 0, '0s', 'warning'],
     ['tesseract-chain-head-stale', 'head_age_seconds', 'gt', 300, '2m', 'warning'],
     ['tesseract-circuit-breaker', 'circuit_breaker_active', 'gt', 0, '0s', 'critical'],
   ];
@@ -268,6 +268,17 @@ describe('alert rules', () => {
     expect(evaluator).toEqual({ type: op, params: [value] });
     expect(rule!.for).toBe(duration);
     expect(rule!.labels.severity).toBe(severity);
+  });
+
+  it('alert on new silent failures: the count now minus the count 10 minutes ago', () => {
+    const rule = rules.find((r) => r.uid === 'tesseract-silent-failures')!;
+    const queries = (rule.data as Json[]).filter((entry) => entry.datasourceUid !== EXPR_UID);
+    expect(queries.map((q) => [q.refId, q.relativeTimeRange])).toEqual([
+      ['A', { from: 600, to: 0 }],
+      ['B', { from: 1200, to: 600 }],
+    ]);
+    expect(ruleExpression(rule, 'math').expression).toBe('$A - $B');
+    expect(ruleExpression(rule, 'threshold').expression).toBe('C');
   });
 
   it('alert on a dead RPC instead of going quiet', () => {
