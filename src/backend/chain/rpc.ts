@@ -137,9 +137,7 @@ export class RpcPool {
 
   async call<T>(method: string, params: unknown[], callOptions: CallOptions = {}): Promise<T> {
     return this.withFailover(method, 1, async (endpoint) => {
-      const id = this.nextId++;
-      const reply = await this.post(endpoint, JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-      const result = this.resultOf(endpoint, method, reply);
+      const result = await this.sendOne(endpoint, method, params);
       if (callOptions.validate && !callOptions.validate(result)) {
         throw new RpcError('invalid_response', `${endpoint.label}: unexpected result for ${method}`, {
           endpoint: endpoint.index,
@@ -235,15 +233,12 @@ export class RpcPool {
 
   /** The calls of a batch as separate requests, in parallel, for nodes that refuse batches. */
   private async sendEach(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
-    return Promise.all(
-      calls.map(async (c) => {
-        const reply = await this.post(
-          endpoint,
-          JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: c.method, params: c.params })
-        );
-        return this.resultOf(endpoint, c.method, reply);
-      })
-    );
+    return Promise.all(calls.map((c) => this.sendOne(endpoint, c.method, c.params)));
+  }
+
+  private async sendOne(endpoint: Endpoint, method: string, params: unknown[]): Promise<unknown> {
+    const reply = await this.post(endpoint, JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params }));
+    return this.resultOf(endpoint, method, reply);
   }
 
   /** Unwraps one JSON-RPC response object, throwing a typed error for error replies and malformed ones. */
@@ -354,11 +349,7 @@ export class RpcPool {
   private async checkChain(endpoint: Endpoint, expected: number): Promise<void> {
     const started = performance.now();
     try {
-      const reply = await this.post(
-        endpoint,
-        JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method: 'eth_chainId', params: [] })
-      );
-      const result = this.resultOf(endpoint, 'eth_chainId', reply);
+      const result = await this.sendOne(endpoint, 'eth_chainId', []);
       const chainId = typeof result === 'string' && /^0x[0-9a-f]+$/i.test(result) ? Number(result) : NaN;
       if (Number.isNaN(chainId)) {
         throw new RpcError('invalid_response', `${endpoint.label}: eth_chainId returned no chain id`, {
