@@ -1,0 +1,214 @@
+/**
+ * The data source when parts of the world fail, through the plugin process: an unreachable node must read
+ * `up = 0` (so "node disconnected" alerts) while the other deployments answer; a wrong chain, a node that
+ * goes down and comes back, providers that refuse wide eth_getLogs ranges (exact counts still), and
+ * settings that cannot work. RPC URLs never appear in what the user sees.
+ */
+import { freePort, summarizeLedger } from '../../devnet';
+import type { DecodedFrame } from '../../src/backend/grafana/frames';
+import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
+import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
+import {
+  dataSourceSettings,
+  deploymentSettings,
+  startSimulatedDevnet,
+  type SimulatedDevnet,
+} from './datasource-support';
+
+let sim: SimulatedDevnet;
+let host: PluginHost;
+let deadUrl: string;
+const proxies: RpcProxy[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulatedDevnet({ events: 600, days: 0.5, seed: 11 });
+  deadUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+  host = await PluginHost.start({ dev: true });
+}, 170_000);
+
+afterAll(async () => {
+  await host?.kill();
+  await Promise.all(proxies.map((proxy) => proxy.close()));
+  await sim?.devnet.stop();
+});
+
+async function proxyFor(name: string): Promise<RpcProxy> {
+  const proxy = await startRpcProxy(sim.devnet.deployments.find((d) => d.name === name)!.rpcUrl);
+  proxies.push(proxy);
+  return proxy;
+}
+
+/** The devnet's deployments (each behind its own proxy unless given) plus an unreachable one. */
+function withOffline(uid: string, urls: Record<string, string> = {}): SettingsInput {
+  const offline = {
+    ...deploymentSettings(sim.devnet.deployments[0]),
+    id: 'id-offline',
+    name: 'offline',
+    chainId: 4242,
+  };
+  return dataSourceSettings(uid, [
+    ...sim.devnet.deployments.map((d) => ({ settings: deploymentSettings(d), rpcUrls: [urls[d.name] ?? d.rpcUrl] })),
+    { settings: offline, rpcUrls: [deadUrl] },
+  ]);
+}
+
+async function run(
+  settings: SettingsInput,
+  json: Record<string, unknown>,
+  timeRange = sim.range
+): Promise<QueryResult> {
+  return (await host.queryData({ settings, queries: [{ refId: 'A', timeRange, json }] })).A;
+}
+
+const column = (frame: DecodedFrame, name: string) => frame.fields.find((f) => f.name === name)!.values;
+
+describe('an unreachable deployment', () => {
+  const settings = () => withOffline('faults-offline');
+
+  it('reads up = 0 with the error text while the others are up', async () => {
+    const result = await run(settings(), { queryType: 'health', format: 'table' });
+    expect([result.status, result.error]).toEqual([200, '']);
+    const table = result.frames[0];
+    const row = (column(table, 'chain') as string[]).indexOf('offline');
+    expect(column(table, 'up')).toEqual([1, 1, 1, 0]);
+    expect(column(table, 'head_block')[row]).toBeNull();
+    expect(column(table, 'last_error')[row]).toMatch(/RPC #1: unreachable \(ECONNREFUSED\)/);
+    expect(JSON.stringify(column(table, 'last_error'))).not.toContain(deadUrl);
+
+    const up = await run(settings(), { queryType: 'health', format: 'value', field: 'up' });
+    expect(up.frames.map((f) => [f.fields[0].labels?.chain, f.fields[0].values[0]])).toEqual([
+      ['optimism', 1],
+      ['arbitrum', 1],
+      ['base', 1],
+      ['offline', 0],
+    ]);
+    expect(up.frames[3].meta?.notices?.[0].text).toMatch(/^offline: RPC #1: unreachable/);
+  });
+
+  it('leaves the others answering metrics, with a notice naming it; alone it fails downstream', async () => {
+    const result = await run(settings(), { queryType: 'metrics', metrics: ['buffered'], mode: 'window' });
+    expect(result.status).toBe(200);
+    expect(result.frames.map((f) => f.fields[0].labels?.chain)).toEqual(['optimism', 'arbitrum', 'base']);
+    expect(result.frames[0].meta?.notices).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        text: expect.stringMatching(/^offline: no data: RPC #1: unreachable \(ECONNREFUSED\)$/),
+      }),
+    ]);
+    const alone = await run(settings(), { queryType: 'events', deployments: ['offline'], limit: 10 });
+    expect([alone.status, alone.errorSource]).toEqual([502, 'downstream']);
+    expect(alone.error).toMatch(/^offline: RPC #1: unreachable/);
+    expect(alone.error).not.toContain(deadUrl);
+  });
+
+  it('fails CheckHealth with a precise line for it and OK for the others', async () => {
+    const health = await host.checkHealth(settings());
+    expect(health.status).toBe('ERROR');
+    expect(health.message).toMatch(/^1 problem\(s\): offline: RPC not usable for chain 4242: RPC #1: unreachable/);
+    expect(JSON.stringify(health)).not.toContain(deadUrl);
+    const verbose = (health.details as { verboseMessage: string }).verboseMessage.split('\n');
+    expect(verbose.filter((line) => line.startsWith('OK '))).toHaveLength(3);
+  });
+});
+
+describe('chains and nodes that misbehave', () => {
+  it('reports a node serving another chain as down, naming both chain ids', async () => {
+    const optimism = sim.devnet.deployments[0];
+    const settings = dataSourceSettings('faults-wrong-chain', [
+      { settings: { ...deploymentSettings(optimism), chainId: 10 }, rpcUrls: [optimism.rpcUrl] },
+    ]);
+    const table = (await run(settings, { queryType: 'health' })).frames[0];
+    expect(column(table, 'up')).toEqual([0]);
+    expect(column(table, 'last_error')[0]).toMatch(/serves chain id 31010, expected 10/);
+    const health = await host.checkHealth(settings);
+    expect([health.status, health.message]).toEqual([
+      'ERROR',
+      expect.stringMatching(/optimism: RPC not usable for chain 10: .*serves chain id 31010/),
+    ]);
+  });
+
+  it('follows a node that goes down and comes back without recreating the instance', async () => {
+    const proxy = await proxyFor('optimism');
+    const settings = withOffline('faults-flap', { optimism: proxy.url });
+    const upOf = async () =>
+      (await run(settings, { queryType: 'health', format: 'value', field: 'up', deployments: ['optimism'] })).frames[0]
+        .fields[0].values[0];
+    const buffered = async () =>
+      await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window', deployments: ['optimism'] });
+    expect(await upOf()).toBe(1);
+    const before = (await buffered()).frames[0].fields[0].values[0];
+    proxy.setFault({ kind: 'down' });
+    expect(await upOf()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const during = await buffered();
+    expect([during.status, during.errorSource]).toEqual([502, 'downstream']);
+    proxy.setFault({ kind: 'none' });
+    // The pool backs off after failures; the next probes succeed once it retries.
+    let up: unknown = 0;
+    for (let attempt = 0; attempt < 20 && up !== 1; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      up = await upOf();
+    }
+    expect(up).toBe(1);
+    expect((await buffered()).frames[0].fields[0].values[0]).toBe(before);
+  });
+
+  it.each<[string, RangeLimit]>([
+    ['a geth-style maximum block range', { shape: 'max-block-range', maxSpan: 40 }],
+    ['an Infura-style result cap', { shape: 'infura-results', maxResults: 25 }],
+  ])('counts exactly through %s', async (_, limit) => {
+    const proxy = await proxyFor('arbitrum');
+    proxy.setRangeLimit(limit);
+    const arbitrum = sim.devnet.deployments.find((d) => d.name === 'arbitrum')!;
+    const settings = dataSourceSettings(`faults-range-${limit.shape}`, [
+      { settings: { ...deploymentSettings(arbitrum), maxBlockRange: 100_000 }, rpcUrls: [proxy.url] },
+    ]);
+    const result = await run(settings, {
+      queryType: 'metrics',
+      metrics: ['buffered', 'ready', 'pauses', 'silent_failures'],
+      mode: 'window',
+    });
+    expect(result.error).toBe('');
+    const truth = summarizeLedger(sim.entries, {
+      deployment: 'arbitrum',
+      fromTime: sim.range.fromMs / 1000,
+      toTime: sim.range.toMs / 1000,
+    });
+    expect(result.frames.map((f) => f.fields[0].values[0])).toEqual([
+      truth.buffered,
+      truth.ready,
+      truth.pauses,
+      truth.pendingExpired,
+    ]);
+    expect(proxy.counts().rangeRejections).toBeGreaterThan(0);
+  });
+});
+
+describe('settings that cannot work', () => {
+  it('names the field in CheckHealth and in queries, and never echoes the RPC URL', async () => {
+    const optimism = sim.devnet.deployments[0];
+    const settings = dataSourceSettings('faults-bad-settings', [
+      { settings: deploymentSettings(optimism), rpcUrls: [optimism.rpcUrl] },
+      {
+        settings: { ...deploymentSettings(optimism), id: 'id-broken', name: 'broken', contract: '0x1234' },
+        rpcUrls: ['ftp://secret@host'],
+      },
+    ]);
+    const health = await host.checkHealth(settings);
+    expect(health.status).toBe('ERROR');
+    expect(health.message).toMatch(
+      /broken: settings: Contract address must be 0x followed by 40 hex digits; RPC URLs must start with http/
+    );
+    expect(health.message).not.toContain('secret@host');
+    const query = await run(settings, { queryType: 'health', deployments: ['broken'] });
+    expect([query.status, query.errorSource, query.error]).toEqual([
+      400,
+      'plugin',
+      expect.stringMatching(/^Deployment "broken" is misconfigured/),
+    ]);
+    const unknown = await run(settings, { queryType: 'health', deployments: ['nowhere'] });
+    expect(unknown.error).toBe('Unknown deployment "nowhere" (configured: optimism, broken)');
+    // The usable deployment still answers when every deployment is asked for.
+    expect((await run(settings, { queryType: 'health' })).frames[0].fields[0].values).toEqual(['optimism']);
+  });
+});
