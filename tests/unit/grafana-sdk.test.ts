@@ -35,6 +35,17 @@ describe('hclog logger', () => {
     });
     expect(record['@timestamp']).toMatch(/\.\d{6}Z$/);
   });
+
+  it('keeps lines below the go-plugin line buffer by shortening oversized ones', () => {
+    const lines: string[] = [];
+    createLogger({ write: (line) => lines.push(line) }).error('x'.repeat(100_000), { body: 'y'.repeat(100_000) });
+    const record = JSON.parse(lines[0]);
+    expect(lines[0].length).toBeLessThan(64 * 1024);
+    expect(record['@level']).toBe('error');
+    expect(record['@message']).toMatch(/^x+$/);
+    expect(record.truncated).toMatch(/shortened/);
+    expect(record.body).toBeUndefined();
+  });
 });
 
 describe('metrics registry', () => {

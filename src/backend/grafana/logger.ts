@@ -13,6 +13,9 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
+/** Below go-plugin's 64 KiB stderr line buffer, with room for multi-byte characters. */
+const MAX_LINE_CHARS = 16 * 1024;
+
 const LEVEL_ORDER: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 // hclog's own keys; a field with one of these names would corrupt the line, so it gets renamed.
 const RESERVED_KEYS = new Set(['@level', '@message', '@timestamp', '@module', '@caller']);
@@ -73,6 +76,15 @@ export function createLogger(options: HclogOptions = {}, baseFields: LogFields =
       line = JSON.stringify(record);
     } catch {
       line = JSON.stringify({ '@level': level, '@message': message, '@timestamp': record['@timestamp'] });
+    }
+    if (line.length > MAX_LINE_CHARS) {
+      // go-plugin splits longer lines into raw debug chunks; keep the line whole and say what was cut.
+      line = JSON.stringify({
+        '@level': level,
+        '@message': message.slice(0, MAX_LINE_CHARS / 2),
+        '@timestamp': record['@timestamp'],
+        truncated: `log line of ${line.length} characters shortened`,
+      });
     }
     write(line + '\n');
   };
