@@ -123,7 +123,11 @@ async function makeExecutable(nodeBinary: string, blob: Buffer, arch: 'amd64' | 
   if (arch === 'amd64') {
     // Symbols only; the host strip knows x86-64 ELF. The arm64 binary stays as shipped rather than risk a
     // foreign-architecture strip we cannot run here.
-    execFileSync('strip', ['--strip-all', work]);
+    try {
+      execFileSync('strip', ['--strip-all', work]);
+    } catch (error) {
+      log(`strip unavailable or failed (${(error as Error).message}); shipping the unstripped binary`);
+    }
   }
   await quietInject(work, blob);
   const target = path.join(OUT_DIR, name);
