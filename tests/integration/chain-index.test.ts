@@ -246,7 +246,7 @@ describe('decoder failures', () => {
 
 describe('node quirks', () => {
   it('indexes exactly through a node that refuses batches and sends no blockTimestamp', async () => {
-    const node = await startQuirkyNode(anvil.url);
+    const node = await startQuirkyNode(anvil.url, { refuseBatches: true, stripBlockTimestamp: true });
     try {
       const { pool } = observedPool({ urls: [node.url], expectedChainId: 31337 });
       const index = newIndex(pool, { maxBlockRange: 25 });
@@ -265,6 +265,19 @@ describe('node quirks', () => {
       const before = node.requests();
       await index.sync();
       expect(node.requests() - before).toBe(2);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('retries a chunk whose reply mixes two forks instead of indexing it', async () => {
+    const node = await startQuirkyNode(anvil.url, { forkedLogReplies: 2 });
+    try {
+      const { pool } = observedPool({ urls: [node.url] });
+      const index = newIndex(pool, { maxBlockRange: 10_000 });
+      const report = await index.sync();
+      await expectExact(index);
+      expect(report.getLogsCalls).toBe(3);
     } finally {
       await node.close();
     }

@@ -200,24 +200,41 @@ export interface QuirkyNode {
   close(): Promise<void>;
 }
 
-/**
- * A forwarding node with two common quirks of real providers that anvil lacks: it refuses JSON-RPC batches
- * (one error object in reply) and its logs carry no blockTimestamp.
- */
-export async function startQuirkyNode(upstreamUrl: string): Promise<QuirkyNode> {
+export interface Quirks {
+  /** Answer every batch with one error object, as nodes without batch support do. */
+  refuseBatches?: boolean;
+  /** Drop blockTimestamp from logs, as most nodes other than anvil do. */
+  stripBlockTimestamp?: boolean;
+  /** Make this many eth_getLogs replies look as if the chain reorganised mid-reply (last log on another fork). */
+  forkedLogReplies?: number;
+}
+
+/** A forwarding node with quirks of real providers and nodes that anvil lacks. */
+export async function startQuirkyNode(upstreamUrl: string, quirks: Quirks): Promise<QuirkyNode> {
   let requests = 0;
+  let forkedLeft = quirks.forkedLogReplies ?? 0;
+  const adjust = (reply: { result?: unknown }) => {
+    if (!Array.isArray(reply.result) || reply.result.length === 0 || typeof reply.result[0]?.logIndex !== 'string') {
+      return;
+    }
+    const logs = reply.result as Array<{ blockTimestamp?: string; blockHash: string }>;
+    if (quirks.stripBlockTimestamp) {
+      logs.forEach((log) => delete log.blockTimestamp);
+    }
+    if (forkedLeft > 0) {
+      forkedLeft--;
+      logs[logs.length - 1].blockHash = `0x${'f'.repeat(64)}`;
+    }
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       requests++;
       const body = Buffer.concat(chunks).toString();
-      const reply = (text: string) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(text);
-      };
-      if (body.trimStart().startsWith('[')) {
-        reply(
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (quirks.refuseBatches && body.trimStart().startsWith('[')) {
+        res.end(
           JSON.stringify({
             jsonrpc: '2.0',
             id: null,
@@ -231,13 +248,9 @@ export async function startQuirkyNode(upstreamUrl: string): Promise<QuirkyNode> 
         headers: { 'content-type': 'application/json' },
         body,
       });
-      const answer = (await upstream.json()) as { result?: unknown };
-      if (Array.isArray(answer.result)) {
-        for (const log of answer.result as Array<{ blockTimestamp?: string }>) {
-          delete log.blockTimestamp;
-        }
-      }
-      reply(JSON.stringify(answer));
+      const answer = (await upstream.json()) as { result?: unknown } | Array<{ result?: unknown }>;
+      (Array.isArray(answer) ? answer : [answer]).forEach(adjust);
+      res.end(JSON.stringify(answer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -118,6 +118,8 @@ export interface GetLogsOptions {
 
 /** Timeouts that survived the pool's failover narrow the range at most this many times per call. */
 const MAX_TIMEOUT_SPLITS = 2;
+/** Invalid replies that survived the pool's failover (e.g. a reorg mid-request) are retried this often per call. */
+const MAX_INVALID_RETRIES = 2;
 
 const toHex = (n: number) => `0x${n.toString(16)}`;
 
@@ -190,6 +192,16 @@ async function fetchChunk(
     }
   }
   logs.sort(byPosition);
+  // Every log of a block must name the same block, and the last block the header's: else the chain
+  // reorganised while the node answered, and the reply mixes two forks.
+  const mixed = logs.some((log, i) =>
+    i > 0 && logs[i - 1].blockNumber === log.blockNumber
+      ? logs[i - 1].blockHash !== log.blockHash
+      : log.blockNumber === toBlock && log.blockHash !== toHeader.hash
+  );
+  if (mixed) {
+    throw new RpcError('invalid_response', `the reply for blocks ${fromBlock}-${toBlock} mixes two forks (a reorg)`);
+  }
   return { logs, toHeader };
 }
 
@@ -235,6 +247,7 @@ export async function* iterateLogs(
   const tuner = options.tuner ?? new RangeTuner(request.maxBlockRange);
   const stats = options.stats ?? emptyGetLogsStats();
   let timeoutSplits = 0;
+  let invalidRetries = 0;
   let fromBlock = request.fromBlock;
   while (fromBlock <= request.toBlock) {
     const toBlock = Math.min(request.toBlock, fromBlock + tuner.span - 1);
@@ -244,6 +257,9 @@ export async function* iterateLogs(
       stats.getLogsCalls++;
       chunk = await fetchChunk(pool, request, fromBlock, toBlock);
     } catch (error) {
+      if (error instanceof RpcError && error.kind === 'invalid_response' && invalidRetries++ < MAX_INVALID_RETRIES) {
+        continue;
+      }
       const narrowable =
         error instanceof RpcError &&
         span > 1 &&
