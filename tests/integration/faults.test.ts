@@ -321,6 +321,23 @@ describe('transport faults', () => {
     note('slow 2 s (all URLs)', 'exact counts, slower');
   });
 
+  it('a primary that never answers times out and the fallback takes over', async () => {
+    const settings = freshSettings();
+    // Longer than the pool's 30 s request timeout (src/backend/chain/rpc.ts): only a timeout ends the wait.
+    setFault(
+      endpoints.map((e) => e.primary),
+      { kind: 'slow', delayMs: 120_000 }
+    );
+    const started = Date.now();
+    await expectExact(settings);
+    const elapsed = Date.now() - started;
+    for (const e of endpoints) {
+      expect(e.fallback.count('eth_getLogs')).toBeGreaterThan(0);
+      expect(e.primary.count('eth_getLogs')).toBe(0);
+    }
+    note('primary never answers (timeout)', `fallback took over after ${(elapsed / 1000).toFixed(0)} s; exact counts`);
+  });
+
   it.each([
     { label: 'with Retry-After', fault: { kind: 'rate_limited', retryAfterSeconds: 3 } as Fault },
     { label: 'without Retry-After', fault: { kind: 'rate_limited' } as Fault },
