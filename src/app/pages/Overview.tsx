@@ -60,17 +60,24 @@ function failuresOf(frames: DataFrame[]): DataFrame[] {
 export function Overview() {
   const dataSources = tesseractDataSources();
   return (
-    <PluginPage
-      actions={
-        <LinkButton icon="apps" variant="secondary" href={locationUtil.assureBaseUrl(`/d/${DASHBOARD_UID}`)}>
-          Open the Tesseract dashboard
-        </LinkButton>
-      }
-    >
+    <PluginPage>
       {dataSources.length === 0 ? (
         <NoDataSource />
       ) : (
         <Stack direction="column" gap={4}>
+          <Stack direction="row" justifyContent="space-between" alignItems="center" wrap="wrap">
+            <Text color="secondary">
+              Health of every deployment of every Tesseract data source, and the failures of the last 24 hours.
+            </Text>
+            <Stack direction="row" gap={1}>
+              <LinkButton icon="search" variant="secondary" href={locationUtil.assureBaseUrl(appPageUrl(ROUTES.transactions))}>
+                Transaction explorer
+              </LinkButton>
+              <LinkButton icon="apps" href={locationUtil.assureBaseUrl(`/d/${DASHBOARD_UID}`)}>
+                Open the Tesseract dashboard
+              </LinkButton>
+            </Stack>
+          </Stack>
           {dataSources.map((dataSource) => (
             <DataSourceOverview key={dataSource.uid} dataSource={dataSource} />
           ))}

@@ -85,6 +85,7 @@ function TextFilter({ id, label, tooltip, placeholder, value, onChange, onBlur }
     <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
       <Input
         id={id}
+        aria-label={label}
         value={value ?? ''}
         width={INPUT_WIDTH}
         placeholder={placeholder}
