@@ -151,6 +151,7 @@ describe('cold and warm sync', () => {
     const chunks = Math.ceil((head - deployBlock + 1) / 3);
     expect(report).toMatchObject({ fromBlock: deployBlock, toBlock: head, added: emittedIds.length, dropped: 0 });
     expect(report.getLogsCalls).toBe(chunks);
+    expect(report.rpcCalls).toBe(1 + chunks);
     // eth_chainId + (head) + one batch [eth_getLogs, header] per chunk; anvil sends blockTimestamp, so no header fetches
     expect(calls.map((c) => c.method)).toEqual([
       'eth_chainId',
@@ -170,7 +171,7 @@ describe('cold and warm sync', () => {
     // Warm: nothing new costs one request (head + tip hash in one batch) and no getLogs.
     calls.length = 0;
     const idle = await index.sync();
-    expect(idle).toMatchObject({ added: 0, dropped: 0, getLogsCalls: 0 });
+    expect(idle).toMatchObject({ added: 0, dropped: 0, getLogsCalls: 0, rpcCalls: 1 });
     expect(calls).toHaveLength(1);
     expect(calls[0].requests).toBe(2);
 
@@ -179,7 +180,12 @@ describe('cold and warm sync', () => {
     await emit(2);
     calls.length = 0;
     const warm = await index.sync();
-    expect(warm).toMatchObject({ added: expectedIds(0, 4).length + expectedIds(0, 2).length, getLogsCalls: 1 });
+    expect(warm).toMatchObject({
+      added: expectedIds(0, 4).length + expectedIds(0, 2).length,
+      getLogsCalls: 1,
+      rpcCalls: 2,
+    });
+    expect(index.stats().rpcCalls).toBe(report.rpcCalls + idle.rpcCalls + warm.rpcCalls);
     expect(calls.map((c) => c.method)).toEqual(['eth_getBlockByNumber', 'eth_getLogs']);
     await expectExact(index);
 
@@ -483,6 +489,8 @@ describe('reorgs', () => {
     await rpc(anvil.url, 'anvil_mine', ['0x3']);
     const longer = await index.sync();
     expect(longer.reorgFromBlock).toBe(fork + 1);
+    // head + tip, the remembered tail's headers, then the new fork's chunks
+    expect(longer.rpcCalls).toBe(2 + longer.getLogsCalls);
     expect(longer.dropped).toBe(expectedIds(0, 6).length + expectedIds(0, 4).length);
     await expectExact(index);
 

@@ -40,6 +40,8 @@ export interface SyncReport {
   reorgFromBlock?: number;
   getLogsCalls: number;
   splits: number;
+  /** Round trips asked of the pool, as LogIndexStats.rpcCalls. */
+  rpcCalls: number;
   durationMs: number;
 }
 
@@ -61,6 +63,13 @@ export interface LogIndexStats {
   getLogsCalls: number;
   splits: number;
   headerBatches: number;
+  /** Head-and-tip batches (one per sync, two when a reorg was found). */
+  headChecks: number;
+  /**
+   * JSON-RPC round trips the syncs asked the pool for (head checks + getLogs chunks + header batches); the
+   * pool's retries and failovers come on top (see RpcObserver).
+   */
+  rpcCalls: number;
   /** Date.now() of the last successful sync. */
   lastSyncAt?: number;
   lastError?: string;
@@ -82,7 +91,14 @@ export class LogIndex<T extends IndexedRecord> {
   /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
   private readonly tailHashes = new Map<number, string>();
   private readonly tuner: RangeTuner;
-  private readonly counters = { syncs: 0, reorgs: 0, duplicatesIgnored: 0, decodeErrors: 0, ...emptyGetLogsStats() };
+  private readonly counters = {
+    syncs: 0,
+    reorgs: 0,
+    duplicatesIgnored: 0,
+    decodeErrors: 0,
+    headChecks: 0,
+    ...emptyGetLogsStats(),
+  };
   private lastDecodeError?: string;
   private lastReport?: SyncReport;
   private lastSyncAt?: number;
@@ -124,6 +140,7 @@ export class LogIndex<T extends IndexedRecord> {
       headBlock: this.headBlock,
       count: this.records.length,
       ...this.counters,
+      rpcCalls: this.counters.headChecks + this.counters.getLogsCalls + this.counters.headerBatches,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
       lastDecodeError: this.lastDecodeError,
@@ -155,6 +172,7 @@ export class LogIndex<T extends IndexedRecord> {
   private async doSync(): Promise<SyncReport> {
     const started = Date.now();
     const stats = emptyGetLogsStats();
+    const headChecksBefore = this.counters.headChecks;
     try {
       const { head, dropped, reorgFromBlock } = await this.checkTail();
       const fromBlock = this.indexedTo + 1;
@@ -192,6 +210,7 @@ export class LogIndex<T extends IndexedRecord> {
         reorgFromBlock,
         getLogsCalls: stats.getLogsCalls,
         splits: stats.splits,
+        rpcCalls: this.counters.headChecks - headChecksBefore + stats.getLogsCalls + stats.headerBatches,
         durationMs: Date.now() - started,
       };
       this.counters.syncs++;
@@ -218,17 +237,23 @@ export class LogIndex<T extends IndexedRecord> {
     const expectedTip = this.tailHashes.get(this.indexedTo);
     if (expectedTip === undefined) {
       // Nothing unconfirmed is indexed (first sync, or all of it is final).
+      this.counters.headChecks++;
       const { head } = await clock.headAndHeaders([]);
       this.headBlock = head.number;
       return { head, dropped: 0 };
     }
+    this.counters.headChecks++;
     const { head, headers } = await clock.headAndHeaders([this.indexedTo]);
     this.headBlock = head.number;
     if (headers[0]?.hash === expectedTip) {
       return { head, dropped: 0 };
     }
     const known = [...this.tailHashes.keys()].filter((b) => b < this.indexedTo).sort((a, b) => b - a);
-    const current = known.length > 0 ? (await clock.headAndHeaders(known)).headers : [];
+    let current: Array<BlockHeader | null> = [];
+    if (known.length > 0) {
+      this.counters.headChecks++;
+      current = (await clock.headAndHeaders(known)).headers;
+    }
     const stillCanonical = known.find((block, i) => current[i]?.hash === this.tailHashes.get(block));
     const forkFrom = (stillCanonical ?? this.confirmedTo) + 1;
     const dropped = this.rollBackTo(forkFrom);
