@@ -4,12 +4,18 @@
  */
 
 const HEX_DIGITS = '0123456789abcdef';
+/** Char code → nibble value (0 for anything that is not a hex digit). */
+const NIBBLES = new Uint8Array(128);
+for (let i = 0; i < 16; i++) {
+  NIBBLES[HEX_DIGITS.charCodeAt(i)] = i;
+  NIBBLES[HEX_DIGITS.toUpperCase().charCodeAt(i)] = i;
+}
+const codes = new Array<number>(32);
 
 /** Packs `0x` + 64 hex digits (or the 64 digits at `offset` of a longer hex string) into 32 chars. */
 export function packWord(hex: string, offset = 2): string {
-  const codes = new Array<number>(32);
-  for (let i = 0; i < 32; i++) {
-    codes[i] = parseInt(hex.slice(offset + i * 2, offset + i * 2 + 2), 16);
+  for (let i = 0, p = offset; i < 32; i++, p += 2) {
+    codes[i] = (NIBBLES[hex.charCodeAt(p) & 127] << 4) | NIBBLES[hex.charCodeAt(p + 1) & 127];
   }
   return String.fromCharCode.apply(null, codes);
 }
