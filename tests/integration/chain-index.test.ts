@@ -457,7 +457,8 @@ describe('time to block', () => {
       expect(found).toBe(timestamps.filter((ts) => ts <= t).length - 1);
       worst = Math.max(worst, calls.length - before);
     }
-    expect(worst).toBeLessThanOrEqual(8);
+    // head (cached 1 s) and genesis once, then at most 3 rounds on a chain this short
+    expect(worst).toBeLessThanOrEqual(5);
 
     const range = await clock.blockRange(timestamps[10], timestamps[20]);
     expect(range?.fromBlock).toBe(timestamps.indexOf(timestamps[10]));

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { BlockClock } from './blocks';
+import { BlockClock, searchProbes } from './blocks';
 import { RpcPool } from './rpc';
 
 /** A node serving only headers of a synthetic chain whose block i has timestamp timestamps[i]. */
@@ -82,7 +82,10 @@ describe('BlockClock.blockAtOrBefore', () => {
       for (const t of targets) {
         const before = server.requests();
         expect(await clock.blockAtOrBefore(t)).toBe(bruteForce(timestamps, t));
-        expect(server.requests() - before).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(timestamps.length)));
+        // head and genesis (first search only) + one batch per round; the grid alone shrinks the bracket 8× a round
+        expect(server.requests() - before).toBeLessThanOrEqual(
+          2 + Math.ceil(Math.log(timestamps.length) / Math.log(8))
+        );
       }
     } finally {
       await server.close();
@@ -103,5 +106,19 @@ describe('BlockClock.blockAtOrBefore', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('searchProbes', () => {
+  it('probes the guess and its successor, a spread around it and a grid, all strictly inside the bracket', () => {
+    const probes = searchProbes(0, 0, 1_000_000, 12_000_000, 12 * 54_321 + 5);
+    expect(probes).toEqual([...probes].sort((a, b) => a - b));
+    expect(probes).toEqual(expect.arrayContaining([54_321, 54_322, 125_000, 500_000, 875_000]));
+    expect(probes.every((b) => b > 0 && b < 1_000_000)).toBe(true);
+    expect(probes.length).toBeLessThanOrEqual(24);
+  });
+
+  it('probes every block of a narrow bracket', () => {
+    expect(searchProbes(10, 100, 15, 200, 150)).toEqual([11, 12, 13, 14]);
   });
 });

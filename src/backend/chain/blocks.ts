@@ -44,6 +44,39 @@ export function headerRequest(block: number | 'latest') {
 
 const validHeaders = (results: unknown) => Array.isArray(results) && results.every((r) => parseHeader(r) !== undefined);
 
+/** Evenly spaced probes per round: the bracket shrinks at least this many times per round. */
+const GRID_PROBES = 8;
+/** Spacing factor of the probes on both sides of the interpolated guess. */
+const SPREAD_FACTOR = 8;
+
+/**
+ * The blocks to probe in one round of the time search, sorted, strictly inside (low, high) where
+ * ts(low) ≤ t < ts(high): the interpolated guess and its successor (an exact hit on regular chains), probes
+ * at growing distances on both sides of it (a near miss on irregular chains), and an even grid (a bounded
+ * worst case however irregular). A bracket narrower than that gets all its blocks probed.
+ */
+export function searchProbes(low: number, lowTs: number, high: number, highTs: number, t: number): number[] {
+  const width = high - low;
+  const inside = (b: number) => b > low && b < high;
+  const probes = new Set<number>();
+  if (width <= 2 * GRID_PROBES) {
+    for (let b = low + 1; b < high; b++) {
+      probes.add(b);
+    }
+  } else {
+    const interpolated = low + Math.floor(((t - lowTs) * width) / (highTs - lowTs));
+    const guess = Math.min(high - 1, Math.max(low + 1, interpolated));
+    probes.add(guess).add(guess + 1);
+    for (let distance = 2; distance < width; distance *= SPREAD_FACTOR) {
+      probes.add(guess - distance).add(guess + 1 + distance);
+    }
+    for (let i = 1; i < GRID_PROBES; i++) {
+      probes.add(low + Math.round((i * width) / GRID_PROBES));
+    }
+  }
+  return [...probes].filter(inside).sort((a, b) => a - b);
+}
+
 interface CachedBlock {
   timestamp: number;
   hash?: string;
@@ -172,8 +205,8 @@ export class BlockClock {
 
   /**
    * Highest block with timestamp ≤ unixSeconds; -1 when even block 0 is later.
-   * Interpolation search between the nearest cached blocks (safeguarded by bisection); each round probes a
-   * guess and its successor in one batch, so regular block times resolve in one or two rounds.
+   * Searches between the nearest cached blocks; each round is one batch of probes (see searchProbes), so
+   * regular block times resolve in one round and irregular ones in a few.
    */
   async blockAtOrBefore(unixSeconds: number): Promise<number> {
     const head = await this.head();
@@ -205,16 +238,9 @@ export class BlockClock {
       low = 0;
       lowTs = genesisTs;
     }
-    let previousWidth = Infinity;
     while (high - low > 1) {
-      const width = high - low;
-      const interpolated = low + Math.floor(((unixSeconds - lowTs) * width) / (highTs - lowTs));
-      // Bisect when interpolation failed to halve the bracket last round (irregular block times).
-      const guess = width * 2 > previousWidth ? low + Math.floor(width / 2) : interpolated;
-      const probe = Math.min(high - 1, Math.max(low + 1, guess));
-      const probes = probe + 1 < high ? [probe, probe + 1] : [probe];
+      const probes = searchProbes(low, lowTs, high, highTs, unixSeconds);
       const timestamps = await this.timestampsOf(probes);
-      previousWidth = width;
       for (const block of probes) {
         const timestamp = timestamps.get(block);
         if (timestamp === undefined) {
@@ -223,7 +249,7 @@ export class BlockClock {
         if (timestamp <= unixSeconds) {
           low = block;
           lowTs = timestamp;
-        } else if (block < high) {
+        } else {
           high = block;
           highTs = timestamp;
           break;
