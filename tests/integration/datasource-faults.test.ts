@@ -4,7 +4,9 @@
  * goes down and comes back, providers that refuse wide eth_getLogs ranges (exact counts still), and
  * settings that cannot work. RPC URLs never appear in what the user sees.
  */
-import { freePort, summarizeLedger } from '../../devnet';
+import { hexlify, Interface, randomBytes } from 'ethers';
+import { freePort, JsonRpc, summarizeLedger } from '../../devnet';
+import { TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
@@ -181,6 +183,67 @@ describe('chains and nodes that misbehave', () => {
       truth.pendingExpired,
     ]);
     expect(proxy.counts().rangeRejections).toBeGreaterThan(0);
+  });
+});
+
+describe('a reorg through the whole stack', () => {
+  it('drops the events of a reorged-away block: no phantom Buffered after the chain switches forks', async () => {
+    const optimism = sim.devnet.deployments[0];
+    const chain = new JsonRpc(optimism.rpcUrl);
+    const settings = dataSourceSettings('faults-reorg', [
+      { settings: deploymentSettings(optimism), rpcUrls: [optimism.rpcUrl] },
+    ]);
+    const timeRange = { fromMs: sim.range.fromMs, toMs: Date.now() + 7 * 86400_000 };
+    const truth = summarizeLedger(sim.entries, { deployment: 'optimism' }).buffered;
+    const buffered = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the shared-sync interval
+      const result = await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window' }, timeRange);
+      expect(result.error).toBe('');
+      return result.frames[0].fields[0].values[0];
+    };
+    expect(await buffered()).toBe(truth);
+
+    const snapshot = await chain.call<string>('evm_snapshot');
+    const head = await chain.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+    const txId = hexlify(randomBytes(32));
+    const data = new Interface(TESSERACT_SIMPLE_ABI as never).encodeFunctionData('buffer_transaction', [
+      txId,
+      '0x00000000000000000000000000000000000000a1',
+      '0x00000000000000000000000000000000000000b2',
+      '0x01',
+      '0x' + '00'.repeat(32),
+      Number(head.timestamp) + 60,
+    ]);
+    await chain.call('eth_sendTransaction', [{ from: optimism.operator, to: optimism.contract, data, gas: '0x7a120' }]);
+    expect(await buffered()).toBe(truth + 1);
+
+    await chain.call('evm_revert', [snapshot]);
+    for (let i = 0; i < 3; i++) {
+      await chain.call('evm_mine');
+    }
+    expect(await buffered()).toBe(truth);
+    const events = await run(settings, { queryType: 'events', txIds: [txId], limit: 10 }, timeRange);
+    expect(events.frames[0].fields[0].values).toHaveLength(0);
+  });
+});
+
+describe('self-metrics and logs', () => {
+  it('counts RPC calls by chain and method, index cache hits, and logs failures with the chain field', async () => {
+    await run(withOffline('faults-metrics'), { queryType: 'metrics', metrics: ['buffered'], mode: 'window' });
+    const exposition = await host.collectMetrics();
+    expect(exposition).toMatch(
+      /^tesseract_rpc_requests_total\{chain="optimism",method="eth_getLogs",outcome="ok"\} \d+$/m
+    );
+    expect(exposition).toMatch(
+      /^tesseract_rpc_requests_total\{chain="offline",method="eth_chainId",outcome="unreachable"\} \d+$/m
+    );
+    expect(exposition).toMatch(/^plugin_cache_hits_total\{cache="log_index"\} \d+$/m);
+    expect(exposition).toMatch(/^tesseract_indexed_events\{chain="arbitrum"\} [1-9]\d*$/m);
+    const line = await host.waitForLog((l) => l['@message'] === 'Deployment failed' && l.chain === 'offline');
+    expect(line).toEqual(
+      expect.objectContaining({ '@level': 'warn', refId: 'A', error: expect.stringMatching(/RPC #1: unreachable/) })
+    );
+    expect(host.stderrLines.join('\n')).not.toContain(deadUrl);
   });
 });
 
