@@ -415,6 +415,31 @@ describe('failover', () => {
 });
 
 describe('single flight', () => {
+  it('keeps at most maxConcurrency requests in flight and answers all of them', async () => {
+    const slow = await proxy();
+    slow.setFault({ kind: 'slow', delayMs: 100 });
+    const pool = new RpcPool({ urls: [slow.url], maxConcurrency: 3 });
+    let inFlight = 0;
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async (_, n) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        const block = await pool.call<{ number: string }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]);
+        inFlight--;
+        return Number(block.number);
+      })
+    );
+    expect(results).toEqual(Array.from({ length: 12 }, (_, n) => n));
+    expect(peak).toBe(12);
+    const arrivals = slow.requests().map((r) => r.at);
+    expect(arrivals).toHaveLength(12);
+    // the proxy holds each request 100 ms: with 3 slots, the 4th cannot arrive before the 1st is answered
+    expect(arrivals[3] - arrivals[0]).toBeGreaterThanOrEqual(90);
+    expect(pool.status()).toMatchObject({ requests: 12, lastError: undefined });
+    expect(pool.status().lastSuccessAt).toBeGreaterThan(0);
+  });
+
   it('serves 50 concurrent syncs with one fetch', async () => {
     await emit(5);
     const { pool, calls } = observedPool({ urls: [anvil.url], expectedChainId: 31337 });

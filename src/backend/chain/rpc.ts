@@ -8,6 +8,7 @@ export interface RpcCallEvent {
   requests: number;
   /** 0-based endpoint index ("RPC #1" is 0). */
   endpoint: number;
+  /** Wall time of the exchange, including any wait for a free slot (maxConcurrency). */
   ms: number;
   ok: boolean;
   errorKind?: RpcErrorKind;
@@ -32,6 +33,8 @@ export interface RpcPoolOptions {
   maxWaitMs?: number;
   /** Largest JSON-RPC batch sent in one HTTP request. Default 100. */
   maxBatchSize?: number;
+  /** HTTP requests in flight at once (more wait their turn), so bursts do not trip rate limits. Default 8. */
+  maxConcurrency?: number;
   observer?: RpcObserver;
 }
 
@@ -63,6 +66,9 @@ export interface RpcPoolStatus {
   /** 0-based index of the endpoint that answered last. */
   activeUrlIndex: number;
   lastError?: string;
+  /** Date.now() of lastError, and of the last request any endpoint answered. */
+  lastErrorAt?: number;
+  lastSuccessAt?: number;
   lastLatencyMs?: number;
   /** HTTP requests made so far (a batch counts once). */
   requests: number;
@@ -107,10 +113,15 @@ export class RpcPool {
   private readonly maxRetries: number;
   private readonly maxWaitMs: number;
   private readonly maxBatchSize: number;
+  private readonly maxConcurrency: number;
+  private inFlight = 0;
+  private readonly queued: Array<() => void> = [];
   private nextId = 1;
   private requests = 0;
   private active = 0;
   private lastError?: RpcError;
+  private lastErrorAt?: number;
+  private lastSuccessAt?: number;
   private lastLatencyMs?: number;
 
   constructor(private readonly options: RpcPoolOptions) {
@@ -129,6 +140,7 @@ export class RpcPool {
     this.maxRetries = options.maxRetries ?? 2 * options.urls.length;
     this.maxWaitMs = options.maxWaitMs ?? 2_000;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 100);
+    this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 8);
   }
 
   get endpointCount(): number {
@@ -180,6 +192,8 @@ export class RpcPool {
     return {
       activeUrlIndex: this.active,
       lastError: this.lastError?.message,
+      lastErrorAt: this.lastErrorAt,
+      lastSuccessAt: this.lastSuccessAt,
       lastLatencyMs: this.lastLatencyMs,
       requests: this.requests,
       endpoints: this.endpoints.map((e) => ({
@@ -272,8 +286,28 @@ export class RpcPool {
     return reply.result;
   }
 
-  /** One HTTP POST; returns the parsed JSON body or throws a transport-level RpcError. */
+  /** One HTTP POST, once fewer than maxConcurrency are in flight. */
   private async post(endpoint: Endpoint, body: string): Promise<unknown> {
+    if (this.inFlight < this.maxConcurrency) {
+      this.inFlight++;
+    } else {
+      // release() hands its slot straight to the first in line
+      await new Promise<void>((resolve) => this.queued.push(resolve));
+    }
+    try {
+      return await this.postNow(endpoint, body);
+    } finally {
+      const next = this.queued.shift();
+      if (next) {
+        next();
+      } else {
+        this.inFlight--;
+      }
+    }
+  }
+
+  /** Returns the parsed JSON body or throws a transport-level RpcError. */
+  private async postNow(endpoint: Endpoint, body: string): Promise<unknown> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const failed = (error: unknown): RpcError =>
@@ -417,6 +451,7 @@ export class RpcPool {
           this.report(endpoint, method, requests, started, error);
         }
         this.lastError = error;
+        this.lastErrorAt = Date.now();
         if (!error.transient && error.kind !== 'wrong_chain') {
           // The endpoint answered: the request itself is at fault (range limits, reverts).
           this.markSuccess(endpoint);
@@ -448,6 +483,7 @@ export class RpcPool {
   }
 
   private markSuccess(endpoint: Endpoint): void {
+    this.lastSuccessAt = Date.now();
     endpoint.consecutiveFailures = 0;
     endpoint.cooldownUntil = 0;
     if (this.active !== endpoint.index) {
