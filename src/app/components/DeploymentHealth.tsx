@@ -48,7 +48,7 @@ export function DeploymentHealth({ frame }: { frame: DataFrame }) {
       {rowsOf(frame).map((row, index) => {
         const name = String(row[LABEL_CHAIN] ?? row.name ?? `deployment ${index + 1}`);
         const error = row.last_error;
-        const rejection = row.accepting === 0 ? row.accepting_reason : undefined;
+        const rejection = row.accepting === 0 && row.accepting_reason ? `Dry run of buffer_transaction reverted: ${row.accepting_reason}` : undefined;
         return (
           <section key={name} className={styles.card} aria-label={`Health of ${name}`}>
             <Stack direction="row" justifyContent="space-between" alignItems="center">

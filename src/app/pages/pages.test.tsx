@@ -45,7 +45,7 @@ describe('Overview', () => {
     const optimism = await screen.findByRole('region', { name: 'Health of optimism' });
     expect(within(optimism).getByText('Up')).toBeInTheDocument();
     expect(within(optimism).getByText('Not accepting')).toBeInTheDocument();
-    expect(within(optimism).getByText('Transaction already exists')).toBeInTheDocument();
+    expect(within(optimism).getByText('Dry run of buffer_transaction reverted: Transaction already exists')).toBeInTheDocument();
     expect(within(optimism).getByText('38 ms')).toBeInTheDocument();
     const arbitrum = screen.getByRole('region', { name: 'Health of arbitrum' });
     expect(within(arbitrum).getByText('Down')).toBeInTheDocument();

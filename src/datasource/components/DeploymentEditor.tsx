@@ -117,13 +117,13 @@ export function DeploymentEditor(props: Props) {
         </Field>
       )}
       <Stack direction="row" gap={2} wrap="wrap">
-        <Field label="Start block" description="The deploy block: no earlier block holds its events." invalid={!!errors.startBlock} error={errors.startBlock}>
+        <Field label="Start block" description="The deploy block; earlier blocks are not read." invalid={!!errors.startBlock} error={errors.startBlock}>
           <NumberInput id={id('startBlock')} width={20} value={deployment.startBlock} onChange={(startBlock) => set({ startBlock })} />
         </Field>
-        <Field label="Confirmations" description="Newer blocks may reorg; they are re-checked on each refresh." invalid={!!errors.confirmations} error={errors.confirmations}>
+        <Field label="Confirmations" description="Newer blocks are re-checked for reorgs." invalid={!!errors.confirmations} error={errors.confirmations}>
           <NumberInput id={id('confirmations')} width={20} value={deployment.confirmations} onChange={(confirmations) => set({ confirmations })} />
         </Field>
-        <Field label="Max block range" description="Largest span per eth_getLogs; split further when the provider refuses." invalid={!!errors.maxBlockRange} error={errors.maxBlockRange}>
+        <Field label="Max block range" description="Largest eth_getLogs span (split on refusal)." invalid={!!errors.maxBlockRange} error={errors.maxBlockRange}>
           <NumberInput id={id('maxBlockRange')} width={20} value={deployment.maxBlockRange} onChange={(maxBlockRange) => set({ maxBlockRange })} />
         </Field>
       </Stack>
@@ -153,6 +153,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: theme.spacing(2),
     background: theme.colors.background.secondary,
   }),
-  title: css({ margin: 0 }),
+  title: css({ margin: theme.spacing(0, 0, 1) }),
   code: css({ fontFamily: theme.typography.fontFamilyMonospace }),
 });

@@ -1,6 +1,6 @@
 import type { SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import { Alert, InlineField, Input, MultiSelect, TagsInput } from '@grafana/ui';
+import { Alert, InlineField, Input, MultiSelect } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { parseQuery, type DeploymentSettings, type TesseractQuery } from '../../query';
 
@@ -87,15 +87,22 @@ interface TxIdsFieldProps {
   tooltip: string;
 }
 
+/** tx_ids as a list: typed or pasted then Enter, or dashboard variables picked from the list. */
 export function TxIdsField({ value, onChange, tooltip }: TxIdsFieldProps) {
+  const options = useMemo(() => variableOptions(), []);
   return (
     <InlineField label="tx_ids" labelWidth={LABEL_WIDTH} tooltip={tooltip}>
-      <TagsInput
-        id="tesseract-tx-ids"
-        tags={value}
-        width={INPUT_WIDTH}
+      <MultiSelect
+        inputId="tesseract-tx-ids"
+        aria-label="tx_ids"
+        options={options}
+        value={value}
+        allowCustomValue
         placeholder="0x… (64 hex digits) or $variable, then Enter"
-        onChange={onChange}
+        width={INPUT_WIDTH + 24}
+        onChange={(selected: Array<SelectableValue<string>>) =>
+          onChange(selected.map((item) => item.value).filter((item): item is string => typeof item === 'string'))
+        }
       />
     </InlineField>
   );

@@ -1,0 +1,192 @@
+/**
+ * A page that renders the plugin's real editors and app pages with the real @grafana/ui, outside
+ * Grafana. Only the Grafana services behind @grafana/runtime are stood in for: dashboard variables,
+ * the data source list, and the HTTP backend (answers of /api/ds/query and the variables resource).
+ * The view is chosen by `?view=`; the current query or settings are shown as JSON under the editor.
+ */
+import './boot';
+import type { DataSourceSettings } from '@grafana/data';
+import {
+  setBackendSrv,
+  setDataSourceSrv,
+  setTemplateSrv,
+  type BackendSrv,
+  type DataSourceSrv,
+} from '@grafana/runtime';
+import { GlobalStyles, PortalContainer } from '@grafana/ui';
+import React, { useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { App } from '../../../src/app/App';
+import { AnnotationsEditor } from '../../../src/datasource/components/AnnotationsEditor';
+import { ConfigEditor } from '../../../src/datasource/components/ConfigEditor';
+import { QueryEditor } from '../../../src/datasource/components/QueryEditor';
+import { VariableQueryEditor } from '../../../src/datasource/components/VariableQueryEditor';
+import { DataSource } from '../../../src/datasource/datasource';
+import type { TesseractOptions } from '../../../src/datasource/types';
+import { defaultQuery, rpcUrlsKey, type QueryType, type TesseractQuery, type VariablesQuery } from '../../../src/query';
+import { DEPLOYMENTS, fakeBackendSrv, fakeTemplateSrv, instanceSettings, jsonFrame, overviewAnswer, type RecordedRequest } from '../../support/frontend';
+
+declare global {
+  interface Window {
+    /** Requests the page sent to the stand-in backend, for the test to inspect. */
+    harnessRequests: RecordedRequest[];
+  }
+}
+
+const TX = '0x' + 'ab'.repeat(32);
+
+/** What the stand-in backend answers, by URL and refId, like the Tesseract backend would. */
+function answer(request: RecordedRequest): unknown {
+  if (request.url.endsWith('/resources/variables')) {
+    return DEPLOYMENTS.map((deployment) => ({ text: deployment.name, value: deployment.name }));
+  }
+  if (request.url === '/api/ds/query') {
+    const refIds = (request.data as { queries: Array<{ refId: string }> }).queries.map((query) => query.refId);
+    if (refIds.includes('lifecycle')) {
+      return {
+        results: {
+          lifecycle: {
+            status: 200,
+            frames: [
+              jsonFrame('lifecycle', 'lifecycle', [
+                { name: 'time', type: 'time', values: [Date.parse('2026-11-26T03:10:00Z'), Date.parse('2026-11-26T03:10:07Z')] },
+                { name: 'chain', type: 'string', values: ['optimism', 'arbitrum'] },
+                { name: 'event', type: 'string', values: ['TransactionBuffered', 'TransactionReady'] },
+                { name: 'state', type: 'string', values: ['READY', 'READY'] },
+                { name: 'resolution_seconds', type: 'number', values: [null, 7], config: { unit: 's' } },
+              ]),
+            ],
+          },
+        },
+      };
+    }
+    return overviewAnswer();
+  }
+  throw { status: 404, data: { message: `no stand-in answer for ${request.url}` } };
+}
+
+function installServices() {
+  const { requests, backendSrv } = fakeBackendSrv(answer);
+  window.harnessRequests = requests;
+  setBackendSrv(backendSrv as unknown as BackendSrv);
+  setTemplateSrv(fakeTemplateSrv({ chain: ['optimism', 'arbitrum'], tx_id: TX }));
+  setDataSourceSrv({ getList: () => [instanceSettings()] } as unknown as DataSourceSrv);
+}
+
+function Json({ value }: { value: unknown }) {
+  return (
+    <pre id="model" style={{ marginTop: 24, fontSize: 11 }}>
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+type Settings = DataSourceSettings<TesseractOptions, Record<string, string>>;
+
+function ConfigView() {
+  const [options, setOptions] = useState<Settings>({
+    ...instanceSettings(),
+    orgId: 1,
+    typeName: 'Tesseract',
+    typeLogoUrl: '',
+    url: '',
+    user: '',
+    database: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: true,
+    withCredentials: false,
+    secureJsonFields: { [rpcUrlsKey('d-optimism')]: true, [rpcUrlsKey('d-arbitrum')]: true },
+  } as unknown as Settings);
+  return (
+    <>
+      <div id="editor">
+        <ConfigEditor options={options} onOptionsChange={setOptions} />
+      </div>
+      <Json value={{ jsonData: options.jsonData, secureJsonFields: options.secureJsonFields, secureJsonData: options.secureJsonData }} />
+    </>
+  );
+}
+
+function QueryView({ kind }: { kind: QueryType }) {
+  const [datasource] = useState(() => new DataSource(instanceSettings()));
+  const [query, setQuery] = useState<TesseractQuery>(defaultQuery(kind));
+  const [runs, setRuns] = useState(0);
+  return (
+    <>
+      <div id="editor">
+        <QueryEditor query={query} datasource={datasource} onChange={setQuery} onRunQuery={() => setRuns((n) => n + 1)} />
+      </div>
+      <p id="runs">runs: {runs}</p>
+      <Json value={query} />
+    </>
+  );
+}
+
+function VariableView() {
+  const [datasource] = useState(() => new DataSource(instanceSettings()));
+  const [query, setQuery] = useState<VariablesQuery>(defaultQuery('variables'));
+  return (
+    <>
+      <div id="editor">
+        <VariableQueryEditor query={query} datasource={datasource} onChange={setQuery} onRunQuery={() => {}} />
+      </div>
+      <Json value={query} />
+    </>
+  );
+}
+
+function AnnotationsView() {
+  const [datasource] = useState(() => new DataSource(instanceSettings()));
+  const [query, setQuery] = useState<TesseractQuery>(() => ({ ...defaultQuery('events', 'Anno'), ...datasource.annotations!.getDefaultQuery!() }) as TesseractQuery);
+  return (
+    <>
+      <div id="editor">
+        <AnnotationsEditor query={query} datasource={datasource} onChange={setQuery} onRunQuery={() => {}} />
+      </div>
+      <Json value={query} />
+    </>
+  );
+}
+
+function AppView({ page }: { page: string }) {
+  return (
+    <div id="editor">
+      <MemoryRouter initialEntries={[`/a/tesseract-monitor-app/${page}`]}>
+        <Routes>
+          <Route path="/a/tesseract-monitor-app/*" element={<App {...({} as React.ComponentProps<typeof App>)} />} />
+        </Routes>
+      </MemoryRouter>
+    </div>
+  );
+}
+
+function View() {
+  const params = new URLSearchParams(window.location.search);
+  switch (params.get('view')) {
+    case 'config':
+      return <ConfigView />;
+    case 'query':
+      return <QueryView kind={(params.get('kind') as QueryType | null) ?? 'metrics'} />;
+    case 'variable':
+      return <VariableView />;
+    case 'annotations':
+      return <AnnotationsView />;
+    case 'app':
+      return <AppView page={params.get('page') ?? 'overview'} />;
+    default:
+      return <p>Unknown view</p>;
+  }
+}
+
+installServices();
+createRoot(document.getElementById('root')!).render(
+  <>
+    <GlobalStyles />
+    <div style={{ padding: 24, maxWidth: 1100 }}>
+      <View />
+    </div>
+    <PortalContainer />
+  </>
+);
