@@ -266,6 +266,14 @@ describe('transaction', () => {
       for (const i of rows) {
         expect([name, field(table, 'state_raw').values[i]]).toEqual([name, lastState]);
       }
+      const outcome = field(table, 'outcome').values[rows[0]];
+      const expected: Record<number, string[]> = {
+        0: ['not buffered'],
+        2: ['pending', 'failed', 'expired'],
+        4: ['ready'],
+        8: ['executed'],
+      };
+      expect([name, expected[lastState]]).toEqual([name, expect.arrayContaining([outcome])]);
       const ready = entries.find((e) => e.events.some((event) => event.name === 'TransactionReady'));
       const buffered = entries.find((e) => e.action === 'buffer' && e.outcome === 'mined');
       if (ready && buffered) {

@@ -4,7 +4,7 @@ import type { DecodedState } from '../tesseract/contract';
 import type { Deployment } from '../tesseract/deployment';
 import { EventKind, type TesseractEvent } from '../tesseract/events';
 import { packTxId, unpackWord } from '../tesseract/hex';
-import { resolutionSeconds, type Lifecycle } from '../tesseract/lifecycle';
+import { deadline, resolutionSeconds, type Lifecycle } from '../tesseract/lifecycle';
 import { forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
 
 interface Row {
@@ -14,6 +14,32 @@ interface Row {
   event: TesseractEvent | null;
   state?: DecodedState;
   lifecycle?: Lifecycle;
+  outcome: string;
+}
+
+/**
+ * Where the tx stands now: executed / ready from the state; a BUFFERED tx is expired past its
+ * deadline, failed when it logged a failure (Simple keeps it BUFFERED for a retry), else pending.
+ */
+export function outcomeOf(
+  state: DecodedState | undefined,
+  lifecycle: Lifecycle | undefined,
+  window: number | null,
+  now: number
+): string {
+  if (state && state.name !== 'BUFFERED') {
+    return state.name === 'UNKNOWN' ? 'not buffered' : state.name.toLowerCase();
+  }
+  if (!lifecycle?.buffered) {
+    return 'unknown';
+  }
+  if (lifecycle.ready) {
+    return 'ready'; // only without a state to read (an ABI lacking get_transaction_state)
+  }
+  if (now > deadline(lifecycle, window)) {
+    return 'expired';
+  }
+  return lifecycle.failures > 0 ? 'failed' : 'pending';
 }
 
 /**
@@ -29,7 +55,11 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
   const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment) => {
     const events = await deployment.events();
     const lifecycles = deployment.lifecycles(events);
-    const states = await deployment.states(wanted);
+    const [states, window, head] = await Promise.all([
+      deployment.states(wanted),
+      deployment.coordinationWindow().catch(() => null),
+      deployment.clock.head(),
+    ]);
     const byTx = new Map<string, TesseractEvent[]>(wanted.map((txId) => [txId, []]));
     for (const event of events) {
       if (event.txId !== null && wantedSet.has(event.txId) && event.kind !== EventKind.Other) {
@@ -38,7 +68,9 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
     }
     const rows: Row[] = [];
     for (const [txId, txEvents] of byTx) {
-      const base = { deployment, txId, state: states.get(txId), lifecycle: lifecycles.get(txId) };
+      const state = states.get(txId);
+      const lifecycle = lifecycles.get(txId);
+      const base = { deployment, txId, state, lifecycle, outcome: outcomeOf(state, lifecycle, window, head.timestamp) };
       if (txEvents.length === 0) {
         rows.push({ ...base, event: null });
       }
@@ -81,6 +113,7 @@ function transactionTable(rows: Row[]): Frame {
       text('target', (row) => row.lifecycle?.buffered?.target),
       text('reason', (row) => row.event?.reason),
       text('state', (row) => row.state?.name),
+      text('outcome', (row) => row.outcome),
       numberField(
         'state_raw',
         rows.map((row) => (row.state ? Number(row.state.raw) : null)),
