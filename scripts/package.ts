@@ -64,7 +64,9 @@ export function expectedExecutables(dist: string): string[] {
 function releasePluginJson(file: string): Buffer {
   const { buildMode, ...plugin } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   if (buildMode !== undefined && buildMode !== 'production') {
-    throw new Error(`${path.relative(ROOT, file)} is a ${String(buildMode)} build: run \`npm run build\` (production) first`);
+    throw new Error(
+      `${path.relative(ROOT, file)} is a ${String(buildMode)} build: run \`npm run build\` (production) first`
+    );
   }
   return Buffer.from(`${JSON.stringify(plugin, null, 2)}\n`);
 }

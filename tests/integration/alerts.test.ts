@@ -46,12 +46,13 @@ const PAYLOAD = `0x${'ab'.repeat(32)}`;
 
 type Json = Record<string, any>;
 
-const datasourceFile = YAML.parse(readFileSync(path.join(ROOT, 'provisioning/datasources/tesseract.yaml'), 'utf8')) as Json;
+const datasourceFile = YAML.parse(
+  readFileSync(path.join(ROOT, 'provisioning/datasources/tesseract.yaml'), 'utf8')
+) as Json;
 const provisioned = (datasourceFile.datasources as Json[]).find((ds) => ds.type === 'tesseract-monitor-datasource')!;
 const rules: RuleDefinition[] = (
   YAML.parse(readFileSync(path.join(ROOT, 'provisioning/alerting/rules.yaml'), 'utf8')) as Json
 ).groups.flatMap((group: Json) => group.rules);
-
 
 // ------------------------------------------------------------------------------------------------
 // The world: chains, drivers with explicit block times, the plugin, one tracker per rule.
@@ -170,7 +171,11 @@ async function abandonTransaction(name: string): Promise<void> {
 async function setCircuitBreaker(name: string, active: boolean): Promise<void> {
   const c = chain(name);
   const slot = toHex(CIRCUIT_BREAKER_SLOT);
-  await c.driver.rpc.call('anvil_setStorageAt', [c.deployment.contract, slot, `0x${(active ? 1 : 0).toString(16).padStart(64, '0')}`]);
+  await c.driver.rpc.call('anvil_setStorageAt', [
+    c.deployment.contract,
+    slot,
+    `0x${(active ? 1 : 0).toString(16).padStart(64, '0')}`,
+  ]);
   const iface = new Interface(['function circuit_breaker_active() view returns (bool)']);
   const raw = await c.driver.rpc.call<string>('eth_call', [
     { to: c.deployment.contract, data: iface.encodeFunctionData('circuit_breaker_active') },
@@ -222,7 +227,10 @@ async function queryRule(rule: RuleDefinition, nowMs: number): Promise<Record<st
       refId: entry.refId,
       queryType: entry.model.queryType as string,
       json: entry.model,
-      timeRange: { fromMs: nowMs - entry.relativeTimeRange!.from * 1000, toMs: nowMs - entry.relativeTimeRange!.to * 1000 },
+      timeRange: {
+        fromMs: nowMs - entry.relativeTimeRange!.from * 1000,
+        toMs: nowMs - entry.relativeTimeRange!.to * 1000,
+      },
     }));
   const results = await plugin.queryData({ settings, queries, headers: alertingHeaders(rule.uid), user: null });
   return Object.fromEntries(
@@ -363,7 +371,10 @@ beforeAll(async () => {
     name: provisioned.name,
     jsonData: provisioned.jsonData,
     secureJsonData: Object.fromEntries(
-      (provisioned.jsonData.deployments as DeploymentSettings[]).map((d) => [`rpcUrls.${d.id}`, chain(d.name).proxy.url])
+      (provisioned.jsonData.deployments as DeploymentSettings[]).map((d) => [
+        `rpcUrls.${d.id}`,
+        chain(d.name).proxy.url,
+      ])
     ),
   };
   plugin = await PluginHost.start();
@@ -401,7 +412,10 @@ describe('provisioned alert rules against the devnet', () => {
 
   it('fires nothing on healthy traffic (the backdated heads aside)', () => {
     for (const rule of rules.filter((r) => r.uid !== 'tesseract-chain-head-stale')) {
-      expect({ rule: rule.uid, active: activeInstances(BASELINE_END, rule.uid) }).toEqual({ rule: rule.uid, active: [] });
+      expect({ rule: rule.uid, active: activeInstances(BASELINE_END, rule.uid) }).toEqual({
+        rule: rule.uid,
+        active: [],
+      });
     }
     // Every rule saw every deployment (one instance per chain), except the Buffer-only ones.
     const chainsSeen = (uid: string) => new Set(history[BASELINE_END][uid].map((i) => i.labels.chain));
@@ -414,8 +428,16 @@ describe('provisioned alert rules against the devnet', () => {
     for (const uid of ['tesseract-high-failure-rate', 'tesseract-low-success-rate']) {
       const pending = firstTick(uid, optimism, 'Pending', BURST.from);
       const alerting = firstTick(uid, optimism, 'Alerting', BURST.from);
-      expect({ uid, pending, timeline: timeline(uid, optimism) }).toEqual({ uid, pending: BURST.from, timeline: expect.any(String) });
-      expect({ uid, alerting, timeline: timeline(uid, optimism) }).toEqual({ uid, alerting: BURST.from + 5, timeline: expect.any(String) });
+      expect({ uid, pending, timeline: timeline(uid, optimism) }).toEqual({
+        uid,
+        pending: BURST.from,
+        timeline: expect.any(String),
+      });
+      expect({ uid, alerting, timeline: timeline(uid, optimism) }).toEqual({
+        uid,
+        alerting: BURST.from + 5,
+        timeline: expect.any(String),
+      });
       // The other deployments' instances stay quiet.
       expect(stateAt(uid, BURST.to, { chain: 'arbitrum' })).toBe('Normal');
     }
@@ -468,7 +490,9 @@ describe('provisioned alert rules against the devnet', () => {
   it('pause: contract paused fires at once and clears on unpause', () => {
     const arbitrum = { chain: 'arbitrum' };
     const uid = 'tesseract-contract-paused';
-    expect(timeline(uid, arbitrum).slice(PAUSE.from - 1, PAUSE.to + 2)).toBe(`N${'A'.repeat(PAUSE.to - PAUSE.from + 1)}N`);
+    expect(timeline(uid, arbitrum).slice(PAUSE.from - 1, PAUSE.to + 2)).toBe(
+      `N${'A'.repeat(PAUSE.to - PAUSE.from + 1)}N`
+    );
   });
 
   it('circuit breaker: fires while it is active and clears when reset', () => {
@@ -498,7 +522,10 @@ describe('provisioned alert rules against the devnet', () => {
     expect(stateAt(uid, ABANDON_TICK, arbitrum)).toBe('Normal');
     expect(stateAt(uid, ABANDON_TICK + 1, arbitrum)).toBe('Alerting');
     const normal = firstTick(uid, arbitrum, 'Normal', ABANDON_TICK + 1);
-    expect({ normal, timeline: timeline(uid, arbitrum) }).toEqual({ normal: ABANDON_TICK + 11, timeline: expect.any(String) });
+    expect({ normal, timeline: timeline(uid, arbitrum) }).toEqual({
+      normal: ABANDON_TICK + 11,
+      timeline: expect.any(String),
+    });
   });
 
   it('chain head stale: stale while the chains lag the wall clock, normal once a fresh block arrives', async () => {

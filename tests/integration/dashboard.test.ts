@@ -83,7 +83,9 @@ async function run(target: Json, txId: string): Promise<QueryResult> {
 }
 
 const contentPanels = (): Json[] =>
-  (dashboard.panels as Json[]).flatMap((panel) => [panel, ...((panel.panels as Json[] | undefined) ?? [])]).filter((p) => p.type !== 'row');
+  (dashboard.panels as Json[])
+    .flatMap((panel) => [panel, ...((panel.panels as Json[] | undefined) ?? [])])
+    .filter((p) => p.type !== 'row');
 
 const displayName = (field: Json) => (field.config?.displayNameFromDS as string | undefined) ?? (field.name as string);
 
@@ -102,8 +104,12 @@ describe('the Tesseract overview dashboard on a day of devnet history', () => {
     const txId = ledger.find((entry) => entry.crossRollup && entry.txId)!.txId!;
     const targets: Array<[string, Json]> = [
       ...contentPanels().flatMap((panel) => (panel.targets as Json[]).map((t): [string, Json] => [panel.title, t])),
-      ...(dashboard.annotations.list as Json[]).filter((a) => a.target).map((a): [string, Json] => [`annotation ${a.name}`, a.target]),
-      ...(dashboard.templating.list as Json[]).filter((v) => v.type === 'query').map((v): [string, Json] => [`variable ${v.name}`, v.query]),
+      ...(dashboard.annotations.list as Json[])
+        .filter((a) => a.target)
+        .map((a): [string, Json] => [`annotation ${a.name}`, a.target]),
+      ...(dashboard.templating.list as Json[])
+        .filter((v) => v.type === 'query')
+        .map((v): [string, Json] => [`variable ${v.name}`, v.query]),
     ];
     for (const [where, target] of targets) {
       const result = await run(target, txId);
@@ -113,14 +119,19 @@ describe('the Tesseract overview dashboard on a day of devnet history', () => {
         status: 200,
         error: '',
       });
-      const rows = result.frames.reduce((sum, frame) => sum + Math.max(0, ...frame.fields.map((f) => f.values.length)), 0);
+      const rows = result.frames.reduce(
+        (sum, frame) => sum + Math.max(0, ...frame.fields.map((f) => f.values.length)),
+        0
+      );
       expect({ where, refId: target.refId, hasRows: rows > 0 }).toEqual({ where, refId: target.refId, hasRows: true });
     }
   }, 120_000);
 
   it("colours the summary table's columns: every override matches a field the backend returns", async () => {
     const summary = contentPanels().find((panel) => panel.title === 'Summary per deployment')!;
-    const frames = (await Promise.all((summary.targets as Json[]).map((target) => run(target, '')))).flatMap((r) => r.frames);
+    const frames = (await Promise.all((summary.targets as Json[]).map((target) => run(target, '')))).flatMap(
+      (r) => r.frames
+    );
     const fields = frames.flatMap((frame) => frame.fields.filter((field) => field.type === 'number'));
     for (const override of summary.fieldConfig.overrides as Json[]) {
       const pattern = regexOf(override.matcher.options);

@@ -64,7 +64,9 @@ describe('npm run package', () => {
     const content = readFileSync(packaged.zipPath);
     for (const algorithm of ['sha1', 'md5']) {
       const digest = createHash(algorithm).update(content).digest('hex');
-      expect(readFileSync(`${packaged.zipPath}.${algorithm}`, 'utf8')).toBe(`${digest}  ${path.basename(packaged.zipPath)}\n`);
+      expect(readFileSync(`${packaged.zipPath}.${algorithm}`, 'utf8')).toBe(
+        `${digest}  ${path.basename(packaged.zipPath)}\n`
+      );
     }
   });
 
@@ -72,7 +74,15 @@ describe('npm run package', () => {
     for (const name of packaged.entries.keys()) {
       expect(name.startsWith(`${packaged.id}/`)).toBe(true);
     }
-    for (const file of ['module.js', 'plugin.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'datasource/plugin.json', 'datasource/module.js']) {
+    for (const file of [
+      'module.js',
+      'plugin.json',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      'datasource/plugin.json',
+      'datasource/module.js',
+    ]) {
       expect(packaged.entries.has(`${packaged.id}/${file}`)).toBe(true);
     }
     expect(pluginJsonNames().sort()).toEqual([`${packaged.id}/datasource/plugin.json`, `${packaged.id}/plugin.json`]);
@@ -153,7 +163,11 @@ describe('npm run package', () => {
       if (name.endsWith('.map')) {
         const sources = (JSON.parse(content) as { sources: string[] }).sources;
         for (const source of sources) {
-          expect({ name, source, absolute: /^(\/|file:|[A-Za-z]:\\)/.test(source) }).toEqual({ name, source, absolute: false });
+          expect({ name, source, absolute: /^(\/|file:|[A-Za-z]:\\)/.test(source) }).toEqual({
+            name,
+            source,
+            absolute: false,
+          });
         }
       }
     }
@@ -163,9 +177,15 @@ describe('npm run package', () => {
 describe('docker-compose.yaml', () => {
   const composeConfig = (): Json => {
     if (!existsSync(COMPOSE)) {
-      throw new Error(`${COMPOSE} is missing: apt-get install -y --no-install-recommends docker-compose (.ci/run does)`);
+      throw new Error(
+        `${COMPOSE} is missing: apt-get install -y --no-install-recommends docker-compose (.ci/run does)`
+      );
     }
-    const run = spawnSync(COMPOSE, ['-f', 'docker-compose.yaml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SLACK_WEBHOOK_URL: '' } });
+    const run = spawnSync(COMPOSE, ['-f', 'docker-compose.yaml', 'config'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SLACK_WEBHOOK_URL: '' },
+    });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     return YAML.parse(run.stdout) as Json;
   };
@@ -199,7 +219,9 @@ describe('docker-compose.yaml', () => {
     expect(services.grafana.depends_on.builder.condition).toBe('service_completed_successfully');
     expect(services.grafana.depends_on.devnet.condition).toBe('service_healthy');
     expect(services.devnet.healthcheck).toBeDefined();
-    expect(JSON.stringify(services.devnet.command)).toMatch(/--host 0\.0\.0\.0.*--no-simulate|--no-simulate.*--host 0\.0\.0\.0/);
+    expect(JSON.stringify(services.devnet.command)).toMatch(
+      /--host 0\.0\.0\.0.*--no-simulate|--no-simulate.*--host 0\.0\.0\.0/
+    );
     expect(services.simulator.depends_on.devnet.condition).toBe('service_healthy');
   });
 });

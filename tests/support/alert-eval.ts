@@ -26,7 +26,8 @@ export interface SeriesValue {
 export type AlertValue = NumberValue | SeriesValue;
 
 /** What one refId evaluates to. */
-export type Outcome = { kind: 'nodata' } | { kind: 'error'; message: string } | { kind: 'values'; values: AlertValue[] };
+export type Outcome =
+  { kind: 'nodata' } | { kind: 'error'; message: string } | { kind: 'values'; values: AlertValue[] };
 
 /** The part of a provisioned rule the evaluator needs. */
 export interface RuleDefinition {
@@ -35,7 +36,12 @@ export interface RuleDefinition {
   for: string;
   noDataState: 'NoData' | 'Alerting' | 'OK' | 'KeepLast';
   execErrState: 'Error' | 'Alerting' | 'OK' | 'KeepLast';
-  data: Array<{ refId: string; datasourceUid: string; relativeTimeRange?: { from: number; to: number }; model: Record<string, any> }>;
+  data: Array<{
+    refId: string;
+    datasourceUid: string;
+    relativeTimeRange?: { from: number; to: number };
+    model: Record<string, any>;
+  }>;
 }
 
 export const EXPRESSION_UID = '__expr__';
@@ -193,7 +199,14 @@ export function reduce(input: Outcome, reducer: Reducer, settings: ReduceMode): 
       continue;
     }
     const kept = item.points.map((point) => mapValue(point.value, settings)).filter((mapped) => mapped.keep);
-    values.push({ kind: 'number', labels: item.labels, value: reduceValues(reducer, kept.map((mapped) => mapped.value)) });
+    values.push({
+      kind: 'number',
+      labels: item.labels,
+      value: reduceValues(
+        reducer,
+        kept.map((mapped) => mapped.value)
+      ),
+    });
   }
   return { kind: 'values', values };
 }
@@ -244,7 +257,8 @@ type Token = { kind: 'number'; value: number } | { kind: 'ref'; name: string } |
 
 function tokenize(expression: string): Token[] {
   const tokens: Token[] = [];
-  const pattern = /\s*(?:(\d+(?:\.\d+)?(?:e[+-]?\d+)?)|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)|(&&|\|\||[<>=!]=|[-+*/()<>!]))/gy;
+  const pattern =
+    /\s*(?:(\d+(?:\.\d+)?(?:e[+-]?\d+)?)|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)|(&&|\|\||[<>=!]=|[-+*/()<>!]))/gy;
   let match: RegExpExecArray | null;
   let position = 0;
   while (position < expression.length && (match = pattern.exec(expression))) {
@@ -266,7 +280,20 @@ function tokenize(expression: string): Token[] {
 /** A math operand: a scalar, or numbers with labels. */
 type Operand = { scalar: number | null } | { numbers: NumberValue[] };
 
-const PRECEDENCE: Record<string, number> = { '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 3, '>': 3, '<=': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
+const PRECEDENCE: Record<string, number> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '>': 3,
+  '<=': 3,
+  '>=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+};
 
 function applyOperator(op: string, a: number | null, b: number | null): number | null {
   if (a === null || b === null) {
@@ -310,7 +337,12 @@ function combine(op: string, left: Operand, right: Operand): Operand {
     return { scalar: applyOperator(op, left.scalar, right.scalar) };
   }
   if ('scalar' in left) {
-    return { numbers: (right as { numbers: NumberValue[] }).numbers.map((n) => ({ ...n, value: applyOperator(op, left.scalar, n.value) })) };
+    return {
+      numbers: (right as { numbers: NumberValue[] }).numbers.map((n) => ({
+        ...n,
+        value: applyOperator(op, left.scalar, n.value),
+      })),
+    };
   }
   if ('scalar' in right) {
     return { numbers: left.numbers.map((n) => ({ ...n, value: applyOperator(op, n.value, right.scalar) })) };
@@ -460,7 +492,11 @@ export function durationMs(text: string): number {
 }
 
 const labelKey = (labels: Labels) =>
-  JSON.stringify(Object.keys(labels).sort().map((key) => [key, labels[key]]));
+  JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((key) => [key, labels[key]])
+  );
 
 /**
  * Alert instances of one rule across evaluations: Normal → Pending while the condition holds for
@@ -533,7 +569,13 @@ export class RuleStateTracker {
     }
   }
 
-  private transition(key: string, labels: Labels, now: number, condition: 'true' | 'false' | 'nodata', values: Record<string, number | null>): void {
+  private transition(
+    key: string,
+    labels: Labels,
+    now: number,
+    condition: 'true' | 'false' | 'nodata',
+    values: Record<string, number | null>
+  ): void {
     const previous = this.instances.get(key);
     if (condition !== 'true') {
       this.instances.set(key, { labels, state: condition === 'nodata' ? 'NoData' : 'Normal', since: now, values });
@@ -551,7 +593,8 @@ function valueFor(outcome: Outcome, labels: Labels): number | null {
     return null;
   }
   const match = outcome.values.find(
-    (value): value is NumberValue => value.kind === 'number' && (isSubset(value.labels, labels) || isSubset(labels, value.labels))
+    (value): value is NumberValue =>
+      value.kind === 'number' && (isSubset(value.labels, labels) || isSubset(labels, value.labels))
   );
   return match ? match.value : null;
 }

@@ -13,7 +13,9 @@ import {
 } from '../support/alert-eval';
 
 const numbers = (outcome: Outcome) =>
-  outcome.kind === 'values' ? (outcome.values as NumberValue[]).map((v) => [v.labels.chain ?? '', v.value]) : outcome.kind;
+  outcome.kind === 'values'
+    ? (outcome.values as NumberValue[]).map((v) => [v.labels.chain ?? '', v.value])
+    : outcome.kind;
 
 const numericMulti = (chain: string, value: number | null): Frame => ({
   name: 'x',
@@ -24,7 +26,10 @@ const numericMulti = (chain: string, value: number | null): Frame => ({
 const seriesFrame = (chain: string, values: Array<number | null>): Frame => ({
   meta: { type: 'timeseries-multi', typeVersion: [0, 1] },
   fields: [
-    timeField('time', values.map((_, i) => i * 1000)),
+    timeField(
+      'time',
+      values.map((_, i) => i * 1000)
+    ),
     numberField('v', values, { labels: { chain } }),
   ],
 });
@@ -90,9 +95,9 @@ describe('reduce, threshold and math with Grafana semantics', () => {
       ['b', 1],
       ['c', 0],
     ]);
-    expect(numbers(threshold({ kind: 'values', values: [{ kind: 'number', labels: {}, value: NaN }] }, 'lt', [1]))).toEqual([
-      ['', 0],
-    ]);
+    expect(
+      numbers(threshold({ kind: 'values', values: [{ kind: 'number', labels: {}, value: NaN }] }, 'lt', [1]))
+    ).toEqual([['', 0]]);
     expect(numbers(threshold(input, 'within_range', [0.1, 0.3]))).toEqual([
       ['a', null],
       ['b', 1],
@@ -131,7 +136,8 @@ describe('alert states', () => {
     ...overrides,
   });
   const minute = 60_000;
-  const states = (tracker: RuleStateTracker) => [...tracker.instances.values()].map((i) => [i.labels.chain ?? '', i.state]);
+  const states = (tracker: RuleStateTracker) =>
+    [...tracker.instances.values()].map((i) => [i.labels.chain ?? '', i.state]);
 
   it('goes Pending, then Alerting after `for`, per instance, and resolves', () => {
     const tracker = new RuleStateTracker(rule());

@@ -128,7 +128,11 @@ describe('data source provisioning', () => {
   it('takes every RPC URL from the environment, keyed by the deployment id', () => {
     for (const ds of ourDatasources) {
       const keys = Object.keys(ds.secureJsonData ?? {}).sort();
-      expect(keys).toEqual(deploymentsOf(ds).map((d) => rpcUrlsKey(d.id)).sort());
+      expect(keys).toEqual(
+        deploymentsOf(ds)
+          .map((d) => rpcUrlsKey(d.id))
+          .sort()
+      );
       for (const value of Object.values(ds.secureJsonData as Record<string, string>)) {
         expect(envReferences(value)).toHaveLength(1);
       }
@@ -154,25 +158,28 @@ describe('alert rules', () => {
     }
   });
 
-  it.each(rules.map((rule) => [rule.uid, rule]))('%s: queries our provisioned data source or expressions', (_uid, rule) => {
-    const refIds = (rule.data as Json[]).map((entry) => entry.refId);
-    expect(new Set(refIds).size).toBe(refIds.length);
-    expect(refIds).toContain(rule.condition);
-    for (const entry of rule.data as Json[]) {
-      expect(entry.model.refId).toBe(entry.refId);
-      if (entry.datasourceUid === EXPR_UID) {
-        continue;
+  it.each(rules.map((rule) => [rule.uid, rule]))(
+    '%s: queries our provisioned data source or expressions',
+    (_uid, rule) => {
+      const refIds = (rule.data as Json[]).map((entry) => entry.refId);
+      expect(new Set(refIds).size).toBe(refIds.length);
+      expect(refIds).toContain(rule.condition);
+      for (const entry of rule.data as Json[]) {
+        expect(entry.model.refId).toBe(entry.refId);
+        if (entry.datasourceUid === EXPR_UID) {
+          continue;
+        }
+        expect(provisionedUids.has(entry.datasourceUid)).toBe(true);
+        expect(entry.model.datasource).toEqual({ type: DS_TYPE, uid: entry.datasourceUid });
+        // Grafana refuses data source queries without a relative time range.
+        expect(entry.relativeTimeRange.from).toBeGreaterThan(entry.relativeTimeRange.to);
+        expect(entry.relativeTimeRange.to).toBeGreaterThanOrEqual(0);
+        // Alert queries are never interpolated: they must be valid as they stand.
+        const parsed = parseQuery(entry.model);
+        expect(parsed.ok ? [] : parsed.errors).toEqual([]);
       }
-      expect(provisionedUids.has(entry.datasourceUid)).toBe(true);
-      expect(entry.model.datasource).toEqual({ type: DS_TYPE, uid: entry.datasourceUid });
-      // Grafana refuses data source queries without a relative time range.
-      expect(entry.relativeTimeRange.from).toBeGreaterThan(entry.relativeTimeRange.to);
-      expect(entry.relativeTimeRange.to).toBeGreaterThanOrEqual(0);
-      // Alert queries are never interpolated: they must be valid as they stand.
-      const parsed = parseQuery(entry.model);
-      expect(parsed.ok ? [] : parsed.errors).toEqual([]);
     }
-  });
+  );
 
   it.each(rules.map((rule) => [rule.uid, rule]))('%s: expressions refer to existing refIds', (_uid, rule) => {
     const refIds = new Set((rule.data as Json[]).map((entry) => entry.refId));
@@ -207,19 +214,22 @@ describe('alert rules', () => {
     }
   });
 
-  it.each(rules.map((rule) => [rule.uid, rule]))('%s: documented, routed and linked to a dashboard panel', (_uid, rule) => {
-    expect(['critical', 'warning']).toContain(rule.labels.severity);
-    for (const key of ['summary', 'description', 'runbook']) {
-      expect(String(rule.annotations[key] ?? '').length).toBeGreaterThan(20);
+  it.each(rules.map((rule) => [rule.uid, rule]))(
+    '%s: documented, routed and linked to a dashboard panel',
+    (_uid, rule) => {
+      expect(['critical', 'warning']).toContain(rule.labels.severity);
+      for (const key of ['summary', 'description', 'runbook']) {
+        expect(String(rule.annotations[key] ?? '').length).toBeGreaterThan(20);
+      }
+      expect(rule.annotations.description).toMatch(/\$values\.[A-Z]|\$labels\.(tx_id|reason)/);
+      expect(rule.annotations.description).toMatch(/\$labels\.chain/);
+      expect(rule.annotations.__dashboardUid__).toBe(dashboard.uid);
+      expect(contentPanels.map((panel) => String(panel.id))).toContain(rule.annotations.__panelId__);
+      expect(['NoData', 'Alerting', 'OK', 'KeepLast']).toContain(rule.noDataState);
+      expect(['Error', 'Alerting', 'OK', 'KeepLast']).toContain(rule.execErrState);
+      durationSeconds(rule.for);
     }
-    expect(rule.annotations.description).toMatch(/\$values\.[A-Z]|\$labels\.(tx_id|reason)/);
-    expect(rule.annotations.description).toMatch(/\$labels\.chain/);
-    expect(rule.annotations.__dashboardUid__).toBe(dashboard.uid);
-    expect(contentPanels.map((panel) => String(panel.id))).toContain(rule.annotations.__panelId__);
-    expect(['NoData', 'Alerting', 'OK', 'KeepLast']).toContain(rule.noDataState);
-    expect(['Error', 'Alerting', 'OK', 'KeepLast']).toContain(rule.execErrState);
-    durationSeconds(rule.for);
-  });
+  );
 
   it('escape "$" where Grafana interpolates (labels) and not where it does not (annotations)', () => {
     for (const rule of rules) {
@@ -315,7 +325,9 @@ describe('alert rules', () => {
 });
 
 describe('notifications', () => {
-  const receivers: Json[] = contactPoints.flatMap((cp) => cp.receivers.map((r: Json) => ({ ...r, contactPoint: cp.name })));
+  const receivers: Json[] = contactPoints.flatMap((cp) =>
+    cp.receivers.map((r: Json) => ({ ...r, contactPoint: cp.name }))
+  );
   const names = new Set(contactPoints.map((cp) => cp.name));
 
   it('define Slack, PagerDuty and webhook receivers with valid uids and secrets from the environment', () => {
@@ -406,9 +418,12 @@ describe('notifications', () => {
   it('keep Grafana starting when no secret is set: compose gives every referenced variable a non-empty default', () => {
     const environment = compose.services.grafana.environment as Record<string, string>;
     const referenced = new Set(
-      [...strings(contactPoints), ...strings(ourDatasources), ...strings(policies), ...strings(rules.map((r) => r.labels))].flatMap(
-        envReferences
-      )
+      [
+        ...strings(contactPoints),
+        ...strings(ourDatasources),
+        ...strings(policies),
+        ...strings(rules.map((r) => r.labels)),
+      ].flatMap(envReferences)
     );
     expect(referenced.size).toBeGreaterThan(0);
     for (const name of referenced) {
@@ -518,11 +533,28 @@ describe('dashboard', () => {
       const thresholds = (found?.properties as Json[]).find((p) => p.id === 'thresholds')?.value as Json;
       return (thresholds.steps as Json[]).map((step) => [step.color, step.value]);
     };
-    expect(column('Transactions/min')).toEqual([['red', null], ['green', 1]]);
-    expect(column('Success rate')).toEqual([['red', null], ['green', 0.95]]);
-    expect(column('Resolution p95')).toEqual(expect.arrayContaining([['green', null], ['red', 60]]));
-    expect(column('Failures')).toEqual([['green', null], ['red', 1]]);
-    expect(column('Node status')).toEqual([['red', null], ['green', 1]]);
+    expect(column('Transactions/min')).toEqual([
+      ['red', null],
+      ['green', 1],
+    ]);
+    expect(column('Success rate')).toEqual([
+      ['red', null],
+      ['green', 0.95],
+    ]);
+    expect(column('Resolution p95')).toEqual(
+      expect.arrayContaining([
+        ['green', null],
+        ['red', 60],
+      ])
+    );
+    expect(column('Failures')).toEqual([
+      ['green', null],
+      ['red', 1],
+    ]);
+    expect(column('Node status')).toEqual([
+      ['red', null],
+      ['green', 1],
+    ]);
   });
 
   it('repeats a health row per deployment, looks transactions up by tx_id and annotates failures and pauses', () => {
