@@ -25,7 +25,7 @@ const proxies: RpcProxy[] = [];
 beforeAll(async () => {
   sim = await startSimulatedDevnet({ events: 600, days: 0.5, seed: 11 });
   deadUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
-  host = await PluginHost.start({ dev: true });
+  host = await PluginHost.start(); // the built executable (npm test builds it first)
 }, 170_000);
 
 afterAll(async () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
       rpcUrls: [`${proxies.get(deployment.name)!.url}/v1/${SECRET}`],
     }))
   );
-  host = await PluginHost.start({ dev: true });
+  host = await PluginHost.start(); // the built executable (npm test builds it first)
 }, 170_000);
 
 afterAll(async () => {
