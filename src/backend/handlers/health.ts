@@ -1,9 +1,11 @@
 import { numberField, stringField, type Frame } from '../grafana';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
-import { probeHealth, type HealthReport } from '../tesseract/health';
+import { sharedProbe, type HealthReport } from '../tesseract/health';
 import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
 
 const NOT_APPLICABLE = 'n/a';
+/** Health panels of one refresh share a probe started this recently (as log panels share a sync). */
+const PROBE_SHARING_MS = 1000;
 
 /**
  * Health never fails for chain reasons: an unreachable RPC is `up = 0` with its error text, so that
@@ -11,7 +13,7 @@ const NOT_APPLICABLE = 'n/a';
  * deployment holding the chosen field, labelled chain / chain_id / contract.
  */
 export async function healthQuery(ctx: HandlerContext<HealthQuery>): Promise<Frame[]> {
-  const reports = await Promise.all(ctx.deployments.map((deployment) => probeHealth(deployment)));
+  const reports = await Promise.all(ctx.deployments.map((deployment) => sharedProbe(deployment, PROBE_SHARING_MS)));
   reports.forEach((report, i) => {
     if (report.lastError) {
       ctx.logger.warn('Health probe error', { chain: ctx.deployments[i].name, error: report.lastError });

@@ -101,6 +101,22 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
   return report;
 }
 
+const sharedProbes = new WeakMap<Deployment, { startedAt: number; report: Promise<HealthReport> }>();
+
+/**
+ * A probe started less than `maxAgeMs` ago, or a new one: the health panels of one dashboard refresh
+ * (up, head, latency, accepting, paused, …) arrive together and share one probe per deployment.
+ */
+export function sharedProbe(deployment: Deployment, maxAgeMs: number): Promise<HealthReport> {
+  const recent = sharedProbes.get(deployment);
+  if (recent && Date.now() - recent.startedAt < maxAgeMs) {
+    return recent.report;
+  }
+  const report = probeHealth(deployment);
+  sharedProbes.set(deployment, { startedAt: Date.now(), report });
+  return report;
+}
+
 async function probeAccepting(deployment: Deployment, report: HealthReport, headTimestamp: number): Promise<void> {
   if (!deployment.contract.hasFunction('buffer_transaction')) {
     report.acceptingReason = 'n/a: the ABI has no buffer_transaction';
