@@ -19,7 +19,11 @@ export interface QueryAnswer {
  * Runs queries against one data source through Grafana's query API (the same path panels and alert
  * rules use), over a relative time range such as `now-24h`.
  */
-export async function runQueries(dataSource: DataSourceInstanceSettings, queries: TesseractQuery[], from: string): Promise<QueryAnswer> {
+export async function runQueries(
+  dataSource: DataSourceInstanceSettings,
+  queries: TesseractQuery[],
+  from: string
+): Promise<QueryAnswer> {
   const ref = { uid: dataSource.uid, type: dataSource.type };
   const response = await lastValueFrom(
     getBackendSrv().fetch({
@@ -29,6 +33,8 @@ export async function runQueries(dataSource: DataSourceInstanceSettings, queries
     })
   );
   const answer = toDataQueryResponse(response as FetchResponse, queries);
-  const errors = (answer.errors ?? []).map((error) => `${error.refId ? `${error.refId}: ` : ''}${error.message ?? 'query failed'}`);
+  const errors = (answer.errors ?? []).map(
+    (error) => `${error.refId ? `${error.refId}: ` : ''}${error.message ?? 'query failed'}`
+  );
   return { frames: answer.data as DataFrame[], errors };
 }

@@ -48,7 +48,10 @@ export { viewFunctions };
  * indexed by argument position where it concerns an argument. Template variables are checked by
  * the backend once interpolated.
  */
-export function callErrors(query: CallQuery, abi: readonly AbiItem[]): { function?: string; args: Array<string | undefined> } {
+export function callErrors(
+  query: CallQuery,
+  abi: readonly AbiItem[]
+): { function?: string; args: Array<string | undefined> } {
   const fn = findFunction(abi, query.functionName);
   if (!fn || !viewFunctions(abi).includes(fn)) {
     return { function: `"${query.functionName}" is not a view function of this ABI`, args: [] };

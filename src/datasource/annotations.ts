@@ -30,7 +30,10 @@ export function eventsToAnnotations(frames: DataFrame[]): AnnotationEvent[] {
       const chainName = String(chain?.values[row] ?? frameChain ?? '');
       const text = summary?.values[row]
         ? [String(summary.values[row])]
-        : [txId?.values[row] ? `tx_id ${txId.values[row]}` : '', reason?.values[row] ? `reason: ${reason.values[row]}` : ''];
+        : [
+            txId?.values[row] ? `tx_id ${txId.values[row]}` : '',
+            reason?.values[row] ? `reason: ${reason.values[row]}` : '',
+          ];
       annotations.push({
         time: Number(time.values[row]),
         title: chainName ? `${eventName} on ${chainName}` : eventName,

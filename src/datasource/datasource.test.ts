@@ -15,7 +15,12 @@ function dataSource() {
 
 beforeEach(() => {
   setTemplateSrv(
-    fakeTemplateSrv({ chain: ['optimism', 'arbitrum'], tx: [TX_A, TX_B], single: 'optimism', origin: DEPLOYMENTS[0].contract })
+    fakeTemplateSrv({
+      chain: ['optimism', 'arbitrum'],
+      tx: [TX_A, TX_B],
+      single: 'optimism',
+      origin: DEPLOYMENTS[0].contract,
+    })
   );
 });
 
@@ -33,7 +38,11 @@ describe('applyTemplateVariables', () => {
       { ...defaultQuery('events'), deployments: ['$chain'], originRollup: '$origin', reasonContains: 'on ${single}' },
       { chain: { text: 'arbitrum', value: 'arbitrum' } }
     );
-    expect(events).toMatchObject({ deployments: ['arbitrum'], originRollup: DEPLOYMENTS[0].contract, reasonContains: 'on optimism' });
+    expect(events).toMatchObject({
+      deployments: ['arbitrum'],
+      originRollup: DEPLOYMENTS[0].contract,
+      reasonContains: 'on optimism',
+    });
     const call = ds.applyTemplateVariables(
       { ...defaultQuery('call'), functionName: 'get_transaction_state', args: ['${tx}'], block: 'latest' },
       { tx: { text: TX_A, value: TX_A } }
@@ -42,7 +51,13 @@ describe('applyTemplateVariables', () => {
   });
 
   it('migrates a saved schema-1 query before interpolating it', () => {
-    const saved = { refId: 'A', queryType: 'metrics', deployment: '$single', metric: 'failed', reduce: true } as unknown as TesseractQuery;
+    const saved = {
+      refId: 'A',
+      queryType: 'metrics',
+      deployment: '$single',
+      metric: 'failed',
+      reduce: true,
+    } as unknown as TesseractQuery;
     expect(dataSource().applyTemplateVariables(saved, {})).toEqual({
       ...defaultQuery('metrics'),
       deployments: ['optimism'],
@@ -76,7 +91,10 @@ describe('filterQuery', () => {
 describe('defaults', () => {
   it('starts new panels with the default metrics query and annotations with failures and pauses', () => {
     const ds = dataSource();
-    expect(ds.getDefaultQuery(0 as never)).toMatchObject({ queryType: 'metrics', metrics: ['buffered', 'ready', 'failed'] });
+    expect(ds.getDefaultQuery(0 as never)).toMatchObject({
+      queryType: 'metrics',
+      metrics: ['buffered', 'ready', 'failed'],
+    });
     expect(ds.getDefaultQuery(0 as never)).not.toHaveProperty('refId');
     expect(ds.annotations?.getDefaultQuery?.()).toMatchObject({
       queryType: 'events',
@@ -86,8 +104,17 @@ describe('defaults', () => {
 
   it('prepares saved annotation targets of an older schema', () => {
     const target = { refId: 'Anno', queryType: 'events', event: 'TransactionFailed' } as unknown as TesseractQuery;
-    const prepared = dataSource().annotations?.prepareQuery?.({ name: 'Failures', enable: true, iconColor: 'red', target });
-    expect(prepared).toMatchObject({ queryType: 'events', eventNames: ['TransactionFailed'], schemaVersion: QUERY_SCHEMA_VERSION });
+    const prepared = dataSource().annotations?.prepareQuery?.({
+      name: 'Failures',
+      enable: true,
+      iconColor: 'red',
+      target,
+    });
+    expect(prepared).toMatchObject({
+      queryType: 'events',
+      eventNames: ['TransactionFailed'],
+      schemaVersion: QUERY_SCHEMA_VERSION,
+    });
   });
 });
 
@@ -122,7 +149,10 @@ describe('annotations', () => {
         { name: 'text', type: FieldType.string, values: ['tx 0xaa…, reason: expired'] },
       ],
     });
-    expect(eventsToAnnotations([frame])[0]).toMatchObject({ title: 'TransactionFailed', text: 'tx 0xaa…, reason: expired' });
+    expect(eventsToAnnotations([frame])[0]).toMatchObject({
+      title: 'TransactionFailed',
+      text: 'tx 0xaa…, reason: expired',
+    });
   });
 });
 
@@ -136,8 +166,12 @@ describe('variable support', () => {
     setBackendSrv(backendSrv as unknown as BackendSrv);
     const ds = dataSource();
     const query: VariablesQuery = { ...defaultQuery('variables'), variable: 'txIds', deployments: ['$chain'] };
-    const support = ds.variables as unknown as { query: (request: DataQueryRequest<VariablesQuery>) => Observable<DataQueryResponse> };
-    const response = await firstValueFrom(support.query({ targets: [query], scopedVars: {} } as unknown as DataQueryRequest<VariablesQuery>));
+    const support = ds.variables as unknown as {
+      query: (request: DataQueryRequest<VariablesQuery>) => Observable<DataQueryResponse>;
+    };
+    const response = await firstValueFrom(
+      support.query({ targets: [query], scopedVars: {} } as unknown as DataQueryRequest<VariablesQuery>)
+    );
     expect(response.data).toEqual(values);
     expect(requests).toEqual([
       {

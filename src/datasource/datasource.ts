@@ -43,7 +43,9 @@ export class DataSource extends DataSourceWithBackend<TesseractQuery, TesseractO
       QueryEditor: AnnotationsEditor,
       getDefaultQuery: () => ({ ...withoutRefId(defaultQuery('events')), eventNames: [...ANNOTATION_EVENTS] }),
       prepareQuery: (annotation: AnnotationQuery<TesseractQuery>) =>
-        annotation.target ? normalizeQuery({ ...annotation.target, refId: annotation.target.refId ?? 'Anno' }) : undefined,
+        annotation.target
+          ? normalizeQuery({ ...annotation.target, refId: annotation.target.refId ?? 'Anno' })
+          : undefined,
       processEvents: (_annotation, frames) => of(eventsToAnnotations(frames)),
     };
   }
@@ -74,7 +76,6 @@ export class DataSource extends DataSourceWithBackend<TesseractQuery, TesseractO
   applyTemplateVariables(query: TesseractQuery, scopedVars: ScopedVars): TesseractQuery {
     return interpolateQuery(getTemplateSrv(), query, scopedVars);
   }
-
 
   /** Values of a dashboard variable, from the backend's `variables` resource. */
   fetchVariableValues(query: VariablesQuery, scopedVars: ScopedVars = {}): Promise<MetricFindValue[]> {

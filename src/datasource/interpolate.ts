@@ -26,12 +26,20 @@ export function interpolateList(templateSrv: TemplateSrv, values: string[], scop
   return [...new Set(expanded.filter((item) => item !== ''))];
 }
 
-function interpolateText(templateSrv: TemplateSrv, value: string | undefined, scopedVars: ScopedVars): string | undefined {
+function interpolateText(
+  templateSrv: TemplateSrv,
+  value: string | undefined,
+  scopedVars: ScopedVars
+): string | undefined {
   return value === undefined ? undefined : templateSrv.replace(value, scopedVars, joinWithComma);
 }
 
 /** The query as the backend receives it: current schema, every template variable replaced. */
-export function interpolateQuery(templateSrv: TemplateSrv, saved: TesseractQuery, scopedVars: ScopedVars): TesseractQuery {
+export function interpolateQuery(
+  templateSrv: TemplateSrv,
+  saved: TesseractQuery,
+  scopedVars: ScopedVars
+): TesseractQuery {
   const query = normalizeQuery(saved);
   const deployments = interpolateList(templateSrv, query.deployments ?? [], scopedVars);
   switch (query.queryType) {

@@ -29,6 +29,8 @@ export class TesseractVariableSupport extends CustomVariableSupport<
 
   query(request: DataQueryRequest<VariablesQuery>): Observable<DataQueryResponse> {
     const query = toVariablesQuery(request.targets[0]);
-    return from(this.datasource.fetchVariableValues(query, request.scopedVars)).pipe(map((values) => ({ data: values })));
+    return from(this.datasource.fetchVariableValues(query, request.scopedVars)).pipe(
+      map((values) => ({ data: values }))
+    );
   }
 }

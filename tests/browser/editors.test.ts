@@ -102,9 +102,14 @@ describe('config editor', () => {
     expect(await rpcUrls.isDisabled()).toBe(false);
     expect(await visible(optimism.getByText('Add at least one RPC URL'))).toBe(true);
     await rpcUrls.fill('https://rpc.example/v3/secret-key\nhttps://fallback.example');
-    const afterReset = await model<{ secureJsonFields: Record<string, boolean>; secureJsonData: Record<string, string> }>();
+    const afterReset = await model<{
+      secureJsonFields: Record<string, boolean>;
+      secureJsonData: Record<string, string>;
+    }>();
     expect(afterReset.secureJsonFields['rpcUrls.d-optimism']).toBe(false);
-    expect(afterReset.secureJsonData['rpcUrls.d-optimism']).toBe('https://rpc.example/v3/secret-key\nhttps://fallback.example');
+    expect(afterReset.secureJsonData['rpcUrls.d-optimism']).toBe(
+      'https://rpc.example/v3/secret-key\nhttps://fallback.example'
+    );
     expect(await optimism.getByText('Add at least one RPC URL').count()).toBe(0);
 
     // A wrongly checksummed address and a broken custom ABI are reported as they are typed.
@@ -115,14 +120,22 @@ describe('config editor', () => {
     await contract.press('Backspace');
     expect(await arbitrum.getByText(/Contract address (has|must)/).count()).toBe(0);
     await contract.fill('0xE7f1725E7734CE288F8367e1Bb143E90bb3F0512');
-    expect(await visible(arbitrum.getByText('Contract address has a wrong checksum (expected 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512)'))).toBe(true);
+    expect(
+      await visible(
+        arbitrum.getByText(
+          'Contract address has a wrong checksum (expected 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512)'
+        )
+      )
+    ).toBe(true);
 
     await arbitrum.getByRole('radio', { name: 'Custom ABI', exact: true }).click();
     expect(await visible(arbitrum.getByText(/^Custom ABI is empty/))).toBe(true);
     await arbitrum.getByLabel(/^Custom ABI JSON/).fill('[{"type":"event","name":"TransactionBuffered"');
     expect(await visible(arbitrum.getByText(/^Custom ABI is not valid JSON/))).toBe(true);
     await arbitrum.getByLabel(/^Custom ABI JSON/).fill('[{"type":"event","name":"TransactionBuffered"}]');
-    expect(await visible(arbitrum.getByText('Custom ABI lacks the Tesseract event(s) TransactionReady, TransactionFailed'))).toBe(true);
+    expect(
+      await visible(arbitrum.getByText('Custom ABI lacks the Tesseract event(s) TransactionReady, TransactionFailed'))
+    ).toBe(true);
     await arbitrum.scrollIntoViewIfNeeded();
     await screenshot('config-editor-validation');
 
@@ -164,7 +177,11 @@ describe('query editor', () => {
     await page.keyboard.press('Escape');
     await page.getByLabel('Reason contains').fill('dependency');
     await page.getByLabel('Origin rollup').fill('0x5fbdb2315678afecb367f032d93F642f64180aa3');
-    expect(await visible(page.getByText(/originRollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/))).toBe(true);
+    expect(
+      await visible(
+        page.getByText(/originRollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
+      )
+    ).toBe(true);
     await screenshot('query-events');
     await page.getByLabel('Origin rollup').fill('0x5FbDB2315678afecb367f032d93F642f64180aa3');
     expect(await page.getByText('This query will not run until fixed').count()).toBe(0);
@@ -203,7 +220,12 @@ describe('query editor', () => {
     await argument.blur();
     expect(await page.getByText(/must be 0x followed by 64 hex digits/).count()).toBe(0);
     expect(await page.locator('#runs').textContent()).not.toBe(runsBefore);
-    expect(await model()).toMatchObject({ queryType: 'call', deployments: ['arbitrum'], functionName: 'get_transaction_state', args: [TX] });
+    expect(await model()).toMatchObject({
+      queryType: 'call',
+      deployments: ['arbitrum'],
+      functionName: 'get_transaction_state',
+      args: [TX],
+    });
 
     // Variables.
     await choose('Variables');
@@ -245,8 +267,14 @@ describe('app', () => {
     expect(await visible(optimism.getByText('Not accepting'))).toBe(true);
     expect(await visible(arbitrum.getByText('Down', { exact: true }))).toBe(true);
     expect(await visible(arbitrum.getByText('connect ECONNREFUSED 127.0.0.1:8546'))).toBe(true);
-    expect(await visible(page.getByRole('table', { name: 'Recent failures on Tesseract devnet' }).getByText('Dependency failed'))).toBe(true);
-    expect(await page.getByRole('link', { name: /Open the Tesseract dashboard/ }).getAttribute('href')).toBe('/d/tesseract-overview');
+    expect(
+      await visible(
+        page.getByRole('table', { name: 'Recent failures on Tesseract devnet' }).getByText('Dependency failed')
+      )
+    ).toBe(true);
+    expect(await page.getByRole('link', { name: /Open the Tesseract dashboard/ }).getAttribute('href')).toBe(
+      '/d/tesseract-overview'
+    );
     await screenshot('app-overview');
 
     await page.getByRole('link', { name: TX }).click();

@@ -142,10 +142,19 @@ export function fakeBackendSrv(answer: (request: RecordedRequest) => unknown) {
 export function jsonFrame(
   refId: string,
   name: string,
-  fields: Array<{ name: string; type: 'time' | 'number' | 'string'; values: unknown[]; config?: Record<string, unknown> }>
+  fields: Array<{
+    name: string;
+    type: 'time' | 'number' | 'string';
+    values: unknown[];
+    config?: Record<string, unknown>;
+  }>
 ) {
   return {
-    schema: { name, refId, fields: fields.map(({ name: fieldName, type, config }) => ({ name: fieldName, type, config: config ?? {} })) },
+    schema: {
+      name,
+      refId,
+      fields: fields.map(({ name: fieldName, type, config }) => ({ name: fieldName, type, config: config ?? {} })),
+    },
     data: { values: fields.map((field) => field.values) },
   };
 }

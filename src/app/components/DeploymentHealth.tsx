@@ -48,14 +48,25 @@ export function DeploymentHealth({ frame }: { frame: DataFrame }) {
       {rowsOf(frame).map((row, index) => {
         const name = String(row[LABEL_CHAIN] ?? row.name ?? `deployment ${index + 1}`);
         const error = row.last_error;
-        const rejection = row.accepting === 0 && row.accepting_reason ? `Dry run of buffer_transaction reverted: ${row.accepting_reason}` : undefined;
+        const rejection =
+          row.accepting === 0 && row.accepting_reason
+            ? `Dry run of buffer_transaction reverted: ${row.accepting_reason}`
+            : undefined;
         return (
           <section key={name} className={styles.card} aria-label={`Health of ${name}`}>
             <Stack direction="row" justifyContent="space-between" alignItems="center">
               <Text element="h4">{name}</Text>
               <Stack direction="row" gap={0.5}>
-                {flagBadge(row.up, <Badge color="green" icon="check" text="Up" />, <Badge color="red" icon="exclamation-triangle" text="Down" />)}
-                {flagBadge(row.accepting, <Badge color="green" text="Accepting" />, <Badge color="red" text="Not accepting" />)}
+                {flagBadge(
+                  row.up,
+                  <Badge color="green" icon="check" text="Up" />,
+                  <Badge color="red" icon="exclamation-triangle" text="Down" />
+                )}
+                {flagBadge(
+                  row.accepting,
+                  <Badge color="green" text="Accepting" />,
+                  <Badge color="red" text="Not accepting" />
+                )}
                 {flagBadge(row.paused, <Badge color="orange" icon="pause" text="Paused" />)}
                 {flagBadge(row.circuit_breaker_active, <Badge color="red" text="Circuit breaker" />)}
               </Stack>

@@ -1,5 +1,13 @@
 import { css } from '@emotion/css';
-import { FieldType, dateTimeFormat, formattedValueToString, getValueFormat, type DataFrame, type Field, type GrafanaTheme2 } from '@grafana/data';
+import {
+  FieldType,
+  dateTimeFormat,
+  formattedValueToString,
+  getValueFormat,
+  type DataFrame,
+  type Field,
+  type GrafanaTheme2,
+} from '@grafana/data';
 import { TextLink, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
@@ -12,7 +20,9 @@ export function formatCell(field: Field, value: unknown): string {
     return dateTimeFormat(Number(value));
   }
   if (field.type === FieldType.number && typeof value === 'number') {
-    return formattedValueToString(getValueFormat(field.config.unit ?? 'none')(value, field.config.decimals ?? undefined));
+    return formattedValueToString(
+      getValueFormat(field.config.unit ?? 'none')(value, field.config.decimals ?? undefined)
+    );
   }
   return String(value);
 }
@@ -48,7 +58,17 @@ export function FrameTable({ frame, linkFor, ...rest }: Props) {
               const value = field.values[row];
               const link = linkFor?.(field, value);
               const text = formatCell(field, value);
-              return <td key={field.name}>{link ? <TextLink href={link} inline>{text}</TextLink> : text}</td>;
+              return (
+                <td key={field.name}>
+                  {link ? (
+                    <TextLink href={link} inline>
+                      {text}
+                    </TextLink>
+                  ) : (
+                    text
+                  )}
+                </td>
+              );
             })}
           </tr>
         ))}

@@ -43,9 +43,16 @@ function DataSourceOverview({ dataSource }: { dataSource: DataSourceInstanceSett
               <DeploymentHealth key={index} frame={frame} />
             ))}
           <Text element="h5">Recent failures (24 h)</Text>
-          {failuresOf(frames).length === 0 && <Text color="secondary">No TransactionFailed events in the last 24 hours.</Text>}
+          {failuresOf(frames).length === 0 && (
+            <Text color="secondary">No TransactionFailed events in the last 24 hours.</Text>
+          )}
           {failuresOf(frames).map((frame, index) => (
-            <FrameTable key={index} frame={frame} aria-label={`Recent failures on ${dataSource.name}`} linkFor={txIdLink} />
+            <FrameTable
+              key={index}
+              frame={frame}
+              aria-label={`Recent failures on ${dataSource.name}`}
+              linkFor={txIdLink}
+            />
           ))}
         </>
       )}
@@ -70,7 +77,11 @@ export function Overview() {
               Health of every deployment of every Tesseract data source, and the failures of the last 24 hours.
             </Text>
             <Stack direction="row" gap={1}>
-              <LinkButton icon="search" variant="secondary" href={locationUtil.assureBaseUrl(appPageUrl(ROUTES.transactions))}>
+              <LinkButton
+                icon="search"
+                variant="secondary"
+                href={locationUtil.assureBaseUrl(appPageUrl(ROUTES.transactions))}
+              >
                 Transaction explorer
               </LinkButton>
               <LinkButton icon="apps" href={locationUtil.assureBaseUrl(`/d/${DASHBOARD_UID}`)}>

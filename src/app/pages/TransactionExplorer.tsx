@@ -22,7 +22,15 @@ export function splitTxIds(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter((item) => item !== ''))];
 }
 
-function Lifecycle({ dataSource, txIds, from }: { dataSource: DataSourceInstanceSettings; txIds: string[]; from: string }) {
+function Lifecycle({
+  dataSource,
+  txIds,
+  from,
+}: {
+  dataSource: DataSourceInstanceSettings;
+  txIds: string[];
+  from: string;
+}) {
   const state = useAsync(
     () => runQueries(dataSource, [{ ...defaultQuery('transaction', 'lifecycle'), txIds }], from),
     `${dataSource.uid}|${txIds.join(',')}|${from}`
@@ -37,7 +45,9 @@ function Lifecycle({ dataSource, txIds, from }: { dataSource: DataSourceInstance
       {({ frames, errors }) => (
         <>
           {frames.every((frame) => frame.length === 0) && errors.length === 0 && (
-            <Text color="secondary">No event of these tx_ids on any deployment of {dataSource.name} in this range.</Text>
+            <Text color="secondary">
+              No event of these tx_ids on any deployment of {dataSource.name} in this range.
+            </Text>
           )}
           {frames
             .filter((frame) => frame.length > 0)
@@ -82,9 +92,17 @@ export function TransactionExplorer() {
               label="tx_id"
               description="One or more tx_ids (bytes32), separated by spaces or commas. Both legs of a cross-rollup transaction share it."
               invalid={invalid.length > 0}
-              error={invalid.length > 0 ? `Not a tx_id (0x followed by 64 hex digits): ${invalid.join(', ')}` : undefined}
+              error={
+                invalid.length > 0 ? `Not a tx_id (0x followed by 64 hex digits): ${invalid.join(', ')}` : undefined
+              }
             >
-              <Input id="tx-explorer-tx-id" width={80} value={text} placeholder="0x…" onChange={(event) => setText(event.currentTarget.value)} />
+              <Input
+                id="tx-explorer-tx-id"
+                width={80}
+                value={text}
+                placeholder="0x…"
+                onChange={(event) => setText(event.currentTarget.value)}
+              />
             </Field>
             <Field label="Look back" description="Time range searched for the events.">
               <RadioButtonGroup options={LOOKBACKS} value={from} onChange={setFrom} />
@@ -97,7 +115,12 @@ export function TransactionExplorer() {
         {submitted.length > 0 &&
           submitted.every(isTxId) &&
           dataSources.map((dataSource) => (
-            <Lifecycle key={dataSource.uid} dataSource={dataSource} txIds={submitted} from={params.get('from') ?? from} />
+            <Lifecycle
+              key={dataSource.uid}
+              dataSource={dataSource}
+              txIds={submitted}
+              from={params.get('from') ?? from}
+            />
           ))}
       </Stack>
     </PluginPage>

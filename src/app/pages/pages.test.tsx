@@ -45,7 +45,9 @@ describe('Overview', () => {
     const optimism = await screen.findByRole('region', { name: 'Health of optimism' });
     expect(within(optimism).getByText('Up')).toBeInTheDocument();
     expect(within(optimism).getByText('Not accepting')).toBeInTheDocument();
-    expect(within(optimism).getByText('Dry run of buffer_transaction reverted: Transaction already exists')).toBeInTheDocument();
+    expect(
+      within(optimism).getByText('Dry run of buffer_transaction reverted: Transaction already exists')
+    ).toBeInTheDocument();
     expect(within(optimism).getByText('38 ms')).toBeInTheDocument();
     const arbitrum = screen.getByRole('region', { name: 'Health of arbitrum' });
     expect(within(arbitrum).getByText('Down')).toBeInTheDocument();
@@ -57,7 +59,10 @@ describe('Overview', () => {
       'href',
       `/a/tesseract-monitor-app/transactions?txId=${TX}`
     );
-    expect(screen.getByRole('link', { name: /Open the Tesseract dashboard/ })).toHaveAttribute('href', '/d/tesseract-overview');
+    expect(screen.getByRole('link', { name: /Open the Tesseract dashboard/ })).toHaveAttribute(
+      'href',
+      '/d/tesseract-overview'
+    );
 
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ url: '/api/ds/query', method: 'POST', data: { from: 'now-24h', to: 'now' } });
@@ -81,7 +86,10 @@ describe('Overview', () => {
 describe('TransactionExplorer', () => {
   it('validates tx_ids and looks them up on every Tesseract data source', async () => {
     const user = userEvent.setup();
-    useDataSources([instanceSettings(), instanceSettings(undefined, { uid: 'tesseract-mainnet', name: 'Tesseract mainnet' })]);
+    useDataSources([
+      instanceSettings(),
+      instanceSettings(undefined, { uid: 'tesseract-mainnet', name: 'Tesseract mainnet' }),
+    ]);
     const requests = useBackend(({ data }) => {
       const uid = (data as { queries: Array<{ datasource: { uid: string } }> }).queries[0].datasource.uid;
       return {
@@ -116,8 +124,12 @@ describe('TransactionExplorer', () => {
 
     const devnet = await screen.findByRole('table', { name: 'Lifecycle on Tesseract devnet' });
     expect(within(devnet).getByText('TransactionBuffered')).toBeInTheDocument();
-    expect(await screen.findByText('No event of these tx_ids on any deployment of Tesseract mainnet in this range.')).toBeInTheDocument();
-    expect(requests.map((request) => (request.data as { queries: Array<{ txIds: string[]; queryType: string }> }).queries[0])).toEqual([
+    expect(
+      await screen.findByText('No event of these tx_ids on any deployment of Tesseract mainnet in this range.')
+    ).toBeInTheDocument();
+    expect(
+      requests.map((request) => (request.data as { queries: Array<{ txIds: string[]; queryType: string }> }).queries[0])
+    ).toEqual([
       expect.objectContaining({ queryType: 'transaction', txIds: [TX] }),
       expect.objectContaining({ queryType: 'transaction', txIds: [TX] }),
     ]);

@@ -16,10 +16,18 @@ export function AnnotationsEditor({ query, onChange, datasource, onRunQuery }: P
   const events: EventsQuery =
     normalized.queryType === 'events'
       ? normalized
-      : { ...normalizeQuery({ refId: query.refId, queryType: 'events' }), eventNames: [...ANNOTATION_EVENTS] } as EventsQuery;
+      : ({
+          ...normalizeQuery({ refId: query.refId, queryType: 'events' }),
+          eventNames: [...ANNOTATION_EVENTS],
+        } as EventsQuery);
   return (
     <>
-      <EventsEditor query={events} deployments={datasource.deployments} onChange={onChange} onRunQuery={onRunQuery ?? (() => {})} />
+      <EventsEditor
+        query={events}
+        deployments={datasource.deployments}
+        onChange={onChange}
+        onRunQuery={onRunQuery ?? (() => {})}
+      />
       <QueryErrors query={events} />
     </>
   );

@@ -7,6 +7,9 @@ import { rpcUrlsKey } from '../../query';
 import type { TesseractOptions } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 
+// @grafana/ui renders slowly under jsdom; these drive the whole editor.
+jest.setTimeout(30000);
+
 type Options = DataSourceSettings<TesseractOptions, Record<string, string>>;
 
 function settings(overrides: Partial<Options> = {}): Options {
@@ -71,7 +74,9 @@ describe('ConfigEditor', () => {
 
     await user.type(screen.getByLabelText(/^Name/), 'optimism');
     await user.type(screen.getByLabelText(/^Contract address/), '0x5fbdb2315678afecb367f032d93F642f64180aa3');
-    expect(screen.getByText(/has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
+    ).toBeInTheDocument();
     await user.clear(screen.getByLabelText(/^Contract address/));
     await user.type(screen.getByLabelText(/^Contract address/), DEPLOYMENTS[0].contract);
     expect(screen.queryByText(/Contract address (has|must)/)).not.toBeInTheDocument();
@@ -83,7 +88,11 @@ describe('ConfigEditor', () => {
     expect(screen.queryByText(/^(Add at least one RPC URL|RPC URLs must start)/)).not.toBeInTheDocument();
 
     const final = latest();
-    expect(final.jsonData.deployments[0]).toMatchObject({ id: added.id, name: 'optimism', contract: DEPLOYMENTS[0].contract });
+    expect(final.jsonData.deployments[0]).toMatchObject({
+      id: added.id,
+      name: 'optimism',
+      contract: DEPLOYMENTS[0].contract,
+    });
     expect(final.secureJsonData).toEqual({ [rpcUrlsKey(added.id)]: 'https://a.example/key\nhttps://b.example' });
     // The URLs never go into jsonData.
     expect(JSON.stringify(final.jsonData)).not.toContain('a.example');
@@ -109,7 +118,11 @@ describe('ConfigEditor', () => {
     const arbitrum = screen.getByRole('region', { name: 'Deployment arbitrum' });
     await user.click(within(arbitrum).getByRole('button', { name: 'Move up' }));
     expect(latest().jsonData.deployments.map((d) => d.id)).toEqual(['d-arbitrum', 'd-optimism']);
-    await user.click(within(screen.getByRole('region', { name: 'Deployment optimism' })).getByRole('button', { name: 'Remove deployment' }));
+    await user.click(
+      within(screen.getByRole('region', { name: 'Deployment optimism' })).getByRole('button', {
+        name: 'Remove deployment',
+      })
+    );
     expect(latest().jsonData.deployments.map((d) => d.id)).toEqual(['d-arbitrum']);
     expect(latest().secureJsonFields).toEqual({ [rpcUrlsKey('d-optimism')]: false, [rpcUrlsKey('d-arbitrum')]: true });
     expect(latest().secureJsonData).toEqual({ [rpcUrlsKey('d-optimism')]: '' });
@@ -124,7 +137,9 @@ describe('ConfigEditor', () => {
     const abiField = within(optimism).getByLabelText(/^Custom ABI JSON/);
     await user.click(abiField);
     await user.paste('[{"type":"event","name":"TransactionBuffered"}]');
-    expect(within(optimism).getByText('Custom ABI lacks the Tesseract event(s) TransactionReady, TransactionFailed')).toBeInTheDocument();
+    expect(
+      within(optimism).getByText('Custom ABI lacks the Tesseract event(s) TransactionReady, TransactionFailed')
+    ).toBeInTheDocument();
     await user.clear(abiField);
     await user.paste(CUSTOM_ABI_TEXT);
     expect(within(optimism).queryByText(/Custom ABI (is|lacks|must)/)).not.toBeInTheDocument();
@@ -134,6 +149,14 @@ describe('ConfigEditor', () => {
     await user.clear(nameField);
     await user.type(nameField, 'optimism');
     expect(screen.getByText('Deployment name "optimism" is used twice')).toBeInTheDocument();
+  });
+
+  it('disables every control of a provisioned (read-only) data source', () => {
+    renderEditor({ ...savedTwo(), readOnly: true });
+    const optimism = screen.getByRole('region', { name: 'Deployment optimism' });
+    expect(within(optimism).getByLabelText(/^Name/)).toBeDisabled();
+    expect(within(optimism).getByRole('button', { name: 'Reset' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: /Add deployment/ })).toBeDisabled();
   });
 
   it('names number fields that are emptied or out of range', async () => {

@@ -1,5 +1,6 @@
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Alert, Button, Stack } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
 import React from 'react';
 import { newDeployment, parseRpcUrls, rpcUrlsKey, validateSettings, type DeploymentSettings } from '../../query';
 import type { TesseractOptions } from '../types';
@@ -21,12 +22,14 @@ export function newDeploymentId(existing: DeploymentSettings[]): string {
 }
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const styles = useStyles2(getStyles);
   const deployments = options.jsonData.deployments ?? [];
   const secureFields = options.secureJsonFields ?? {};
   const secureData: SecureJsonData = options.secureJsonData ?? {};
   const settingsErrors = deployments.length > 0 ? validateSettings(options.jsonData).errors : [];
 
-  const setDeployments = (next: DeploymentSettings[]) => onOptionsChange({ ...options, jsonData: { ...options.jsonData, deployments: next } });
+  const setDeployments = (next: DeploymentSettings[]) =>
+    onOptionsChange({ ...options, jsonData: { ...options.jsonData, deployments: next } });
 
   const setRpcUrls = (id: string, value: string) =>
     onOptionsChange({ ...options, secureJsonData: { ...secureData, [rpcUrlsKey(id)]: value } });
@@ -56,45 +59,52 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const add = () => setDeployments([...deployments, newDeployment(newDeploymentId(deployments))]);
 
+  // Provisioned data sources are read-only: a disabled fieldset disables every control inside it.
   return (
-    <Stack direction="column" gap={1}>
-      <Alert severity="info" title="Deployments">
-        Each deployment is one Tesseract contract on one chain. Every frame and alert carries its name as the{' '}
-        <code>chain</code> label, so one alert rule fires once per deployment.
-      </Alert>
-      {deployments.length === 0 && (
-        <Alert severity="warning" title="No deployments yet">
-          Add the first deployment: its RPC URL and contract address are enough to start.
+    <fieldset disabled={options.readOnly} className={styles.fieldset}>
+      <Stack direction="column" gap={1}>
+        <Alert severity="info" title="Deployments">
+          Each deployment is one Tesseract contract on one chain. Every frame and alert carries its name as the{' '}
+          <code>chain</code> label, so one alert rule fires once per deployment.
         </Alert>
-      )}
-      {settingsErrors.map((error) => (
-        <Alert key={error} severity="error" title={error} />
-      ))}
-      {deployments.map((deployment, index) => {
-        const key = rpcUrlsKey(deployment.id);
-        const configured = secureFields[key] === true;
-        const value = secureData[key] ?? '';
-        return (
-          <DeploymentEditor
-            key={deployment.id}
-            deployment={deployment}
-            index={index}
-            count={deployments.length}
-            rpcUrls={{ configured, value }}
-            rpcUrlList={configured ? undefined : parseRpcUrls(value)}
-            onChange={(next) => update(index, next)}
-            onRpcUrlsChange={(text) => setRpcUrls(deployment.id, text)}
-            onRpcUrlsReset={() => resetRpcUrls(deployment.id)}
-            onMove={(offset) => move(index, offset)}
-            onRemove={() => remove(index)}
-          />
-        );
-      })}
-      <div>
-        <Button icon="plus" variant="secondary" onClick={add}>
-          Add deployment
-        </Button>
-      </div>
-    </Stack>
+        {deployments.length === 0 && (
+          <Alert severity="warning" title="No deployments yet">
+            Add the first deployment: its RPC URL and contract address are enough to start.
+          </Alert>
+        )}
+        {settingsErrors.map((error) => (
+          <Alert key={error} severity="error" title={error} />
+        ))}
+        {deployments.map((deployment, index) => {
+          const key = rpcUrlsKey(deployment.id);
+          const configured = secureFields[key] === true;
+          const value = secureData[key] ?? '';
+          return (
+            <DeploymentEditor
+              key={deployment.id}
+              deployment={deployment}
+              index={index}
+              count={deployments.length}
+              rpcUrls={{ configured, value }}
+              rpcUrlList={configured ? undefined : parseRpcUrls(value)}
+              onChange={(next) => update(index, next)}
+              onRpcUrlsChange={(text) => setRpcUrls(deployment.id, text)}
+              onRpcUrlsReset={() => resetRpcUrls(deployment.id)}
+              onMove={(offset) => move(index, offset)}
+              onRemove={() => remove(index)}
+            />
+          );
+        })}
+        <div>
+          <Button icon="plus" variant="secondary" onClick={add}>
+            Add deployment
+          </Button>
+        </div>
+      </Stack>
+    </fieldset>
   );
 }
+
+const getStyles = () => ({
+  fieldset: css({ border: 'none', margin: 0, padding: 0, minWidth: 0 }),
+});

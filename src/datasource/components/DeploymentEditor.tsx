@@ -26,7 +26,11 @@ interface Props {
   onRemove: () => void;
 }
 
-const ABI_OPTIONS = ABI_VARIANTS.map((variant) => ({ label: variant.label, value: variant.value, description: variant.description }));
+const ABI_OPTIONS = ABI_VARIANTS.map((variant) => ({
+  label: variant.label,
+  value: variant.value,
+  description: variant.description,
+}));
 
 export function DeploymentEditor(props: Props) {
   const { deployment, rpcUrls, rpcUrlList, index, count, onChange, onMove, onRemove } = props;
@@ -53,10 +57,26 @@ export function DeploymentEditor(props: Props) {
         error={errors.name}
         required
       >
-        <Input id={id('name')} width={INPUT_WIDTH} value={deployment.name} placeholder="optimism" onChange={(e) => set({ name: e.currentTarget.value })} />
+        <Input
+          id={id('name')}
+          width={INPUT_WIDTH}
+          value={deployment.name}
+          placeholder="optimism"
+          onChange={(e) => set({ name: e.currentTarget.value })}
+        />
       </Field>
-      <Field label="Chain id" description="The RPC must report this chain id, or the deployment is reported down." invalid={!!errors.chainId} error={errors.chainId}>
-        <NumberInput id={id('chainId')} width={20} value={deployment.chainId} onChange={(chainId) => set({ chainId })} />
+      <Field
+        label="Chain id"
+        description="The RPC must report this chain id, or the deployment is reported down."
+        invalid={!!errors.chainId}
+        error={errors.chainId}
+      >
+        <NumberInput
+          id={id('chainId')}
+          width={20}
+          value={deployment.chainId}
+          onChange={(chainId) => set({ chainId })}
+        />
       </Field>
       <Field
         label="RPC URLs"
@@ -92,11 +112,18 @@ export function DeploymentEditor(props: Props) {
           onChange={(e) => set({ contract: e.currentTarget.value.trim() })}
         />
       </Field>
-      <Field label="ABI" description="Which contract interface the deployment has; decides the events, states and health checks." invalid={!!errors.abi} error={errors.abi}>
+      <Field
+        label="ABI"
+        description="Which contract interface the deployment has; decides the events, states and health checks."
+        invalid={!!errors.abi}
+        error={errors.abi}
+      >
         <RadioButtonGroup
           options={ABI_OPTIONS}
           value={deployment.abi}
-          onChange={(abi: AbiVariant) => set({ abi, customAbi: abi === 'custom' ? deployment.customAbi ?? '' : undefined })}
+          onChange={(abi: AbiVariant) =>
+            set({ abi, customAbi: abi === 'custom' ? (deployment.customAbi ?? '') : undefined })
+          }
         />
       </Field>
       {deployment.abi === 'custom' && (
@@ -117,14 +144,44 @@ export function DeploymentEditor(props: Props) {
         </Field>
       )}
       <Stack direction="row" gap={2} wrap="wrap">
-        <Field label="Start block" description="The deploy block; earlier blocks are not read." invalid={!!errors.startBlock} error={errors.startBlock}>
-          <NumberInput id={id('startBlock')} width={20} value={deployment.startBlock} onChange={(startBlock) => set({ startBlock })} />
+        <Field
+          label="Start block"
+          description="The deploy block; earlier blocks are not read."
+          invalid={!!errors.startBlock}
+          error={errors.startBlock}
+        >
+          <NumberInput
+            id={id('startBlock')}
+            width={20}
+            value={deployment.startBlock}
+            onChange={(startBlock) => set({ startBlock })}
+          />
         </Field>
-        <Field label="Confirmations" description="Newer blocks are re-checked for reorgs." invalid={!!errors.confirmations} error={errors.confirmations}>
-          <NumberInput id={id('confirmations')} width={20} value={deployment.confirmations} onChange={(confirmations) => set({ confirmations })} />
+        <Field
+          label="Confirmations"
+          description="Newer blocks are re-checked for reorgs."
+          invalid={!!errors.confirmations}
+          error={errors.confirmations}
+        >
+          <NumberInput
+            id={id('confirmations')}
+            width={20}
+            value={deployment.confirmations}
+            onChange={(confirmations) => set({ confirmations })}
+          />
         </Field>
-        <Field label="Max block range" description="Largest eth_getLogs span (split on refusal)." invalid={!!errors.maxBlockRange} error={errors.maxBlockRange}>
-          <NumberInput id={id('maxBlockRange')} width={20} value={deployment.maxBlockRange} onChange={(maxBlockRange) => set({ maxBlockRange })} />
+        <Field
+          label="Max block range"
+          description="Largest eth_getLogs span (split on refusal)."
+          invalid={!!errors.maxBlockRange}
+          error={errors.maxBlockRange}
+        >
+          <NumberInput
+            id={id('maxBlockRange')}
+            width={20}
+            value={deployment.maxBlockRange}
+            onChange={(maxBlockRange) => set({ maxBlockRange })}
+          />
         </Field>
       </Stack>
       <Field

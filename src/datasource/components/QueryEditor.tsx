@@ -10,7 +10,11 @@ import type { TesseractOptions } from '../types';
 
 type Props = QueryEditorProps<DataSource, TesseractQuery, TesseractOptions>;
 
-const KIND_OPTIONS = QUERY_TYPES.map((type) => ({ label: type.label, value: type.value, description: type.description }));
+const KIND_OPTIONS = QUERY_TYPES.map((type) => ({
+  label: type.label,
+  value: type.value,
+  description: type.description,
+}));
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const current = useMemo(() => normalizeQuery(query), [query]);
@@ -23,7 +27,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   }, [query.schemaVersion, current, onChange]);
 
   const switchKind = (queryType: QueryType) => {
-    onChange({ ...defaultQuery(queryType, query.refId), deployments: current.deployments, datasource: query.datasource });
+    onChange({
+      ...defaultQuery(queryType, query.refId),
+      deployments: current.deployments,
+      datasource: query.datasource,
+    });
   };
 
   return (

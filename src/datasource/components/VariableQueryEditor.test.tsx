@@ -37,7 +37,10 @@ describe('VariableQueryEditor', () => {
     expect(screen.getByText('Recent tx_ids')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: /Show values/ }));
     expect(await screen.findByText('0xabababab…ababab')).toBeInTheDocument();
-    expect(requests[0]).toMatchObject({ url: '/api/datasources/uid/tesseract-devnet/resources/variables', data: { variable: 'txIds', deployments: ['optimism'] } });
+    expect(requests[0]).toMatchObject({
+      url: '/api/datasources/uid/tesseract-devnet/resources/variables',
+      data: { variable: 'txIds', deployments: ['optimism'] },
+    });
 
     await user.click(screen.getByRole('combobox', { name: 'Values' }));
     await user.click(screen.getByText('Failure reasons'));
@@ -50,7 +53,9 @@ describe('VariableQueryEditor', () => {
       throw { status: 500, data: { message: 'deployment optimism: connect ECONNREFUSED' } };
     });
     await user.click(screen.getByRole('button', { name: /Show values/ }));
-    expect(await screen.findByText('Could not load values: deployment optimism: connect ECONNREFUSED')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Could not load values: deployment optimism: connect ECONNREFUSED')
+    ).toBeInTheDocument();
     expect(requests[0].data).toEqual(defaultQuery('variables'));
   });
 });

@@ -6,13 +6,7 @@
  */
 import './boot';
 import type { DataSourceSettings } from '@grafana/data';
-import {
-  setBackendSrv,
-  setDataSourceSrv,
-  setTemplateSrv,
-  type BackendSrv,
-  type DataSourceSrv,
-} from '@grafana/runtime';
+import { setBackendSrv, setDataSourceSrv, setTemplateSrv, type BackendSrv, type DataSourceSrv } from '@grafana/runtime';
 import { GlobalStyles, PortalContainer } from '@grafana/ui';
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -25,7 +19,15 @@ import { VariableQueryEditor } from '../../../src/datasource/components/Variable
 import { DataSource } from '../../../src/datasource/datasource';
 import type { TesseractOptions } from '../../../src/datasource/types';
 import { defaultQuery, rpcUrlsKey, type QueryType, type TesseractQuery, type VariablesQuery } from '../../../src/query';
-import { DEPLOYMENTS, fakeBackendSrv, fakeTemplateSrv, instanceSettings, jsonFrame, overviewAnswer, type RecordedRequest } from '../../support/frontend';
+import {
+  DEPLOYMENTS,
+  fakeBackendSrv,
+  fakeTemplateSrv,
+  instanceSettings,
+  jsonFrame,
+  overviewAnswer,
+  type RecordedRequest,
+} from '../../support/frontend';
 
 declare global {
   interface Window {
@@ -50,7 +52,11 @@ function answer(request: RecordedRequest): unknown {
             status: 200,
             frames: [
               jsonFrame('lifecycle', 'lifecycle', [
-                { name: 'time', type: 'time', values: [Date.parse('2026-11-26T03:10:00Z'), Date.parse('2026-11-26T03:10:07Z')] },
+                {
+                  name: 'time',
+                  type: 'time',
+                  values: [Date.parse('2026-11-26T03:10:00Z'), Date.parse('2026-11-26T03:10:07Z')],
+                },
                 { name: 'chain', type: 'string', values: ['optimism', 'arbitrum'] },
                 { name: 'event', type: 'string', values: ['TransactionBuffered', 'TransactionReady'] },
                 { name: 'state', type: 'string', values: ['READY', 'READY'] },
@@ -104,7 +110,13 @@ function ConfigView() {
       <div id="editor">
         <ConfigEditor options={options} onOptionsChange={setOptions} />
       </div>
-      <Json value={{ jsonData: options.jsonData, secureJsonFields: options.secureJsonFields, secureJsonData: options.secureJsonData }} />
+      <Json
+        value={{
+          jsonData: options.jsonData,
+          secureJsonFields: options.secureJsonFields,
+          secureJsonData: options.secureJsonData,
+        }}
+      />
     </>
   );
 }
@@ -116,7 +128,12 @@ function QueryView({ kind }: { kind: QueryType }) {
   return (
     <>
       <div id="editor">
-        <QueryEditor query={query} datasource={datasource} onChange={setQuery} onRunQuery={() => setRuns((n) => n + 1)} />
+        <QueryEditor
+          query={query}
+          datasource={datasource}
+          onChange={setQuery}
+          onRunQuery={() => setRuns((n) => n + 1)}
+        />
       </div>
       <p id="runs">runs: {runs}</p>
       <Json value={query} />
@@ -139,7 +156,9 @@ function VariableView() {
 
 function AnnotationsView() {
   const [datasource] = useState(() => new DataSource(instanceSettings()));
-  const [query, setQuery] = useState<TesseractQuery>(() => ({ ...defaultQuery('events', 'Anno'), ...datasource.annotations!.getDefaultQuery!() }) as TesseractQuery);
+  const [query, setQuery] = useState<TesseractQuery>(
+    () => ({ ...defaultQuery('events', 'Anno'), ...datasource.annotations!.getDefaultQuery!() }) as TesseractQuery
+  );
   return (
     <>
       <div id="editor">

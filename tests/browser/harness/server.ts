@@ -30,13 +30,17 @@ export async function serveHarness(bundleDir: string): Promise<HarnessServer> {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     const icon = pathname.startsWith(ICON_PATH);
     const root = icon ? ICONS : bundleDir;
-    const file = path.resolve(root, '.' + (icon ? pathname.slice(ICON_PATH.length - 1) : pathname === '/' ? '/index.html' : pathname));
+    const file = path.resolve(
+      root,
+      '.' + (icon ? pathname.slice(ICON_PATH.length - 1) : pathname === '/' ? '/index.html' : pathname)
+    );
     if (!file.startsWith(root + path.sep)) {
       response.writeHead(403).end();
       return;
     }
     readFile(file).then(
-      (body) => response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
+      (body) =>
+        response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
       () => response.writeHead(404).end()
     );
   });

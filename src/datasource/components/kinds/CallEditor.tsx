@@ -27,10 +27,11 @@ function placeholderFor(type: string): string {
 }
 
 export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEditorProps<CallQuery>) {
-  const { deployment, abi, error: abiError } = useMemo(
-    () => abiOfSelection(deployments, query.deployments),
-    [deployments, query.deployments]
-  );
+  const {
+    deployment,
+    abi,
+    error: abiError,
+  } = useMemo(() => abiOfSelection(deployments, query.deployments), [deployments, query.deployments]);
   const functions = useMemo(() => viewFunctions(abi), [abi]);
   const selected = functions.find((fn) => fn.name === query.functionName);
   const errors = callErrors(query, abi);
@@ -51,7 +52,11 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
 
   return (
     <>
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
       {abiError && <Alert severity="warning" title={abiError} />}
       <InlineField
         label="Function"
@@ -100,7 +105,11 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
           />
         </InlineField>
       ))}
-      <InlineField label="Block" labelWidth={LABEL_WIDTH} tooltip={'"latest" or a block number, to read the value at that block.'}>
+      <InlineField
+        label="Block"
+        labelWidth={LABEL_WIDTH}
+        tooltip={'"latest" or a block number, to read the value at that block.'}
+      >
         <Input
           id="tesseract-block"
           value={query.block}

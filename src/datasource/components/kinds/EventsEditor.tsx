@@ -15,8 +15,16 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
   );
   return (
     <>
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
-      <InlineField label="Events" labelWidth={LABEL_WIDTH} tooltip="Event names of the deployments' ABIs. None selected means every event.">
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
+      <InlineField
+        label="Events"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Event names of the deployments' ABIs. None selected means every event."
+      >
         <MultiSelect
           inputId="tesseract-event-names"
           aria-label="Events"
@@ -62,8 +70,17 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
         onChange={(reasonContains) => change({ reasonContains }, false)}
         onBlur={onRunQuery}
       />
-      <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip={`Newest rows first, at most this many (1 to ${EVENTS_LIMIT_MAX}).`}>
-        <NumberInput id="tesseract-limit" value={query.limit} onChange={(limit) => change({ limit }, false)} onBlur={onRunQuery} />
+      <InlineField
+        label="Limit"
+        labelWidth={LABEL_WIDTH}
+        tooltip={`Newest rows first, at most this many (1 to ${EVENTS_LIMIT_MAX}).`}
+      >
+        <NumberInput
+          id="tesseract-limit"
+          value={query.limit}
+          onChange={(limit) => change({ limit }, false)}
+          onBlur={onRunQuery}
+        />
       </InlineField>
     </>
   );

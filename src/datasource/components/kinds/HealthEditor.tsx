@@ -21,7 +21,11 @@ export function HealthEditor(props: KindEditorProps<HealthQuery>) {
   const change = changer(props);
   return (
     <>
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
       <InlineField
         label="Format"
         labelWidth={LABEL_WIDTH}
@@ -30,7 +34,11 @@ export function HealthEditor(props: KindEditorProps<HealthQuery>) {
         <RadioButtonGroup options={FORMATS} value={query.format} onChange={(format) => change({ format })} />
       </InlineField>
       {query.format === 'value' && (
-        <InlineField label="Health value" labelWidth={LABEL_WIDTH} tooltip="The value returned for each deployment; the unit is set on the field.">
+        <InlineField
+          label="Health value"
+          labelWidth={LABEL_WIDTH}
+          tooltip="The value returned for each deployment; the unit is set on the field."
+        >
           <Select
             inputId="tesseract-health-field"
             aria-label="Health value"

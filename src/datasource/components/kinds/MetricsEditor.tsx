@@ -14,7 +14,11 @@ const METRIC_OPTIONS: Array<SelectableValue<MetricName>> = METRIC_NAMES.map((nam
 
 const MODES = [
   { label: 'Time series', value: 'timeseries' as const, description: 'One series per deployment and metric, bucketed' },
-  { label: 'One value', value: 'window' as const, description: 'One value per deployment over the whole range (alerts, stats)' },
+  {
+    label: 'One value',
+    value: 'window' as const,
+    description: 'One value per deployment over the whole range (alerts, stats)',
+  },
 ];
 
 export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
@@ -22,7 +26,11 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
   const change = changer(props);
   return (
     <>
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
       <InlineField
         label="Metrics"
         labelWidth={LABEL_WIDTH}
@@ -48,8 +56,17 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
         <RadioButtonGroup options={MODES} value={query.mode} onChange={(mode) => change({ mode })} />
       </InlineField>
       {query.mode === 'timeseries' && (
-        <InlineField label="Bucket (s)" labelWidth={LABEL_WIDTH} tooltip="Bucket width in seconds; 0 follows the panel's interval.">
-          <NumberInput id="tesseract-bucket" value={query.bucketSeconds} onChange={(bucketSeconds) => change({ bucketSeconds }, false)} onBlur={onRunQuery} />
+        <InlineField
+          label="Bucket (s)"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Bucket width in seconds; 0 follows the panel's interval."
+        >
+          <NumberInput
+            id="tesseract-bucket"
+            value={query.bucketSeconds}
+            onChange={(bucketSeconds) => change({ bucketSeconds }, false)}
+            onBlur={onRunQuery}
+          />
         </InlineField>
       )}
     </>

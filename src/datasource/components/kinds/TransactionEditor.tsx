@@ -13,7 +13,11 @@ export function TransactionEditor(props: KindEditorProps<TransactionQuery>) {
         tooltip="The tx_ids (bytes32) whose lifecycle to show on every selected deployment: both legs of a cross-rollup transaction. Accepts dashboard variables such as $tx_id."
         onChange={(txIds) => change({ txIds })}
       />
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
     </>
   );
 }

@@ -19,10 +19,19 @@ export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
           onChange={(option) => change({ variable: option.value as VariableKind })}
         />
       </InlineField>
-      <DeploymentsField deployments={deployments} value={query.deployments} onChange={(value) => change({ deployments: value })} />
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => change({ deployments: value })}
+      />
       {query.variable === 'txIds' && (
         <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip="At most this many recent tx_ids, newest first.">
-          <NumberInput id="tesseract-variable-limit" value={query.limit} onChange={(limit) => change({ limit }, false)} onBlur={onRunQuery} />
+          <NumberInput
+            id="tesseract-variable-limit"
+            value={query.limit}
+            onChange={(limit) => change({ limit }, false)}
+            onBlur={onRunQuery}
+          />
         </InlineField>
       )}
     </>
