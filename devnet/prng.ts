@@ -37,6 +37,11 @@ export class Prng {
     return -Math.log(1 - this.next()) * mean;
   }
 
+  /** An independent generator seeded from this one (one per concurrent task keeps runs replayable). */
+  fork(): Prng {
+    return new Prng(Math.floor(this.next() * 4294967296));
+  }
+
   hex(bytes: number): string {
     let out = '0x';
     for (let i = 0; i < bytes; i++) {

@@ -76,14 +76,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
 class Stopped extends Error {}
 
-/** Serializes calls per deployment and tracks its chain clock. */
+/** Serializes calls per deployment, tracks its chain clock and gates time travel. */
 class LiveChain {
   private queue: Promise<unknown> = Promise.resolve();
   /** chain time − wall time, seconds, measured from the latest receipt. */
   private clockOffset = 0;
   private latestBlockTime = 0;
 
-  constructor(readonly driver: DeploymentDriver) {}
+  private open = 0;
+  private travelers = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    readonly driver: DeploymentDriver,
+    private readonly stop: AbortSignal
+  ) {
+    stop.addEventListener('abort', () => this.notify(), { once: true });
+  }
 
   get deployment(): Deployment {
     return this.driver.deployment;
@@ -122,13 +131,58 @@ class LiveChain {
     });
   }
 
-  /** Moves the chain clock forward so that `time` has passed (evm_increaseTime). */
-  async travelPast(time: number): Promise<void> {
-    const needed = Math.ceil(time - this.chainNow()) + 1;
-    if (needed > 0) {
-      await this.driver.rpc.call('evm_increaseTime', [toHex(needed)]);
-      this.clockOffset += needed;
+  /**
+   * Counts a lifecycle as open (it has or will have txs waiting to resolve inside their window)
+   * until the returned `leave` is called. New lifecycles wait while a time travel is pending.
+   */
+  async enter(): Promise<() => void> {
+    await this.until(() => this.travelers === 0);
+    this.open += 1;
+    let left = false;
+    return () => {
+      if (!left) {
+        left = true;
+        this.open -= 1;
+        this.notify();
+      }
+    };
+  }
+
+  /**
+   * Leaves the caller's lifecycle, waits until no other lifecycle on this chain is open, then
+   * moves the chain clock past `time` (evm_increaseTime), so the jump expires only the caller's txs.
+   */
+  async travelPast(time: number, leave: () => void): Promise<void> {
+    leave();
+    this.travelers += 1;
+    try {
+      await this.until(() => this.open === 0);
+      await this.exclusive(async () => {
+        const needed = Math.ceil(time - this.chainNow()) + 1;
+        if (needed > 0) {
+          await this.driver.rpc.call('evm_increaseTime', [toHex(needed)]);
+          this.clockOffset += needed;
+        }
+      });
+    } finally {
+      this.travelers -= 1;
+      this.notify();
     }
+  }
+
+  private async until(condition: () => boolean): Promise<void> {
+    while (!condition()) {
+      if (this.stop.aborted) {
+        throw new Stopped();
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((wake) => wake());
   }
 
   /** The Buffer variant refuses to resolve within 2 blocks of buffering; mine empty blocks if needed. */
@@ -165,7 +219,7 @@ class LiveTraffic {
     mix: TrafficMix,
     private readonly options: SimulationOptions
   ) {
-    this.chains = drivers.map((d) => new LiveChain(d));
+    this.chains = drivers.map((d) => new LiveChain(d, this.stopController.signal));
     this.mix = mix;
     this.expiry = options.expiry ?? 'time-travel';
     this.maxResolveDelay = Math.max(1, Math.min(options.maxResolveDelay ?? 20, COORDINATION_WINDOW_SECONDS - 5));
@@ -189,7 +243,7 @@ class LiveTraffic {
     const maxLifecycles = this.options.until?.lifecycles ?? Infinity;
     let started = 0;
     while (!this.stopped && started < maxLifecycles && Date.now() < deadline) {
-      this.spawn(this.arrival());
+      this.spawn(this.arrival(this.prng.fork()));
       started += 1;
       try {
         await this.sleep(this.prng.exponential(60_000 / ratePerMinute));
@@ -256,32 +310,32 @@ class LiveTraffic {
     return chain.send(planned, prepare);
   }
 
-  private async arrival(): Promise<void> {
-    const chain = this.prng.pick(this.chains);
+  private async arrival(rng: Prng): Promise<void> {
+    const chain = rng.pick(this.chains);
     const pausable = this.chains.filter((c) => c.deployment.abi === 'buffer' && !this.pausing.has(c.deployment.name));
-    if (pausable.length > 0 && this.prng.chance(this.mix.pause)) {
-      return this.pauseWindow(this.prng.pick(pausable));
+    if (pausable.length > 0 && rng.chance(this.mix.pause)) {
+      return this.pauseWindow(rng, rng.pick(pausable));
     }
-    if (this.prng.chance(this.mix.burst)) {
-      return this.burst(chain);
+    if (rng.chance(this.mix.burst)) {
+      return this.burst(rng, chain);
     }
-    if (this.chains.length > 1 && this.prng.chance(this.mix.crossRollup)) {
-      const other = this.prng.pick(this.chains.filter((c) => c !== chain));
-      return this.crossRollup(chain, other);
+    if (this.chains.length > 1 && rng.chance(this.mix.crossRollup)) {
+      const other = rng.pick(this.chains.filter((c) => c !== chain));
+      return this.crossRollup(rng, chain, other);
     }
-    if (this.prng.chance(this.mix.dependencyChain)) {
-      return this.dependencyChain(chain, this.prng.int(2, 3));
+    if (rng.chance(this.mix.dependencyChain)) {
+      return this.dependencyChain(rng, chain, rng.int(2, 3));
     }
-    return this.single(chain);
+    return this.single(rng, chain);
   }
 
-  private newTxId(): string {
-    return this.prng.hex(32);
+  private newTxId(rng: Prng): string {
+    return rng.hex(32);
   }
 
   /** Timestamp argument for a buffer sent now: a little ahead of the chain clock. */
-  private nextTimestamp(chain: LiveChain): number {
-    return Math.ceil(chain.chainNow()) + this.prng.int(1, 4);
+  private nextTimestamp(rng: Prng, chain: LiveChain): number {
+    return Math.ceil(chain.chainNow()) + rng.int(1, 4);
   }
 
   private async buffer(chain: LiveChain, call: Extract<ContractCall, { kind: 'buffer' }>, crossRollup = false) {
@@ -290,6 +344,7 @@ class LiveTraffic {
 
   /** Resolve, retrying after a pause; then maybe execute. Returns the final state. */
   private async resolveAndExecute(
+    rng: Prng,
     chain: LiveChain,
     txId: string,
     timestamp: number,
@@ -299,8 +354,8 @@ class LiveTraffic {
     for (let attempt = 0; attempt < 5; attempt++) {
       const outcome = await this.send(chain, { call: { kind: 'resolve', txId }, intent, crossRollup });
       if (outcome.state === TxState.READY) {
-        if (this.prng.chance(this.mix.execute)) {
-          await this.sleep(this.prng.int(500, 5000));
+        if (rng.chance(this.mix.execute)) {
+          await this.sleep(rng.int(500, 1000 * Math.min(5, this.maxResolveDelay)));
           await this.send(chain, { call: { kind: 'mark_executed', txId }, intent: 'execute', crossRollup });
         }
         return;
@@ -309,7 +364,7 @@ class LiveTraffic {
         return;
       }
       // Paused: the operator retries while the window lasts.
-      await this.sleep(this.prng.int(2000, 5000));
+      await this.sleep(rng.int(1000, 1000 * Math.max(2, Math.min(5, this.maxPauseSeconds))));
       if (chain.chainNow() > timestamp + COORDINATION_WINDOW_SECONDS) {
         return;
       }
@@ -317,118 +372,150 @@ class LiveTraffic {
     }
   }
 
-  private async expireAndResolve(chain: LiveChain, txId: string, timestamp: number, intent: 'expire' | 'burst') {
-    const expiredAt = timestamp + COORDINATION_WINDOW_SECONDS;
+  /** Lets the window of the txs pass (in wall time or by time travel), then resolves each of them. */
+  private async expireAndResolve(
+    chain: LiveChain,
+    calls: Array<Extract<ContractCall, { kind: 'buffer' }>>,
+    intent: 'expire' | 'burst',
+    leave: () => void
+  ): Promise<void> {
+    const expiredAt = Math.max(...calls.map((c) => c.timestamp)) + COORDINATION_WINDOW_SECONDS;
     if (this.expiry === 'wait') {
       await this.sleepUntilChainTime(chain, expiredAt + 1);
-      return this.send(chain, { call: { kind: 'resolve', txId }, intent });
-    }
-    return this.send(chain, { call: { kind: 'resolve', txId }, intent }, () => chain.travelPast(expiredAt));
-  }
-
-  private resolveDelay(): number {
-    return this.prng.int(1, this.maxResolveDelay);
-  }
-
-  private async single(chain: LiveChain): Promise<void> {
-    const txId = this.newTxId();
-    const call = bufferCall(this.prng, chain.deployment, txId, this.nextTimestamp(chain));
-    const buffered = await this.buffer(chain, call);
-    if (buffered.status !== 'mined') {
-      return;
-    }
-    const roll = this.prng.next();
-    if (roll < this.mix.abandon) {
-      return;
-    }
-    if (roll < this.mix.abandon + this.mix.expire) {
-      await this.sleep(this.prng.int(1000, 4000));
-      await this.expireAndResolve(chain, txId, call.timestamp, 'expire');
-      return;
-    }
-    await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay());
-    await this.resolveAndExecute(chain, txId, call.timestamp);
-  }
-
-  private async dependencyChain(chain: LiveChain, length: number): Promise<void> {
-    const calls: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
-    for (let i = 0; i < length; i++) {
-      const dependency = i === 0 ? ZERO_BYTES32 : calls[i - 1].txId;
-      const call = bufferCall(this.prng, chain.deployment, this.newTxId(), this.nextTimestamp(chain), dependency);
-      const outcome = await this.buffer(chain, call);
-      if (outcome.status !== 'mined') {
-        return;
-      }
-      calls.push(call);
-    }
-    const last = calls[calls.length - 1];
-    const latestTimestamp = Math.max(...calls.map((c) => c.timestamp));
-    await this.sleepUntilChainTime(chain, latestTimestamp + this.prng.int(1, Math.max(1, this.maxResolveDelay - 5)));
-    let retryLast = false;
-    if (this.prng.chance(this.mix.dependencyEarly)) {
-      const early = await this.send(chain, { call: { kind: 'resolve', txId: last.txId }, intent: 'dependency-early' });
-      retryLast = early.state === TxState.BUFFERED;
+    } else {
+      await chain.travelPast(expiredAt, leave);
     }
     for (const call of calls) {
-      const isLast = call === last;
-      if (isLast && this.prng.chance(0.5)) {
-        await this.sleep(this.prng.int(300, 2000));
-      }
-      const intent = isLast && retryLast ? 'dependency-retry' : 'lifecycle';
-      const outcome = await this.send(chain, { call: { kind: 'resolve', txId: call.txId }, intent });
-      if (outcome.state !== TxState.READY) {
+      await this.send(chain, { call: { kind: 'resolve', txId: call.txId }, intent });
+    }
+  }
+
+  /** Runs one lifecycle on a chain, counted as open there (see LiveChain.enter). */
+  private async onChain(chain: LiveChain, body: (leave: () => void) => Promise<void>): Promise<void> {
+    const leave = await chain.enter();
+    try {
+      await body(leave);
+    } finally {
+      leave();
+    }
+  }
+
+  private resolveDelay(rng: Prng): number {
+    return rng.int(1, this.maxResolveDelay);
+  }
+
+  private single(rng: Prng, chain: LiveChain): Promise<void> {
+    return this.onChain(chain, async (leave) => {
+      const txId = this.newTxId(rng);
+      const call = bufferCall(rng, chain.deployment, txId, this.nextTimestamp(rng, chain));
+      if ((await this.buffer(chain, call)).status !== 'mined') {
         return;
       }
-      if (this.prng.chance(this.mix.execute)) {
-        await this.send(chain, { call: { kind: 'mark_executed', txId: call.txId }, intent: 'execute' });
+      const roll = rng.next();
+      if (roll < this.mix.abandon) {
+        return;
       }
-    }
+      if (roll < this.mix.abandon + this.mix.expire) {
+        await this.sleep(rng.int(1000, 4000));
+        await this.expireAndResolve(chain, [call], 'expire', leave);
+        return;
+      }
+      await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay(rng));
+      await this.resolveAndExecute(rng, chain, txId, call.timestamp);
+    });
+  }
+
+  private dependencyChain(rng: Prng, chain: LiveChain, length: number): Promise<void> {
+    return this.onChain(chain, async () => {
+      const calls: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
+      for (let i = 0; i < length; i++) {
+        const dependency = i === 0 ? ZERO_BYTES32 : calls[i - 1].txId;
+        const call = bufferCall(rng, chain.deployment, this.newTxId(rng), this.nextTimestamp(rng, chain), dependency);
+        if ((await this.buffer(chain, call)).status !== 'mined') {
+          break;
+        }
+        calls.push(call);
+      }
+      if (calls.length === 0) {
+        return;
+      }
+      const last = calls[calls.length - 1];
+      const latestTimestamp = Math.max(...calls.map((c) => c.timestamp));
+      await this.sleepUntilChainTime(chain, latestTimestamp + rng.int(1, Math.max(1, this.maxResolveDelay - 5)));
+      let retryLast = false;
+      if (rng.chance(this.mix.dependencyEarly)) {
+        const early = await this.send(chain, {
+          call: { kind: 'resolve', txId: last.txId },
+          intent: 'dependency-early',
+        });
+        retryLast = early.state === TxState.BUFFERED;
+      }
+      for (const call of calls) {
+        const isLast = call === last;
+        if (isLast && rng.chance(0.5)) {
+          await this.sleep(rng.int(300, 2000));
+        }
+        const intent = isLast && retryLast ? 'dependency-retry' : 'lifecycle';
+        const outcome = await this.send(chain, { call: { kind: 'resolve', txId: call.txId }, intent });
+        if (outcome.state !== TxState.READY) {
+          return;
+        }
+        if (rng.chance(this.mix.execute)) {
+          await this.send(chain, { call: { kind: 'mark_executed', txId: call.txId }, intent: 'execute' });
+        }
+      }
+    });
   }
 
   /** Both legs of a cross-rollup transaction: the same tx_id buffered and resolved on two chains. */
-  private async crossRollup(source: LiveChain, destination: LiveChain): Promise<void> {
-    const txId = this.newTxId();
+  private async crossRollup(rng: Prng, source: LiveChain, destination: LiveChain): Promise<void> {
+    const txId = this.newTxId(rng);
     const origin = rollupOf(source.deployment);
     const target = rollupOf(destination.deployment);
-    const legs = [source, destination].map(async (chain) => {
-      const call: Extract<ContractCall, { kind: 'buffer' }> = {
-        kind: 'buffer',
-        txId,
-        origin,
-        target,
-        payload: this.prng.hex(this.prng.int(32, 128)),
-        dependency: ZERO_BYTES32,
-        timestamp: this.nextTimestamp(chain),
-      };
-      const buffered = await this.buffer(chain, call, true);
-      if (buffered.status !== 'mined') {
-        return;
-      }
-      await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay());
-      await this.resolveAndExecute(chain, txId, call.timestamp, true);
+    // Each leg draws from its own generator: the legs run concurrently.
+    const legs = [source, destination].map((chain) => {
+      const legRng = rng.fork();
+      return this.onChain(chain, async () => {
+        const call: Extract<ContractCall, { kind: 'buffer' }> = {
+          kind: 'buffer',
+          txId,
+          origin,
+          target,
+          payload: legRng.hex(legRng.int(32, 128)),
+          dependency: ZERO_BYTES32,
+          timestamp: this.nextTimestamp(legRng, chain),
+        };
+        if ((await this.buffer(chain, call, true)).status !== 'mined') {
+          return;
+        }
+        await this.sleepUntilChainTime(chain, call.timestamp + this.resolveDelay(legRng));
+        await this.resolveAndExecute(legRng, chain, txId, call.timestamp, true);
+      });
     });
     await Promise.all(legs);
   }
 
   /** An incident: several transactions buffered in quick succession, all resolved after expiry. */
-  private async burst(chain: LiveChain): Promise<void> {
-    const size = this.prng.int(5, 12);
-    this.log(`burst of ${size} expiring transactions on ${chain.deployment.name}`);
-    const buffered: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
-    for (let i = 0; i < size; i++) {
-      const call = bufferCall(this.prng, chain.deployment, this.newTxId(), this.nextTimestamp(chain));
-      if ((await this.send(chain, { call, intent: 'burst' })).status === 'mined') {
-        buffered.push(call);
+  private burst(rng: Prng, chain: LiveChain): Promise<void> {
+    return this.onChain(chain, async (leave) => {
+      const size = rng.int(5, 12);
+      this.log(`burst of ${size} expiring transactions on ${chain.deployment.name}`);
+      const buffered: Array<Extract<ContractCall, { kind: 'buffer' }>> = [];
+      for (let i = 0; i < size; i++) {
+        const call = bufferCall(rng, chain.deployment, this.newTxId(rng), this.nextTimestamp(rng, chain));
+        if ((await this.send(chain, { call, intent: 'burst' })).status === 'mined') {
+          buffered.push(call);
+        }
       }
-    }
-    for (const call of buffered) {
-      await this.expireAndResolve(chain, call.txId, call.timestamp, 'burst');
-    }
+      if (buffered.length > 0) {
+        await this.expireAndResolve(chain, buffered, 'burst', leave);
+      }
+    });
   }
 
   /** Pauses a Buffer-variant deployment for a while; traffic meanwhile reverts with "Contract is paused". */
-  private async pauseWindow(chain: LiveChain): Promise<void> {
-    const seconds = this.prng.int(Math.min(5, this.maxPauseSeconds), this.maxPauseSeconds);
+  private async pauseWindow(rng: Prng, chain: LiveChain): Promise<void> {
+    const seconds = rng.int(Math.min(5, this.maxPauseSeconds), this.maxPauseSeconds);
     this.pausing.add(chain.deployment.name);
     this.log(`pausing ${chain.deployment.name} for ${seconds} s`);
     let paused = false;
