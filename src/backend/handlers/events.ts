@@ -2,7 +2,7 @@ import { numberField, stringField, timeField, type Frame } from '../grafana';
 import type { EventsQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import type { TesseractEvent } from '../tesseract/events';
-import { packTxId, unpackWord } from '../tesseract/hex';
+import { packTxId, shortHex, unpackWord } from '../tesseract/hex';
 import { DATAPLANE_VERSION, forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
 
 interface Row {
@@ -53,8 +53,8 @@ const newestFirst = (a: Row, b: Row) =>
   b.event.logIndex - a.event.logIndex;
 
 /**
- * Decoded events of every selected deployment, newest first. `table`: one table (also usable for
- * annotations: time, event as title, text, chain as tag); `value`: one numeric-multi frame per event.
+ * Decoded events of every selected deployment, newest first. `table`: one table (also read as
+ * annotations: time, event and chain as title and tags, text); `value`: one numeric-multi frame per event.
  */
 export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Frame[]> {
   const query = ctx.query;
@@ -70,18 +70,11 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
   return withNotices(frames, notices, query.refId);
 }
 
-export function shortId(packed: string | null): string {
-  if (packed === null) {
-    return '';
-  }
-  const hex = unpackWord(packed);
-  return `${hex.slice(0, 10)}…${hex.slice(-4)}`;
-}
-
-function annotationText({ deployment, event }: Row): string {
-  const parts = [`${event.name} on ${deployment.name}`];
+/** Annotation text: the details an operator needs (the frontend titles it with event and chain). */
+function annotationText({ event }: Row): string {
+  const parts: string[] = [];
   if (event.txId !== null) {
-    parts.push(`tx_id ${shortId(event.txId)}`);
+    parts.push(`tx_id ${shortHex(unpackWord(event.txId))}`);
   }
   if (event.reason) {
     parts.push(`reason: ${event.reason}`);
@@ -89,7 +82,7 @@ function annotationText({ deployment, event }: Row): string {
   if (event.account) {
     parts.push(`by ${event.account}`);
   }
-  return parts.join(', ');
+  return parts.length > 0 ? parts.join(', ') : event.name;
 }
 
 function eventsTable(rows: Row[]): Frame {

@@ -1,7 +1,7 @@
 import { stringField, type Frame, type FrameNotice } from '../grafana';
 import type { VariablesQuery } from '../../query';
 import { EventKind, type TesseractEvent } from '../tesseract/events';
-import { unpackWord } from '../tesseract/hex';
+import { shortHex, unpackWord } from '../tesseract/hex';
 import { forEachDeployment, withNotices, type HandlerContext } from './common';
 
 export interface VariableValue {
@@ -76,7 +76,7 @@ export async function variableValues(
   const values = distinct(
     results.flatMap((result) => result.value),
     limit
-  ).map((value) => ({ text: variable === 'txIds' ? `${value.slice(0, 10)}…${value.slice(-6)}` : value, value }));
+  ).map((value) => ({ text: variable === 'txIds' ? shortHex(value) : value, value }));
   return { values, notices };
 }
 

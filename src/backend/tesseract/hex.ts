@@ -43,3 +43,8 @@ export function isZeroWord(packed: string): boolean {
   }
   return true;
 }
+
+/** `0x12345678…abcd`: a 32-byte hex value short enough for legends and annotation text. */
+export function shortHex(hex: string): string {
+  return `${hex.slice(0, 10)}…${hex.slice(-4)}`;
+}
