@@ -188,6 +188,7 @@ export function overviewAnswer() {
           jsonFrame('failures', 'events', [
             { name: 'time', type: 'time', values: [now - 60_000, now - 3_600_000] },
             { name: 'chain', type: 'string', values: ['optimism', 'optimism'] },
+            { name: 'block', type: 'number', values: [1234560, 1233400] },
             { name: 'event', type: 'string', values: ['TransactionFailed', 'TransactionFailed'] },
             { name: 'tx_id', type: 'string', values: ['0x' + 'ab'.repeat(32), '0x' + 'cd'.repeat(32)] },
             { name: 'reason', type: 'string', values: ['Dependency failed', 'Transaction expired'] },

@@ -35,18 +35,23 @@ interface Props {
   frame: DataFrame;
   /** Optional link for a cell, e.g. a tx_id to the transaction explorer. */
   linkFor?: (field: Field, value: unknown) => string | undefined;
+  /** Only these fields, in this order (those the frame has); all fields when absent. */
+  columns?: string[];
   'aria-label'?: string;
 }
 
 /** A compact read-only table of one frame. */
-export function FrameTable({ frame, linkFor, ...rest }: Props) {
+export function FrameTable({ frame, linkFor, columns, ...rest }: Props) {
   const styles = useStyles2(getStyles);
+  const fields = columns
+    ? columns.flatMap((name) => frame.fields.filter((field) => field.name === name))
+    : frame.fields;
   const rows = frame.length ?? frame.fields[0]?.values.length ?? 0;
   return (
     <table className={styles.table} aria-label={rest['aria-label'] ?? frame.name}>
       <thead>
         <tr>
-          {frame.fields.map((field) => (
+          {fields.map((field) => (
             <th key={field.name}>{fieldTitle(field)}</th>
           ))}
         </tr>
@@ -54,7 +59,7 @@ export function FrameTable({ frame, linkFor, ...rest }: Props) {
       <tbody>
         {Array.from({ length: rows }, (_, row) => (
           <tr key={row}>
-            {frame.fields.map((field) => {
+            {fields.map((field) => {
               const value = field.values[row];
               const link = linkFor?.(field, value);
               const text = formatCell(field, value);

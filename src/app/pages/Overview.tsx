@@ -1,7 +1,7 @@
 import { locationUtil, type DataFrame, type DataSourceInstanceSettings, type Field } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { LinkButton, Stack, Text } from '@grafana/ui';
-import React from 'react';
+import { Button, LinkButton, Stack, Text } from '@grafana/ui';
+import React, { useState } from 'react';
 import { defaultQuery, type TesseractQuery } from '../../query';
 import { runQueries, tesseractDataSources } from '../api';
 import { DataSourceSection } from '../components/DataSourceSection';
@@ -26,8 +26,14 @@ export function txIdLink(field: Field, value: unknown): string | undefined {
     : undefined;
 }
 
-function DataSourceOverview({ dataSource }: { dataSource: DataSourceInstanceSettings }) {
-  const state = useAsync(() => runQueries(dataSource, OVERVIEW_QUERIES, FAILURES_RANGE), dataSource.uid);
+/** Columns of the events frame worth a glance; the dashboard and the explorer show the rest. */
+const FAILURE_COLUMNS = ['time', 'chain', 'tx_id', 'reason'];
+
+function DataSourceOverview({ dataSource, refresh }: { dataSource: DataSourceInstanceSettings; refresh: number }) {
+  const state = useAsync(
+    () => runQueries(dataSource, OVERVIEW_QUERIES, FAILURES_RANGE),
+    `${dataSource.uid}|${refresh}`
+  );
   return (
     <DataSourceSection
       dataSource={dataSource}
@@ -52,6 +58,7 @@ function DataSourceOverview({ dataSource }: { dataSource: DataSourceInstanceSett
               frame={frame}
               aria-label={`Recent failures on ${dataSource.name}`}
               linkFor={txIdLink}
+              columns={FAILURE_COLUMNS}
             />
           ))}
         </>
@@ -66,6 +73,7 @@ function failuresOf(frames: DataFrame[]): DataFrame[] {
 
 export function Overview() {
   const dataSources = tesseractDataSources();
+  const [refresh, setRefresh] = useState(0);
   return (
     <PluginPage>
       {dataSources.length === 0 ? (
@@ -77,6 +85,9 @@ export function Overview() {
               Health of every deployment of every Tesseract data source, and the failures of the last 24 hours.
             </Text>
             <Stack direction="row" gap={1}>
+              <Button icon="sync" variant="secondary" onClick={() => setRefresh((count) => count + 1)}>
+                Refresh
+              </Button>
               <LinkButton
                 icon="search"
                 variant="secondary"
@@ -90,7 +101,7 @@ export function Overview() {
             </Stack>
           </Stack>
           {dataSources.map((dataSource) => (
-            <DataSourceOverview key={dataSource.uid} dataSource={dataSource} />
+            <DataSourceOverview key={dataSource.uid} dataSource={dataSource} refresh={refresh} />
           ))}
         </Stack>
       )}

@@ -55,6 +55,11 @@ describe('Overview', () => {
 
     const failures = screen.getByRole('table', { name: 'Recent failures on Tesseract devnet' });
     expect(within(failures).getByText('Dependency failed')).toBeInTheDocument();
+    expect(
+      within(failures)
+        .getAllByRole('columnheader')
+        .map((header) => header.textContent)
+    ).toEqual(['time', 'chain', 'tx_id', 'reason']);
     expect(within(failures).getByRole('link', { name: TX })).toHaveAttribute(
       'href',
       `/a/tesseract-monitor-app/transactions?txId=${TX}`
@@ -65,6 +70,9 @@ describe('Overview', () => {
     );
 
     expect(requests).toHaveLength(1);
+    await userEvent.setup().click(screen.getByRole('button', { name: /Refresh/ }));
+    await screen.findByRole('region', { name: 'Health of optimism' });
+    expect(requests).toHaveLength(2);
     expect(requests[0]).toMatchObject({ url: '/api/ds/query', method: 'POST', data: { from: 'now-24h', to: 'now' } });
     const queries = (requests[0].data as { queries: Array<Record<string, unknown>> }).queries;
     expect(queries.map((query) => [query.refId, query.queryType, query.datasource])).toEqual([
