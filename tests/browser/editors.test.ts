@@ -282,6 +282,17 @@ describe('app', () => {
     const lifecycle = page.getByRole('table', { name: 'Lifecycle on Tesseract devnet' });
     expect(await visible(lifecycle.getByText('TransactionReady'))).toBe(true);
     expect(await visible(lifecycle.getByText('7 s'))).toBe(true);
+    // One tx_id looked up: its column and the transaction hashes are left to the dashboard.
+    expect(await lifecycle.getByRole('columnheader').allTextContents()).toEqual([
+      'time',
+      'chain',
+      'event',
+      'block',
+      'state',
+      'outcome',
+      'resolution_seconds',
+      'failure_reason',
+    ]);
     await screenshot('app-transactions');
   });
 });

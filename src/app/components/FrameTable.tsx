@@ -48,41 +48,44 @@ export function FrameTable({ frame, linkFor, columns, ...rest }: Props) {
     : frame.fields;
   const rows = frame.length ?? frame.fields[0]?.values.length ?? 0;
   return (
-    <table className={styles.table} aria-label={rest['aria-label'] ?? frame.name}>
-      <thead>
-        <tr>
-          {fields.map((field) => (
-            <th key={field.name}>{fieldTitle(field)}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {Array.from({ length: rows }, (_, row) => (
-          <tr key={row}>
-            {fields.map((field) => {
-              const value = field.values[row];
-              const link = linkFor?.(field, value);
-              const text = formatCell(field, value);
-              return (
-                <td key={field.name}>
-                  {link ? (
-                    <TextLink href={link} inline>
-                      {text}
-                    </TextLink>
-                  ) : (
-                    text
-                  )}
-                </td>
-              );
-            })}
+    <div className={styles.scroll}>
+      <table className={styles.table} aria-label={rest['aria-label'] ?? frame.name}>
+        <thead>
+          <tr>
+            {fields.map((field) => (
+              <th key={field.name}>{fieldTitle(field)}</th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {Array.from({ length: rows }, (_, row) => (
+            <tr key={row}>
+              {fields.map((field) => {
+                const value = field.values[row];
+                const link = linkFor?.(field, value);
+                const text = formatCell(field, value);
+                return (
+                  <td key={field.name}>
+                    {link ? (
+                      <TextLink href={link} inline>
+                        {text}
+                      </TextLink>
+                    ) : (
+                      text
+                    )}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  scroll: css({ overflowX: 'auto', maxWidth: '100%' }),
   table: css({
     width: '100%',
     borderCollapse: 'collapse',

@@ -17,6 +17,12 @@ const LOOKBACKS = [
   { label: '90 days', value: 'now-90d' },
 ];
 
+/** The lifecycle columns shown; the tx_id column only when several tx_ids are looked up. */
+export function lifecycleColumns(txIds: string[]): string[] {
+  const columns = ['time', 'chain', 'event', 'block', 'state', 'outcome', 'resolution_seconds', 'failure_reason'];
+  return txIds.length > 1 ? ['tx_id', ...columns] : columns;
+}
+
 /** tx_ids typed or pasted, separated by spaces, commas or new lines. */
 export function splitTxIds(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter((item) => item !== ''))];
@@ -52,7 +58,12 @@ function Lifecycle({
           {frames
             .filter((frame) => frame.length > 0)
             .map((frame, index) => (
-              <FrameTable key={index} frame={frame} aria-label={`Lifecycle on ${dataSource.name}`} />
+              <FrameTable
+                key={index}
+                frame={frame}
+                aria-label={`Lifecycle on ${dataSource.name}`}
+                columns={lifecycleColumns(txIds)}
+              />
             ))}
         </>
       )}

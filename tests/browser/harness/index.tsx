@@ -51,16 +51,21 @@ function answer(request: RecordedRequest): unknown {
           lifecycle: {
             status: 200,
             frames: [
-              jsonFrame('lifecycle', 'lifecycle', [
+              jsonFrame('lifecycle', 'transaction', [
                 {
                   name: 'time',
                   type: 'time',
                   values: [Date.parse('2026-11-26T03:10:00Z'), Date.parse('2026-11-26T03:10:07Z')],
                 },
                 { name: 'chain', type: 'string', values: ['optimism', 'arbitrum'] },
+                { name: 'tx_id', type: 'string', values: [TX, TX] },
                 { name: 'event', type: 'string', values: ['TransactionBuffered', 'TransactionReady'] },
+                { name: 'block', type: 'number', values: [1234501, 88120] },
+                { name: 'tx_hash', type: 'string', values: ['0x' + '12'.repeat(32), '0x' + '34'.repeat(32)] },
                 { name: 'state', type: 'string', values: ['READY', 'READY'] },
-                { name: 'resolution_seconds', type: 'number', values: [null, 7], config: { unit: 's' } },
+                { name: 'outcome', type: 'string', values: ['ready', 'ready'] },
+                { name: 'resolution_seconds', type: 'number', values: [7, 7], config: { unit: 's' } },
+                { name: 'failure_reason', type: 'string', values: [null, null] },
               ]),
             ],
           },
