@@ -3,6 +3,12 @@ import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
 import { RpcPool } from './rpc';
 import { singleFlight } from './singleflight';
 
+/**
+ * A cold backfill starts this narrow and widens by the log density it sees (RangeTuner probing), so a dense
+ * history is never fetched in one reply: one oversized early reply inflates the heap for good.
+ */
+const INITIAL_SPAN = 16;
+
 /** The least a decoded record must carry: its position on the chain. */
 export interface IndexedRecord {
   blockNumber: number;
@@ -19,8 +25,10 @@ export interface LogIndexOptions<T extends IndexedRecord> {
   startBlock: number;
   /** Blocks deeper than this below head are final; newer ones are re-checked by hash on every sync. */
   confirmations: number;
-  /** Widest eth_getLogs span tried first. */
+  /** Widest eth_getLogs span (reached after a few replies when the logs are sparse enough). */
   maxBlockRange: number;
+  /** Most logs wanted per eth_getLogs reply (bounds peak memory); default DEFAULT_MAX_LOGS_PER_REQUEST. */
+  maxLogsPerRequest?: number;
   /** Turns a log into the compact record kept in memory; null skips it. */
   decode: (log: RawLog) => T | null;
   /** A sync within this long after a successful one returns that one's report without RPC. Default 0. */
@@ -109,7 +117,10 @@ export class LogIndex<T extends IndexedRecord> {
   constructor(private readonly options: LogIndexOptions<T>) {
     this.indexedTo = options.startBlock - 1;
     this.confirmedTo = options.startBlock - 1;
-    this.tuner = new RangeTuner(options.maxBlockRange);
+    this.tuner = new RangeTuner(options.maxBlockRange, {
+      maxLogsPerRequest: options.maxLogsPerRequest,
+      initialSpan: INITIAL_SPAN,
+    });
   }
 
   /** Brings the index up to the chain head. Concurrent callers share one sync; progress survives a failure. */
