@@ -1,5 +1,6 @@
 import type { MetricFindValue, QueryEditorProps } from '@grafana/data';
-import { Alert, Button, InlineField, Stack, TagList } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { Alert, Button, InlineField, Stack, TagList, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
 import type { TesseractQuery, VariablesQuery } from '../../query';
 import type { DataSource } from '../datasource';
@@ -19,6 +20,7 @@ type Preview = { state: 'idle' } | { state: 'values'; values: MetricFindValue[] 
 export function VariableQueryEditor({ query, onChange, datasource }: Props) {
   const current = toVariablesQuery(query);
   const [preview, setPreview] = useState<Preview>({ state: 'idle' });
+  const styles = useStyles2(getStyles);
 
   const loadPreview = async () => {
     try {
@@ -46,11 +48,20 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
         (preview.values.length === 0 ? (
           <Alert severity="info" title="No values: nothing of this kind was found in the deployments' logs yet" />
         ) : (
-          <div aria-label="Variable values preview">
-            <TagList tags={preview.values.slice(0, PREVIEW_SIZE).map((value) => String(value.text))} />
-          </div>
+          <InlineField label="Values found" labelWidth={LABEL_WIDTH}>
+            <div aria-label="Variable values preview">
+              <TagList
+                className={styles.tags}
+                tags={preview.values.slice(0, PREVIEW_SIZE).map((value) => String(value.text))}
+              />
+            </div>
+          </InlineField>
         ))}
       {preview.state === 'error' && <Alert severity="error" title={`Could not load values: ${preview.message}`} />}
     </Stack>
   );
 }
+
+const getStyles = () => ({
+  tags: css({ justifyContent: 'flex-start' }),
+});
