@@ -473,6 +473,45 @@ describe('single flight', () => {
   });
 });
 
+describe('index lifecycle', () => {
+  it('reuses a sync younger than minSyncIntervalMs without any request', async () => {
+    const { pool, calls } = observedPool({ urls: [anvil.url] });
+    const index = new LogIndex<Record>({
+      pool,
+      clock: new BlockClock(pool),
+      address,
+      topic0s: [PING, PONG],
+      startBlock: deployBlock,
+      confirmations: 5,
+      maxBlockRange: 10_000,
+      decode,
+      minSyncIntervalMs: 60_000,
+    });
+    const first = await index.sync();
+    const requests = calls.length;
+    await emit(1);
+    expect(await index.sync()).toBe(first);
+    expect(calls).toHaveLength(requests);
+  });
+
+  it('stops a running sync after its chunk when disposed, and refuses later syncs', async () => {
+    const { pool } = observedPool({ urls: [anvil.url] });
+    let index: LogIndex<Record> | undefined;
+    index = newIndex(pool, {
+      maxBlockRange: 5,
+      decode: (log) => {
+        index?.dispose();
+        return decode(log);
+      },
+    });
+    const report = await index.sync();
+    expect(report.added).toBe(0);
+    expect(index.all()).toHaveLength(0);
+    expect(index.stats().indexedToBlock).toBeLessThan(report.headBlock);
+    await expect(index.sync()).rejects.toThrow('the log index was disposed');
+  });
+});
+
 describe('time to block', () => {
   it('finds the last block at or before any time, exactly, in a handful of requests', async () => {
     const head = await headNumber();
@@ -552,8 +591,7 @@ describe('reorgs', () => {
   });
 });
 
-afterAll(() => {
-  // Every error message and status the tests saw: no URL, no key.
+it('named no URL nor key in any error message or status the tests above saw', () => {
   expect(surfacedText.length).toBeGreaterThan(5);
   for (const text of surfacedText) {
     expect(text).not.toContain(SECRET);

@@ -317,6 +317,10 @@ export class LogIndex<T extends IndexedRecord> {
         this.lastDecodeError = `block ${log.blockNumber} log ${log.logIndex}: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
+    if (this.disposed) {
+      // the decoder disposed of the index
+      return 0;
+    }
     for (const log of logs) {
       this.rememberHash(log.blockNumber, log.blockHash, head);
     }
