@@ -24,7 +24,6 @@ function settings(overrides: Partial<Options> = {}): Options {
     access: 'proxy',
     url: '',
     user: '',
-    database: '',
     basicAuth: false,
     basicAuthUser: '',
     isDefault: false,

@@ -103,7 +103,6 @@ function ConfigView() {
     typeLogoUrl: '',
     url: '',
     user: '',
-    database: '',
     basicAuth: false,
     basicAuthUser: '',
     isDefault: true,
