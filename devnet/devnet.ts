@@ -22,6 +22,8 @@ export interface Deployment {
   deployBlock: number;
   owner: string;
   operator: string;
+  /** Seconds per block when the chain mines on an interval; absent: one block per transaction. */
+  blockTime?: number;
 }
 
 export interface ChainSpec {
@@ -139,7 +141,12 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       });
       chains.push({ spec, anvil });
     }
-    const deployments = await Promise.all(chains.map((chain) => deployTesseract(chain.spec, chain.anvil.rpcUrl)));
+    const deployments = await Promise.all(
+      chains.map(async (chain) => {
+        const deployment = await deployTesseract(chain.spec, chain.anvil.rpcUrl);
+        return options.blockTime === undefined ? deployment : { ...deployment, blockTime: options.blockTime };
+      })
+    );
     return { deployments, chains, stop };
   } catch (error) {
     await stop();
@@ -180,6 +187,9 @@ function validateDeployment(value: unknown, where: string): Deployment {
   }
   if (entry.abi !== 'simple' && entry.abi !== 'buffer') {
     fail(`abi must be "simple" or "buffer"`);
+  }
+  if (entry.blockTime !== undefined && !(typeof entry.blockTime === 'number' && entry.blockTime > 0)) {
+    fail('blockTime must be a positive number when present');
   }
   if (entry.build !== 'solidity' && entry.build !== 'vyper') {
     fail(`build must be "solidity" or "vyper"`);

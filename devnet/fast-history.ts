@@ -1,6 +1,6 @@
 // Fast history: days of block timestamps and tens of thousands of events in minutes. Automine is
 // switched off; each block's calls are sent with explicit nonces and gas, then the block is mined
-// at a chosen timestamp (evm_setNextBlockTimestamp + evm_mine) and its receipts are checked
+// at a chosen timestamp (evm_mine with a timestamp) and its receipts are checked
 // against the contract model. Traffic comes in episodes (a few blocks seconds apart, separated by
 // minutes): buffers, early resolves that fail, resolves, executions, expiries carried to the next
 // episode, bursts, pauses of the Buffer variant and cross-rollup legs on two chains.
@@ -104,10 +104,9 @@ class FastChain {
       request.nonce = this.nextNonce(request.from);
       sends.push({ method: 'eth_sendTransaction', params: [txParams(request)] });
     }
-    await rpc.batch(primes);
-    const hashes = await rpc.batch<string>(sends);
-    await rpc.call('evm_setNextBlockTimestamp', [blockTime]);
-    await rpc.call('evm_mine');
+    // Storage priming and pool insertion only have to be done before the block is mined.
+    const hashes = (await rpc.batch<string>([...primes, ...sends])).slice(primes.length);
+    await rpc.call('evm_mine', [blockTime]);
     const receipts = calls.length > 0 ? await rpc.call<Receipt[]>('eth_getBlockReceipts', [toHex(number)]) : [];
     if (receipts.length !== calls.length) {
       throw new Error(
@@ -134,7 +133,15 @@ export async function writeFastHistory(context: FastContext): Promise<void> {
   }
   const chains = drivers.map((d) => new FastChain(d));
   await Promise.all(chains.map((c) => c.init()));
-  await Promise.all(chains.map((c) => c.driver.rpc.call('evm_setAutomine', [false])));
+  // Blocks are mined only by us, at chosen timestamps: no automine, no interval mining.
+  await Promise.all(
+    chains.map((c) =>
+      c.driver.rpc.batch([
+        { method: 'evm_setAutomine', params: [false] },
+        { method: 'evm_setIntervalMining', params: [0] },
+      ])
+    )
+  );
   try {
     const totalSeconds = options.days * 86400;
     const lifecyclesPerChain = options.events / ESTIMATED_EVENTS_PER_LIFECYCLE / chains.length;
@@ -168,7 +175,7 @@ export async function writeFastHistory(context: FastContext): Promise<void> {
     // Pending resolves of the last episode's expiring txs are left unsent: they stay BUFFERED.
     log?.(`fast history: ${totalEvents()} events in ${episodes} episodes over ${(offset / 86400).toFixed(2)} days`);
   } finally {
-    await Promise.all(chains.map((c) => c.driver.rpc.call('evm_setAutomine', [true])));
+    await Promise.all(chains.map((c) => restoreMining(c.driver)));
   }
 }
 
@@ -333,4 +340,14 @@ async function runEpisode(chain: FastChain, start: number, plan: EpisodePlan, pr
     }
   }
   await chain.mine(r2Time + prng.int(2, 20), r3);
+}
+
+/** Back to the deployment's own mining mode: its block interval, or one block per transaction. */
+async function restoreMining(driver: DeploymentDriver): Promise<void> {
+  const { blockTime } = driver.deployment;
+  if (blockTime) {
+    await driver.rpc.call('evm_setIntervalMining', [blockTime]);
+  } else {
+    await driver.rpc.call('evm_setAutomine', [true]);
+  }
 }

@@ -67,9 +67,6 @@ async function main(): Promise<void> {
         `${d.name} (chain ${d.chainId}, ${d.abi}/${d.build}) at ${d.rpcUrl}: contract ${d.contract}, block ${d.deployBlock}`
       );
     }
-    writeDeploymentsFile(out, advertise(devnet.deployments, flags['advertise-host']));
-    log(`wrote ${out}`);
-
     if (historyDays > 0 && !signal.aborted) {
       log(`writing ${historyDays} days of history (~${historyEvents} events, seed ${seed}) to ${ledgerPath}.history`);
       await runSimulation({
@@ -82,18 +79,21 @@ async function main(): Promise<void> {
       });
       await Promise.all(devnet.deployments.map((d) => catchUpWithWallClock(new JsonRpc(d.rpcUrl))));
     }
+    // Live chains mine on an interval, like rollups; the file says so, so that fast mode can restore it.
+    const deployments = devnet.deployments.map((d) => (blockTime > 0 ? { ...d, blockTime } : d));
     if (blockTime > 0) {
-      await Promise.all(
-        devnet.deployments.map((d) => new JsonRpc(d.rpcUrl).call('evm_setIntervalMining', [blockTime]))
-      );
+      await Promise.all(deployments.map((d) => new JsonRpc(d.rpcUrl).call('evm_setIntervalMining', [blockTime])));
     }
+    // Written once the chains are ready (after any history), so its presence means "ready".
+    writeDeploymentsFile(out, advertise(deployments, flags['advertise-host']));
+    log(`wrote ${out}`);
     if (flags['no-simulate']) {
       log('chains are up; Ctrl-C stops them');
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     } else if (!signal.aborted) {
       log(`live traffic: ${rate}/min, seed ${seed}, expiry ${expiry}, ledger ${ledgerPath}; Ctrl-C stops`);
       const result = await runSimulation({
-        deployments: devnet.deployments,
+        deployments,
         seed,
         ratePerMinute: rate,
         expiry,
