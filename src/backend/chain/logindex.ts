@@ -4,10 +4,11 @@ import { RpcPool } from './rpc';
 import { singleFlight } from './singleflight';
 
 /**
- * A cold backfill starts this narrow and widens by the log density it sees (RangeTuner probing), so a dense
- * history is never fetched in one reply: one oversized early reply inflates the heap for good.
+ * A backfill wider than maxBlockRange starts this narrow and widens by the log density it sees (RangeTuner
+ * probing), so a dense history is not fetched in maxBlockRange-wide replies: one oversized early reply
+ * inflates the heap for good. A history that fits one request is fetched in one.
  */
-const INITIAL_SPAN = 16;
+const PROBING_SPAN = 16;
 
 /** The least a decoded record must carry: its position on the chain. */
 export interface IndexedRecord {
@@ -98,7 +99,8 @@ export class LogIndex<T extends IndexedRecord> {
   private headBlock = -1;
   /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
   private readonly tailHashes = new Map<number, string>();
-  private readonly tuner: RangeTuner;
+  /** Created by the first sync, which knows how far it has to go. */
+  private tuner?: RangeTuner;
   private readonly counters = {
     syncs: 0,
     reorgs: 0,
@@ -117,10 +119,6 @@ export class LogIndex<T extends IndexedRecord> {
   constructor(private readonly options: LogIndexOptions<T>) {
     this.indexedTo = options.startBlock - 1;
     this.confirmedTo = options.startBlock - 1;
-    this.tuner = new RangeTuner(options.maxBlockRange, {
-      maxLogsPerRequest: options.maxLogsPerRequest,
-      initialSpan: INITIAL_SPAN,
-    });
   }
 
   /** Brings the index up to the chain head. Concurrent callers share one sync; progress survives a failure. */
@@ -187,6 +185,11 @@ export class LogIndex<T extends IndexedRecord> {
     try {
       const { head, dropped, reorgFromBlock } = await this.checkTail();
       const fromBlock = this.indexedTo + 1;
+      const maxBlockRange = this.options.maxBlockRange;
+      this.tuner ??= new RangeTuner(maxBlockRange, {
+        maxLogsPerRequest: this.options.maxLogsPerRequest,
+        initialSpan: head.number - fromBlock + 1 > maxBlockRange ? PROBING_SPAN : maxBlockRange,
+      });
       let added = 0;
       for await (const chunk of iterateLogs(
         this.options.pool,
@@ -195,7 +198,7 @@ export class LogIndex<T extends IndexedRecord> {
           topics: [this.options.topic0s],
           fromBlock,
           toBlock: head.number,
-          maxBlockRange: this.options.maxBlockRange,
+          maxBlockRange,
         },
         { clock: this.options.clock, tuner: this.tuner, stats }
       )) {
