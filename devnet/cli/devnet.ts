@@ -58,8 +58,8 @@ async function main(): Promise<void> {
   const ledgerPath = path.resolve(flags.ledger ?? path.join(path.dirname(DEFAULT_DEPLOYMENTS_PATH), 'ledger.jsonl'));
   const signal = stopSignal();
 
-  // History ends about now: the chains start backdated by the history span plus an hour of slack.
-  const genesisTimestamp = historyDays > 0 ? Math.floor(Date.now() / 1000 - historyDays * 86400 - 3600) : undefined;
+  // History ends shortly before now: the chains start backdated by the history span plus 15 minutes.
+  const genesisTimestamp = historyDays > 0 ? Math.floor(Date.now() / 1000 - historyDays * 86400 - 900) : undefined;
   const devnet = await startDevnet({ host: flags.host, portBase, genesisTimestamp });
   try {
     for (const d of devnet.deployments) {
