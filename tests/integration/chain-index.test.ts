@@ -420,6 +420,21 @@ describe('failover', () => {
     expect(pool.status().activeUrlIndex).toBe(1);
   });
 
+  it('fails over from an endpoint that refuses its API key (HTTP 401 with a JSON-RPC error)', async () => {
+    const refusing = await startQuirkyNode(anvil.url, { unauthorized: true });
+    try {
+      const { pool, calls } = observedPool({ urls: [refusing.url, anvil.url], expectedChainId: 31337 });
+      const index = newIndex(pool);
+      await index.sync();
+      await expectExact(index);
+      expect(calls[0]).toMatchObject({ endpoint: 0, method: 'eth_chainId', ok: false, errorKind: 'unreachable' });
+      expect(pool.status().endpoints[0].lastError).toBe('RPC #1: HTTP 401: invalid project id');
+      expect(pool.status().activeUrlIndex).toBe(1);
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('reports every dead endpoint without naming its URL', async () => {
     const first = await proxy();
     const second = await proxy();

@@ -207,6 +207,8 @@ export interface Quirks {
   stripBlockTimestamp?: boolean;
   /** Make this many eth_getLogs replies look as if the chain reorganised mid-reply (last log on another fork). */
   forkedLogReplies?: number;
+  /** Refuse everything with HTTP 401 and a JSON-RPC error, as providers do for a bad API key. */
+  unauthorized?: boolean;
 }
 
 /** A forwarding node with quirks of real providers and nodes that anvil lacks. */
@@ -232,6 +234,11 @@ export async function startQuirkyNode(upstreamUrl: string, quirks: Quirks): Prom
     req.on('end', async () => {
       requests++;
       const body = Buffer.concat(chunks).toString();
+      if (quirks.unauthorized) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'invalid project id' } }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       if (quirks.refuseBatches && body.trimStart().startsWith('[')) {
         res.end(

@@ -354,10 +354,14 @@ export class RpcPool {
               endpoint: endpoint.index,
             });
       }
-      // Some providers send JSON-RPC errors with HTTP 4xx/5xx: those bodies still carry the real cause.
+      // Some providers send request errors (range limits) with HTTP 400: such bodies carry the real cause. A
+      // refused key (401/403) or a server error (5xx) says nothing about the request: another endpoint may serve it.
       const isJsonRpc = Array.isArray(parsed) || (isObject(parsed) && ('error' in parsed || 'result' in parsed));
-      if (!response.ok && !isJsonRpc) {
-        throw new RpcError('unreachable', `${endpoint.label}: HTTP ${response.status}`, {
+      const endpointFault = response.status === 401 || response.status === 403 || response.status >= 500;
+      if (!response.ok && (!isJsonRpc || endpointFault)) {
+        const detail = isObject(parsed) && isObject(parsed.error) ? parsed.error.message : undefined;
+        const reason = typeof detail === 'string' ? `: ${redactUrls(detail)}` : '';
+        throw new RpcError('unreachable', `${endpoint.label}: HTTP ${response.status}${reason}`, {
           code: response.status,
           endpoint: endpoint.index,
         });
@@ -400,6 +404,10 @@ export class RpcPool {
     } catch (error) {
       if (error instanceof RpcError && error.kind !== 'wrong_chain') {
         this.report(endpoint, 'eth_chainId', 1, started, error);
+      }
+      if (error instanceof RpcError && !error.transient && error.kind !== 'wrong_chain') {
+        // An endpoint that cannot say its chain id is not one to use: fail over.
+        throw new RpcError('unreachable', error.message, { code: error.code, endpoint: endpoint.index });
       }
       throw error;
     }
