@@ -5,7 +5,7 @@ import { ANNOTATION_EVENTS } from '../annotations';
 import type { DataSource } from '../datasource';
 import { normalizeQuery } from '../normalize';
 import { QueryErrors } from './fields';
-import { EventsEditor } from './kinds/EventsEditor';
+import { KindEditor } from './KindEditor';
 import type { TesseractOptions } from '../types';
 
 type Props = QueryEditorProps<DataSource, TesseractQuery, TesseractOptions>;
@@ -22,7 +22,7 @@ export function AnnotationsEditor({ query, onChange, datasource, onRunQuery }: P
         } as EventsQuery);
   return (
     <>
-      <EventsEditor
+      <KindEditor
         query={events}
         deployments={datasource.deployments}
         onChange={onChange}

@@ -1,5 +1,6 @@
 import React from 'react';
 import type { DeploymentSettings, TesseractQuery } from '../../query';
+import { DeploymentsField } from './fields';
 import { CallEditor } from './kinds/CallEditor';
 import { EventsEditor } from './kinds/EventsEditor';
 import { HealthEditor } from './kinds/HealthEditor';
@@ -14,8 +15,25 @@ interface Props {
   onRunQuery: () => void;
 }
 
-/** The editor of the query's kind. */
-export function KindEditor({ query, ...rest }: Props) {
+/** The deployments picker every kind shares, then the editor of the query's kind. */
+export function KindEditor(props: Props) {
+  const { query, deployments, onChange, onRunQuery } = props;
+  return (
+    <>
+      <DeploymentsField
+        deployments={deployments}
+        value={query.deployments}
+        onChange={(value) => {
+          onChange({ ...query, deployments: value });
+          onRunQuery();
+        }}
+      />
+      <EditorOfKind {...props} />
+    </>
+  );
+}
+
+function EditorOfKind({ query, ...rest }: Props) {
   switch (query.queryType) {
     case 'health':
       return <HealthEditor query={query} {...rest} />;

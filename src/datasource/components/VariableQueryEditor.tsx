@@ -7,7 +7,7 @@ import type { DataSource } from '../datasource';
 import { errorMessage } from '../errors';
 import { toVariablesQuery } from '../variables';
 import { LABEL_WIDTH, QueryErrors } from './fields';
-import { VariablesEditor } from './kinds/VariablesEditor';
+import { KindEditor } from './KindEditor';
 import type { TesseractOptions } from '../types';
 
 type Props = QueryEditorProps<DataSource, TesseractQuery, TesseractOptions, VariablesQuery>;
@@ -32,10 +32,10 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
 
   return (
     <Stack direction="column" gap={0.5}>
-      <VariablesEditor
+      <KindEditor
         query={current}
         deployments={datasource.deployments}
-        onChange={(next) => onChange(next)}
+        onChange={(next) => onChange(toVariablesQuery(next))}
         onRunQuery={() => setPreview({ state: 'idle' })}
       />
       <QueryErrors query={current} />

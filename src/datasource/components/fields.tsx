@@ -34,6 +34,11 @@ export function NumberInput({ id, value, onChange, onBlur, width = 16 }: NumberI
   );
 }
 
+/** The values of a multi-select's selection, in order. */
+export function selectedValues<T>(selected: Array<SelectableValue<T>>): T[] {
+  return selected.map((item) => item.value).filter((item): item is T => item !== undefined && item !== null);
+}
+
 /** Dashboard variables as `$name` options, so pickers offer them next to the configured values. */
 export function variableOptions(): Array<SelectableValue<string>> {
   return getTemplateSrv()
@@ -73,9 +78,7 @@ export function DeploymentsField({ deployments, value, onChange }: DeploymentsFi
         allowCustomValue
         placeholder="All deployments"
         width={INPUT_WIDTH}
-        onChange={(selected: Array<SelectableValue<string>>) =>
-          onChange(selected.map((item) => item.value).filter((item): item is string => typeof item === 'string'))
-        }
+        onChange={(selected: Array<SelectableValue<string>>) => onChange(selectedValues(selected))}
       />
     </InlineField>
   );
@@ -100,9 +103,7 @@ export function TxIdsField({ value, onChange, tooltip }: TxIdsFieldProps) {
         allowCustomValue
         placeholder="0x… (64 hex digits) or $variable, then Enter"
         width={INPUT_WIDTH + 24}
-        onChange={(selected: Array<SelectableValue<string>>) =>
-          onChange(selected.map((item) => item.value).filter((item): item is string => typeof item === 'string'))
-        }
+        onChange={(selected: Array<SelectableValue<string>>) => onChange(selectedValues(selected))}
       />
     </InlineField>
   );

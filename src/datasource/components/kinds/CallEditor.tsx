@@ -2,7 +2,7 @@ import { Alert, InlineField, Input, Select } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { viewFunctions, type AbiParam, type CallQuery } from '../../../query';
 import { abiOfSelection, callErrors, hasCallErrors } from '../../abi';
-import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH } from '../fields';
+import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import type { KindEditorProps } from './types';
 
 function signature(inputs: AbiParam[] = []): string {
@@ -52,11 +52,6 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
 
   return (
     <>
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
-      />
       {abiError && <Alert severity="warning" title={abiError} />}
       <InlineField
         label="Function"

@@ -3,7 +3,7 @@ import { InlineField, Input, MultiSelect } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { EVENTS_LIMIT_MAX, type EventsQuery } from '../../../query';
 import { eventNamesOf } from '../../abi';
-import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput, TxIdsField, variableOptions } from '../fields';
+import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues, TxIdsField, variableOptions } from '../fields';
 import { changer, type KindEditorProps } from './types';
 
 export function EventsEditor(props: KindEditorProps<EventsQuery>) {
@@ -15,11 +15,6 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
   );
   return (
     <>
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
-      />
       <InlineField
         label="Events"
         labelWidth={LABEL_WIDTH}
@@ -33,9 +28,7 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
           allowCustomValue
           placeholder="All events"
           width={INPUT_WIDTH}
-          onChange={(selected: Array<SelectableValue<string>>) =>
-            change({ eventNames: selected.map((item) => item.value).filter((item): item is string => !!item) })
-          }
+          onChange={(selected: Array<SelectableValue<string>>) => change({ eventNames: selectedValues(selected) })}
         />
       </InlineField>
       <TxIdsField

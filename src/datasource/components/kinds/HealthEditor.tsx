@@ -1,7 +1,7 @@
 import { InlineField, RadioButtonGroup, Select } from '@grafana/ui';
 import React from 'react';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../../query';
-import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH } from '../fields';
+import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import { changer, type KindEditorProps } from './types';
 import { unitLabel } from './units';
 
@@ -17,15 +17,10 @@ const FIELD_OPTIONS = HEALTH_FIELD_NAMES.map((name) => ({
 }));
 
 export function HealthEditor(props: KindEditorProps<HealthQuery>) {
-  const { query, deployments } = props;
+  const { query } = props;
   const change = changer(props);
   return (
     <>
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
-      />
       <InlineField
         label="Format"
         labelWidth={LABEL_WIDTH}

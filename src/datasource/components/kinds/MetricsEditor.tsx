@@ -2,7 +2,7 @@ import type { SelectableValue } from '@grafana/data';
 import { InlineField, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 import React from 'react';
 import { METRICS, METRIC_NAMES, type MetricName, type MetricsQuery } from '../../../query';
-import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
+import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues } from '../fields';
 import { changer, type KindEditorProps } from './types';
 import { unitLabel } from './units';
 
@@ -22,15 +22,10 @@ const MODES = [
 ];
 
 export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
-  const { query, deployments, onRunQuery } = props;
+  const { query, onRunQuery } = props;
   const change = changer(props);
   return (
     <>
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
-      />
       <InlineField
         label="Metrics"
         labelWidth={LABEL_WIDTH}
@@ -43,9 +38,7 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
           value={query.metrics}
           width={INPUT_WIDTH}
           placeholder="Pick at least one metric"
-          onChange={(selected: Array<SelectableValue<MetricName>>) =>
-            change({ metrics: selected.map((item) => item.value).filter((item): item is MetricName => !!item) })
-          }
+          onChange={(selected: Array<SelectableValue<MetricName>>) => change({ metrics: selectedValues(selected) })}
         />
       </InlineField>
       <InlineField

@@ -1,10 +1,10 @@
 import React from 'react';
 import type { TransactionQuery } from '../../../query';
-import { DeploymentsField, TxIdsField } from '../fields';
+import { TxIdsField } from '../fields';
 import { changer, type KindEditorProps } from './types';
 
 export function TransactionEditor(props: KindEditorProps<TransactionQuery>) {
-  const { query, deployments } = props;
+  const { query } = props;
   const change = changer(props);
   return (
     <>
@@ -12,11 +12,6 @@ export function TransactionEditor(props: KindEditorProps<TransactionQuery>) {
         value={query.txIds}
         tooltip="The tx_ids (bytes32) whose lifecycle to show on every selected deployment: both legs of a cross-rollup transaction. Accepts dashboard variables such as $tx_id."
         onChange={(txIds) => change({ txIds })}
-      />
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
       />
     </>
   );

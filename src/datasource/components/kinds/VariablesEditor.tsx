@@ -1,11 +1,11 @@
 import { InlineField, Select } from '@grafana/ui';
 import React from 'react';
 import { VARIABLE_KINDS, type VariableKind, type VariablesQuery } from '../../../query';
-import { DeploymentsField, INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
+import { INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
 import { changer, type KindEditorProps } from './types';
 
 export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
-  const { query, deployments, onRunQuery } = props;
+  const { query, onRunQuery } = props;
   const change = changer(props);
   return (
     <>
@@ -19,11 +19,6 @@ export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
           onChange={(option) => change({ variable: option.value as VariableKind })}
         />
       </InlineField>
-      <DeploymentsField
-        deployments={deployments}
-        value={query.deployments}
-        onChange={(value) => change({ deployments: value })}
-      />
       {query.variable === 'txIds' && (
         <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip="At most this many recent tx_ids, newest first.">
           <NumberInput
