@@ -69,6 +69,10 @@ describe('data source settings and query validation', () => {
     expect(unknown.message).toBe('Unknown deployment "zksync" (configured: optimism, broken)');
     const broken = await rejection(ds.query(dataQuery({ queryType: 'health', deployments: ['broken'] }), ctx));
     expect(broken.message).toMatch(/^Deployment "broken" is misconfigured: Contract address must be/);
+    const event = await rejection(ds.query(dataQuery({ queryType: 'events', eventNames: ['EmergencyPause'] }), ctx));
+    expect(event.message).toBe(
+      'eventNames: EmergencyPause is not an event of the selected ABIs (events: TransactionBuffered, TransactionReady, TransactionFailed)'
+    );
     const kind = await rejection(ds.query(dataQuery({ queryType: 'prices' }), ctx));
     expect(kind.message).toMatch(/Unknown query kind "prices"/);
   });

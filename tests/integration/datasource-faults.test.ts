@@ -6,7 +6,7 @@
  */
 import { hexlify, Interface, randomBytes } from 'ethers';
 import { freePort, JsonRpc, summarizeLedger } from '../../devnet';
-import { TESSERACT_SIMPLE_ABI } from '../../src/query';
+import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
@@ -132,9 +132,12 @@ describe('chains and nodes that misbehave', () => {
   it('follows a node that goes down and comes back without recreating the instance', async () => {
     const proxy = await proxyFor('optimism');
     const settings = withOffline('faults-flap', { optimism: proxy.url });
-    const upOf = async () =>
-      (await run(settings, { queryType: 'health', format: 'value', field: 'up', deployments: ['optimism'] })).frames[0]
-        .fields[0].values[0];
+    // Health panels of one refresh share a probe for 1 s, as log panels share a sync: space the probes.
+    const upOf = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      return (await run(settings, { queryType: 'health', format: 'value', field: 'up', deployments: ['optimism'] }))
+        .frames[0].fields[0].values[0];
+    };
     const buffered = async () =>
       await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window', deployments: ['optimism'] });
     expect(await upOf()).toBe(1);
@@ -186,6 +189,29 @@ describe('chains and nodes that misbehave', () => {
   });
 });
 
+describe('a custom ABI', () => {
+  it('decodes, counts and probes a deployment configured with a pasted ABI like its known variant', async () => {
+    const arbitrum = sim.devnet.deployments.find((d) => d.name === 'arbitrum')!;
+    const artifact = JSON.stringify({ contractName: 'TesseractBuffer', abi: TESSERACT_BUFFER_ABI });
+    const settings = dataSourceSettings('faults-custom-abi', [
+      { settings: { ...deploymentSettings(arbitrum), abi: 'custom', customAbi: artifact }, rpcUrls: [arbitrum.rpcUrl] },
+    ]);
+    const result = await run(settings, {
+      queryType: 'metrics',
+      metrics: ['buffered', 'ready', 'pauses'],
+      mode: 'window',
+    });
+    const truth = summarizeLedger(sim.entries, {
+      deployment: 'arbitrum',
+      fromTime: sim.range.fromMs / 1000,
+      toTime: sim.range.toMs / 1000,
+    });
+    expect(result.frames.map((f) => f.fields[0].values[0])).toEqual([truth.buffered, truth.ready, truth.pauses]);
+    const health = (await run(settings, { queryType: 'health' })).frames[0];
+    expect([column(health, 'up')[0], column(health, 'circuit_breaker_active')[0]]).toEqual([1, 0]);
+  });
+});
+
 describe('a reorg through the whole stack', () => {
   it('drops the events of a reorged-away block: no phantom Buffered after the chain switches forks', async () => {
     const optimism = sim.devnet.deployments[0];
@@ -229,7 +255,10 @@ describe('a reorg through the whole stack', () => {
 
 describe('self-metrics and logs', () => {
   it('counts RPC calls by chain and method, index cache hits, and logs failures with the chain field', async () => {
-    await run(withOffline('faults-metrics'), { queryType: 'metrics', metrics: ['buffered'], mode: 'window' });
+    const settings = withOffline('faults-metrics');
+    await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window' }); // warm: from the index
     const exposition = await host.collectMetrics();
     expect(exposition).toMatch(
       /^tesseract_rpc_requests_total\{chain="optimism",method="eth_getLogs",outcome="ok"\} \d+$/m

@@ -1,4 +1,4 @@
-import { numberField, stringField, timeField, type Frame } from '../grafana';
+import { QueryError, numberField, stringField, timeField, type Frame } from '../grafana';
 import type { EventsQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import type { TesseractEvent } from '../tesseract/events';
@@ -58,6 +58,13 @@ const newestFirst = (a: Row, b: Row) =>
  */
 export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Frame[]> {
   const query = ctx.query;
+  const known = new Set(ctx.deployments.flatMap((deployment) => deployment.contract.eventNames()));
+  const unknown = query.eventNames.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new QueryError(
+      `eventNames: ${unknown.join(', ')} is not an event of the selected ABIs (events: ${[...known].join(', ')})`
+    );
+  }
   const matches = eventFilter(query);
   const { results, notices } = await forEachDeployment(ctx, async (deployment) =>
     newestMatching(await deployment.events(), matches, ctx.range.fromMs, ctx.range.toMs, query.limit)
