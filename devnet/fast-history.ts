@@ -5,7 +5,7 @@
 // minutes): buffers, early resolves that fail, resolves, executions, expiries carried to the next
 // episode, bursts, pauses of the Buffer variant and cross-rollup legs on two chains.
 import type { DeploymentDriver, PlannedCall } from './driver';
-import { txParams, type Receipt } from './chain';
+import { latestBlock, txParams, type Receipt } from './chain';
 import type { LedgerIntent } from './ledger';
 import { TxState, ZERO_BYTES32, type ContractCall, type Outcome } from './model';
 import type { Prng } from './prng';
@@ -66,9 +66,9 @@ class FastChain {
 
   async init(): Promise<void> {
     const rpc = this.driver.rpc;
-    const latest = await rpc.call<{ number: string; timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-    this.blockNumber = Number(latest.number);
-    this.blockTime = Number(latest.timestamp);
+    const latest = await latestBlock(rpc);
+    this.blockNumber = latest.number;
+    this.blockTime = latest.timestamp;
     this.startTime = this.blockTime + 1;
     const { owner, operator } = this.driver.deployment;
     for (const account of [owner, operator]) {

@@ -5,6 +5,7 @@
 // retried, expirations, bursts of expiring transactions, pauses of the Buffer variant and
 // transactions buffered on two chains with the same tx_id. Fast mode (./fast-history.ts) writes
 // days of block history in minutes.
+import { latestBlock } from './chain';
 import { DeploymentDriver, type PlannedCall } from './driver';
 import type { Deployment } from './devnet';
 import { LedgerWriter, summarizeLedger, type LedgerEntry, type LedgerSummary } from './ledger';
@@ -103,8 +104,7 @@ class LiveChain {
   }
 
   async syncClock(): Promise<void> {
-    const block = await this.driver.rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-    this.observe(Number(block.timestamp));
+    this.observe((await latestBlock(this.driver.rpc)).timestamp);
   }
 
   private observe(blockTime: number): void {

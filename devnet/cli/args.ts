@@ -1,4 +1,6 @@
 // Shared flag parsing for the devnet CLIs: a clear message and exit code 2 on bad input.
+import type { ExpiryMode } from '../simulator';
+
 /** Runs the parser (node:util parseArgs); prints the usage on --help or on a parse error. */
 export function parseOrExit<T extends { help?: boolean }>(parse: () => { values: T }, usage: string): T {
   let values: T;
@@ -29,6 +31,14 @@ export function numberFlag(value: string | boolean | undefined, name: string, fa
     fail(`--${name} must be a non-negative number, got "${value}"`);
   }
   return parsed;
+}
+
+export function expiryFlag(value: string | undefined, fallback: ExpiryMode): ExpiryMode {
+  const mode = value ?? fallback;
+  if (mode !== 'wait' && mode !== 'time-travel') {
+    fail(`--expiry must be "wait" or "time-travel", got "${value}"`);
+  }
+  return mode;
 }
 
 export function seedFlag(value: string | boolean | undefined): number | string {

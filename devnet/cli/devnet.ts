@@ -3,9 +3,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEPLOYMENTS_PATH, startDevnet, writeDeploymentsFile, type Deployment } from '../devnet';
-import { runSimulation, type ExpiryMode } from '../simulator';
-import { JsonRpc, toHex } from '../rpc';
-import { fail, log, numberFlag, parseOrExit, seedFlag, stopSignal } from './args';
+import { runSimulation } from '../simulator';
+import { latestBlock } from '../chain';
+import { JsonRpc } from '../rpc';
+import { expiryFlag, log, numberFlag, parseOrExit, seedFlag, stopSignal } from './args';
 
 const USAGE = `Usage: npm run devnet -- [flags]
   --host ADDR            listen address of every anvil (default 127.0.0.1; 0.0.0.0 in containers)
@@ -44,10 +45,7 @@ async function main(): Promise<void> {
       }),
     USAGE
   );
-  const expiry = (flags.expiry ?? 'wait') as ExpiryMode;
-  if (expiry !== 'wait' && expiry !== 'time-travel') {
-    fail(`--expiry must be "wait" or "time-travel", got "${flags.expiry}"`);
-  }
+  const expiry = expiryFlag(flags.expiry, 'wait');
   const portBase = flags['port-base'] === undefined ? undefined : numberFlag(flags['port-base'], 'port-base', 0);
   const blockTime = numberFlag(flags['block-time'], 'block-time', 1);
   const historyDays = numberFlag(flags['history-days'], 'history-days', 0);
@@ -123,10 +121,8 @@ function advertise(deployments: Deployment[], host: string | undefined): Deploym
 
 /** After backdated history, the next block lands at wall-clock time and the chain clock follows it. */
 async function catchUpWithWallClock(rpc: JsonRpc): Promise<void> {
-  const latest = await rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-  const now = Math.max(Math.floor(Date.now() / 1000), Number(latest.timestamp) + 1);
-  await rpc.call('evm_setNextBlockTimestamp', [toHex(now)]);
-  await rpc.call('evm_mine');
+  const latest = await latestBlock(rpc);
+  await rpc.call('evm_mine', [Math.max(Math.floor(Date.now() / 1000), latest.timestamp + 1)]);
 }
 
 main().catch((error: unknown) => {

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEPLOYMENTS_PATH, readDeploymentsFile, type Deployment } from '../devnet';
-import { runSimulation, type ExpiryMode } from '../simulator';
-import { fail, log, numberFlag, parseOrExit, seedFlag, stopSignal } from './args';
+import { runSimulation } from '../simulator';
+import { expiryFlag, fail, log, numberFlag, parseOrExit, seedFlag, stopSignal } from './args';
 
 const USAGE = `Usage: npm run simulate -- [flags]
   --deployments FILE   deployments file (default devnet/.state/deployments.json)
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       }),
     USAGE
   );
+  const expiry = expiryFlag(flags.expiry, 'time-travel');
   const file = path.resolve(flags.deployments ?? DEFAULT_DEPLOYMENTS_PATH);
   let deployments: Deployment[];
   try {
@@ -57,10 +58,6 @@ async function main(): Promise<void> {
       fail(`--only: no deployment named ${unknown.join(', ')} in ${file}`);
     }
     deployments = deployments.filter((d) => wanted.includes(d.name));
-  }
-  const expiry = (flags.expiry ?? 'time-travel') as ExpiryMode;
-  if (expiry !== 'wait' && expiry !== 'time-travel') {
-    fail(`--expiry must be "wait" or "time-travel", got "${flags.expiry}"`);
   }
   const seed = seedFlag(flags.seed);
   const ledgerPath = path.resolve(

@@ -2,7 +2,7 @@
 import { Interface, id } from 'ethers';
 import { compileContracts, loadVyperSimpleBuild } from '../../contracts/compile';
 import { startAnvil, type AnvilInstance } from '../../devnet/anvil';
-import { ANVIL_ACCOUNTS, sendAndWait, txParams, type Receipt, type TxRequest } from '../../devnet/chain';
+import { ANVIL_ACCOUNTS, latestBlock, sendAndWait, txParams, type Receipt, type TxRequest } from '../../devnet/chain';
 import { deployTesseract, type Deployment } from '../../devnet/devnet';
 import { vyperStateSlot } from '../../devnet/driver';
 import { TxState, ZERO_BYTES32 } from '../../devnet/model';
@@ -119,8 +119,7 @@ describe('TesseractSimple port vs the Vyper build', () => {
 
   test('the unprimed Vyper build refuses fresh ids; the port accepts them', async () => {
     const fresh = txId('fresh');
-    const block = await rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-    const args = [fresh, ORIGIN, TARGET, '0x1234', ZERO_BYTES32, Number(block.timestamp) + 100];
+    const args = [fresh, ORIGIN, TARGET, '0x1234', ZERO_BYTES32, (await latestBlock(rpc)).timestamp + 100];
     expect(await callRevertData(rpc, call(original, OPERATOR, 'buffer_transaction', args))).toBe(
       errorData('Transaction already exists')
     );
@@ -132,8 +131,7 @@ describe('TesseractSimple port vs the Vyper build', () => {
     for (const tx of [a, b, c]) {
       await prime(tx);
     }
-    const latest = await rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-    const t0 = Number(latest.timestamp) + 10;
+    const t0 = (await latestBlock(rpc)).timestamp + 10;
 
     // Buffer: A, B depending on A, C.
     const buffered = await sameBlock(t0, [
@@ -261,8 +259,7 @@ describe('TesseractBuffer port', () => {
     ]);
     return bufferIface.decodeFunctionResult(fn, result)[0];
   };
-  const now = async () =>
-    Number((await rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false])).timestamp);
+  const now = async () => (await latestBlock(rpc)).timestamp;
 
   test('event signatures differ from Simple (topic0 must come from the deployed ABI)', () => {
     for (const name of ['TransactionBuffered', 'TransactionReady', 'TransactionFailed']) {
