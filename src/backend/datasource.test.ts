@@ -1,4 +1,5 @@
 /** @jest-environment node */
+import { AbiCoder, Interface } from 'ethers';
 import { RpcError } from './chain';
 import { createDataSource, TesseractDataSource } from './datasource';
 import { createLogger, QueryError, type DataQuery, type InstanceSettings, type QueryContext } from './grafana';
@@ -139,6 +140,14 @@ describe('errors', () => {
         ) as ContractRevert
       ).reason
     ).toBe('reverted without a reason');
+    const data = new Interface(['error RateLimited(uint256 retryIn)']).encodeErrorResult('RateLimited', [12]);
+    const custom = new RpcError('rpc_error', 'RPC #1: eth_call failed: execution reverted (code 3)', { code: 3, data });
+    expect(
+      (asRevert('f', custom, new Interface(['error RateLimited(uint256 retryIn)'])) as ContractRevert).reason
+    ).toBe('RateLimited(12)');
+    const stringData = '0x08c379a0' + AbiCoder.defaultAbiCoder().encode(['string'], ['Contract is paused']).slice(2);
+    const bare = new RpcError('rpc_error', 'RPC #1: eth_call failed: reverted (code 3)', { code: 3, data: stringData });
+    expect((asRevert('f', bare) as ContractRevert).reason).toBe('Contract is paused');
     const other = new RpcError('rpc_error', 'RPC #1: eth_call failed: header not found (code -32000)');
     expect(asRevert('f', other)).toBe(other);
     const down = new RpcError('unreachable', 'RPC #1: unreachable (ECONNREFUSED)');

@@ -1,4 +1,4 @@
-import type { Result } from 'ethers';
+import { Interface, type Result } from 'ethers';
 import { BlockClock, LogIndex, RpcError, RpcPool, type RpcObserver, type SyncReport } from '../chain';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } from '../../query';
 import { TesseractContract, type DecodedState } from './contract';
@@ -154,7 +154,7 @@ export class Deployment {
     try {
       return await this.pool.call<string>('eth_call', [request, tag], { validate: (r) => typeof r === 'string' });
     } catch (error) {
-      throw asRevert(functionName, error);
+      throw asRevert(functionName, error, this.contract.iface);
     }
   }
 
@@ -239,10 +239,41 @@ export class Deployment {
   }
 }
 
-/** Turns a reverted eth_call into ContractRevert; other errors pass through unchanged. */
-export function asRevert(functionName: string, error: unknown): unknown {
+/** The reason in ABI-encoded revert data: Error(string), Panic(uint256) or a custom error of the ABI. */
+function reasonFromData(data: unknown, iface?: Interface): string | undefined {
+  if (typeof data !== 'string' || !/^0x[0-9a-fA-F]{8}/.test(data)) {
+    return undefined;
+  }
+  try {
+    const parsed = (iface ?? BUILTIN_ERRORS).parseError(data);
+    if (!parsed) {
+      return `custom error ${data.slice(0, 10)}`;
+    }
+    if (parsed.name === 'Error') {
+      return String(parsed.args[0]);
+    }
+    if (parsed.name === 'Panic') {
+      return `panic 0x${BigInt(parsed.args[0]).toString(16)}`;
+    }
+    return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
+  } catch {
+    return undefined;
+  }
+}
+
+const BUILTIN_ERRORS = new Interface([]);
+
+/**
+ * Turns a reverted eth_call into ContractRevert, reading the reason from the revert data when the node
+ * sends it, else from its message ("execution reverted: …"); other errors pass through unchanged.
+ */
+export function asRevert(functionName: string, error: unknown, iface?: Interface): unknown {
   if (!(error instanceof RpcError) || error.transient || error.kind === 'wrong_chain') {
     return error;
+  }
+  const fromData = reasonFromData(error.data, iface);
+  if (fromData !== undefined) {
+    return new ContractRevert(functionName, fromData);
   }
   const detail = error.message.replace(/^RPC #\d+: \S+ failed: /, '');
   const match = REVERT_MESSAGE.exec(detail);
