@@ -15,3 +15,19 @@ export const ROUTES = {
 export function appPageUrl(route: string): string {
   return `/a/${APP_ID}/${route}`;
 }
+
+/** Variables of the Tesseract dashboard (src/dashboards/tesseract.json) a link can preset. */
+export interface DashboardVariables {
+  datasource?: string;
+  deployment?: string;
+  tx_id?: string;
+}
+
+/** URL of the Tesseract dashboard with some of its variables set. */
+export function dashboardUrl(variables: DashboardVariables = {}): string {
+  const query = Object.entries(variables)
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([name, value]) => `var-${name}=${encodeURIComponent(value)}`)
+    .join('&');
+  return `/d/${DASHBOARD_UID}${query ? `?${query}` : ''}`;
+}

@@ -1,8 +1,9 @@
 import { css } from '@emotion/css';
 import { formattedValueToString, getValueFormat, type DataFrame, type GrafanaTheme2 } from '@grafana/data';
-import { Badge, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Badge, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import React from 'react';
 import { HEALTH_FIELDS, LABEL_CHAIN, type HealthField } from '../../query';
+import { dashboardUrl } from '../constants';
 import { FrameTable } from './FrameTable';
 
 type Row = Record<string, unknown>;
@@ -38,7 +39,7 @@ function flagBadge(value: unknown, whenOne: React.ReactElement, whenZero?: React
  * The health table of one data source (one row per deployment) as status cards: up, accepting,
  * paused, circuit breaker, head, latency and the last error. A frame of another shape is shown as is.
  */
-export function DeploymentHealth({ frame }: { frame: DataFrame }) {
+export function DeploymentHealth({ frame, dataSourceUid }: { frame: DataFrame; dataSourceUid: string }) {
   const styles = useStyles2(getStyles);
   if (!frame.fields.some((field) => field.name === 'up')) {
     return <FrameTable frame={frame} />;
@@ -55,7 +56,11 @@ export function DeploymentHealth({ frame }: { frame: DataFrame }) {
         return (
           <section key={name} className={styles.card} aria-label={`Health of ${name}`}>
             <Stack direction="row" justifyContent="space-between" alignItems="center">
-              <Text element="h4">{name}</Text>
+              <Text element="h4">
+                <TextLink href={dashboardUrl({ datasource: dataSourceUid, deployment: name })} inline={false}>
+                  {name}
+                </TextLink>
+              </Text>
               <Stack direction="row" gap={0.5}>
                 {flagBadge(
                   row.up,

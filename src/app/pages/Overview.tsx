@@ -8,7 +8,7 @@ import { DataSourceSection } from '../components/DataSourceSection';
 import { DeploymentHealth } from '../components/DeploymentHealth';
 import { FrameTable } from '../components/FrameTable';
 import { NoDataSource } from '../components/NoDataSource';
-import { appPageUrl, DASHBOARD_UID, ROUTES } from '../constants';
+import { appPageUrl, dashboardUrl, ROUTES } from '../constants';
 import { useAsync } from '../useAsync';
 
 const RECENT_FAILURES = 10;
@@ -40,13 +40,14 @@ function DataSourceOverview({ dataSource, refresh }: { dataSource: DataSourceIns
       label={`Data source ${dataSource.name}`}
       state={state}
       loadingText="Checking every deployment…"
+      dashboard={dashboardUrl({ datasource: dataSource.uid })}
     >
       {({ frames }) => (
         <>
           {frames
             .filter((frame) => frame.refId === 'health')
             .map((frame, index) => (
-              <DeploymentHealth key={index} frame={frame} />
+              <DeploymentHealth key={index} frame={frame} dataSourceUid={dataSource.uid} />
             ))}
           <Text element="h5">Recent failures (24 h)</Text>
           {failuresOf(frames).length === 0 && (
@@ -95,7 +96,7 @@ export function Overview() {
               >
                 Transaction explorer
               </LinkButton>
-              <LinkButton icon="apps" href={locationUtil.assureBaseUrl(`/d/${DASHBOARD_UID}`)}>
+              <LinkButton icon="apps" href={locationUtil.assureBaseUrl(dashboardUrl())}>
                 Open the Tesseract dashboard
               </LinkButton>
             </Stack>

@@ -8,6 +8,7 @@ import { runQueries, tesseractDataSources } from '../api';
 import { DataSourceSection } from '../components/DataSourceSection';
 import { FrameTable } from '../components/FrameTable';
 import { NoDataSource } from '../components/NoDataSource';
+import { dashboardUrl } from '../constants';
 import { useAsync } from '../useAsync';
 
 const LOOKBACKS = [
@@ -47,6 +48,7 @@ function Lifecycle({
       label={`Lifecycle on ${dataSource.name}`}
       state={state}
       loadingText="Looking the transaction up on every deployment…"
+      dashboard={dashboardUrl({ datasource: dataSource.uid, tx_id: txIds.length === 1 ? txIds[0] : undefined })}
     >
       {({ frames, errors }) => (
         <>

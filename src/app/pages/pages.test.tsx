@@ -68,6 +68,14 @@ describe('Overview', () => {
       'href',
       '/d/tesseract-overview'
     );
+    expect(screen.getByRole('link', { name: /^Dashboard$/ })).toHaveAttribute(
+      'href',
+      '/d/tesseract-overview?var-datasource=tesseract-devnet'
+    );
+    expect(within(optimism).getByRole('link', { name: 'optimism' })).toHaveAttribute(
+      'href',
+      '/d/tesseract-overview?var-datasource=tesseract-devnet&var-deployment=optimism'
+    );
 
     expect(requests).toHaveLength(1);
     await userEvent.setup().click(screen.getByRole('button', { name: /Refresh/ }));
@@ -132,6 +140,11 @@ describe('TransactionExplorer', () => {
 
     const devnet = await screen.findByRole('table', { name: 'Lifecycle on Tesseract devnet' });
     expect(within(devnet).getByText('TransactionBuffered')).toBeInTheDocument();
+    expect(
+      within(screen.getByRole('region', { name: 'Lifecycle on Tesseract devnet' })).getByRole('link', {
+        name: /Dashboard/,
+      })
+    ).toHaveAttribute('href', `/d/tesseract-overview?var-datasource=tesseract-devnet&var-tx_id=${TX}`);
     expect(
       await screen.findByText('No event of these tx_ids on any deployment of Tesseract mainnet in this range.')
     ).toBeInTheDocument();
