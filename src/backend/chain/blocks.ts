@@ -1,4 +1,5 @@
 import { RpcError } from './errors';
+import { fromQuantity, toQuantity } from './quantity';
 import { RpcPool } from './rpc';
 import { singleFlight } from './singleflight';
 
@@ -16,12 +17,6 @@ export interface BlockClockOptions {
   cacheSize?: number;
 }
 
-const toHex = (n: number) => `0x${n.toString(16)}`;
-
-function isHexQuantity(value: unknown): value is string {
-  return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value);
-}
-
 /** Parses an eth_getBlockByNumber result; null for "no such block", undefined for garbage. */
 export function parseHeader(value: unknown): BlockHeader | null | undefined {
   if (value === null) {
@@ -31,15 +26,17 @@ export function parseHeader(value: unknown): BlockHeader | null | undefined {
     return undefined;
   }
   const block = value as Record<string, unknown>;
-  if (!isHexQuantity(block.number) || !isHexQuantity(block.timestamp) || typeof block.hash !== 'string') {
+  const number = fromQuantity(block.number);
+  const timestamp = fromQuantity(block.timestamp);
+  if (number === undefined || timestamp === undefined || typeof block.hash !== 'string') {
     return undefined;
   }
-  return { number: Number(block.number), hash: block.hash, timestamp: Number(block.timestamp) };
+  return { number, hash: block.hash, timestamp };
 }
 
 /** JSON-RPC request for a header (without transactions). */
 export function headerRequest(block: number | 'latest') {
-  return { method: 'eth_getBlockByNumber', params: [typeof block === 'number' ? toHex(block) : block, false] };
+  return { method: 'eth_getBlockByNumber', params: [typeof block === 'number' ? toQuantity(block) : block, false] };
 }
 
 const validHeaders = (results: unknown) => Array.isArray(results) && results.every((r) => parseHeader(r) !== undefined);

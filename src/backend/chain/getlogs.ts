@@ -1,5 +1,6 @@
 import { BlockClock, BlockHeader, headerRequest, parseHeader } from './blocks';
 import { RangeHint, RpcError } from './errors';
+import { fromQuantity, toQuantity } from './quantity';
 import { RpcPool } from './rpc';
 
 /** A log as the index hands it to the decoder. */
@@ -157,12 +158,6 @@ const MAX_TIMEOUT_SPLITS = 2;
 /** Invalid replies that survived the pool's failover (e.g. a reorg mid-request) are retried this often per call. */
 const MAX_INVALID_RETRIES = 2;
 
-const toHex = (n: number) => `0x${n.toString(16)}`;
-
-function hexNumber(value: unknown): number | undefined {
-  return typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value) ? Number(value) : undefined;
-}
-
 /**
  * Validates one eth_getLogs entry; undefined for a removed log. Throws invalid_response on garbage.
  * timestamp is the log's blockTimestamp, or 0 until filled from a header.
@@ -172,8 +167,8 @@ function parseLog(value: unknown): RawLog | undefined {
   if (log.removed === true) {
     return undefined;
   }
-  const blockNumber = hexNumber(log.blockNumber);
-  const logIndex = hexNumber(log.logIndex);
+  const blockNumber = fromQuantity(log.blockNumber);
+  const logIndex = fromQuantity(log.logIndex);
   if (
     blockNumber === undefined ||
     logIndex === undefined ||
@@ -194,7 +189,7 @@ function parseLog(value: unknown): RawLog | undefined {
     address: log.address,
     topics: log.topics as string[],
     data: log.data,
-    timestamp: hexNumber(log.blockTimestamp) ?? 0,
+    timestamp: fromQuantity(log.blockTimestamp) ?? 0,
   };
 }
 
@@ -211,8 +206,8 @@ async function fetchChunk(
   const filter = {
     address: request.address,
     topics: request.topics,
-    fromBlock: toHex(fromBlock),
-    toBlock: toHex(toBlock),
+    fromBlock: toQuantity(fromBlock),
+    toBlock: toQuantity(toBlock),
   };
   const [rawLogs, rawHeader] = await pool.batch(
     [{ method: 'eth_getLogs', params: [filter] }, headerRequest(toBlock)],

@@ -1,4 +1,5 @@
 import { classifyRpcError, endpointLabel, parseRetryAfter, redactUrls, RpcError, RpcErrorKind } from './errors';
+import { fromQuantity } from './quantity';
 
 /** One HTTP exchange with one endpoint (a batch counts once), reported for self-metrics. */
 export interface RpcCallEvent {
@@ -388,8 +389,8 @@ export class RpcPool {
     const started = performance.now();
     try {
       const result = await this.sendOne(endpoint, 'eth_chainId', []);
-      const chainId = typeof result === 'string' && /^0x[0-9a-f]+$/i.test(result) ? Number(result) : NaN;
-      if (Number.isNaN(chainId)) {
+      const chainId = fromQuantity(result);
+      if (chainId === undefined) {
         throw new RpcError('invalid_response', `${endpoint.label}: eth_chainId returned no chain id`, {
           endpoint: endpoint.index,
         });
