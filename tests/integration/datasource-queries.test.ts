@@ -453,6 +453,9 @@ describe('variables, CheckHealth and refresh cost', () => {
       costs[kind] = { ...proxy.counts().byMethod, http: proxy.counts().httpRequests };
       // No new blocks since the warm-up: nothing is fetched again.
       expect(proxy.count('eth_getLogs')).toBe(0);
+      if (kind.startsWith('metrics') || kind === 'events' || kind === 'variables') {
+        expect([kind, proxy.counts().httpRequests]).toEqual([kind, 1]); // head + unconfirmed tail, one batch
+      }
     }
     process.stderr.write(`warm refresh cost per deployment (optimism): ${JSON.stringify(costs)}\n`);
     const logs = host.stderrLines.join('\n');

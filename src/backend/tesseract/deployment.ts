@@ -29,6 +29,9 @@ export interface DeploymentOptions {
   onSync?: (report: SyncReport) => void;
 }
 
+/** A tx seen READY may be marked executed (no event) at any time: its state is re-read after this long. */
+const EXECUTED_RECHECK_MS = 60_000;
+
 /** coordination_window() changes rarely (an owner call, no event): reuse it this long. */
 const COORDINATION_WINDOW_TTL_MS = 30_000;
 
@@ -53,6 +56,8 @@ export class Deployment {
   private windowCache?: { value: number | null; at: number };
   /** EXECUTED is final: txs seen executed are never asked again. */
   private readonly executed = new Set<string>();
+  /** When each tx was last seen not executed: asked again only after EXECUTED_RECHECK_MS. */
+  private readonly notExecutedAt = new Map<string, number>();
   private readonly minSyncIntervalMs: number;
   private readonly onSync?: (report: SyncReport) => void;
 
@@ -221,13 +226,21 @@ export class Deployment {
     return states;
   }
 
-  /** Which of these txs are EXECUTED now; executed ones are remembered and not asked again. */
-  async executedAmong(txIds: readonly string[]): Promise<(txId: string) => boolean> {
-    const unknown = txIds.filter((txId) => !this.executed.has(txId));
-    const states = await this.states(unknown);
+  /**
+   * Which of these txs are EXECUTED: executed ones are remembered for good, the others re-read at most
+   * every EXECUTED_RECHECK_MS (so `executed` lags a mark_executed call by up to a minute).
+   */
+  async executedAmong(txIds: readonly string[], now = Date.now()): Promise<(txId: string) => boolean> {
+    const due = txIds.filter(
+      (txId) => !this.executed.has(txId) && now - (this.notExecutedAt.get(txId) ?? -Infinity) >= EXECUTED_RECHECK_MS
+    );
+    const states = await this.states(due);
     for (const [txId, state] of states) {
       if (state.name === 'EXECUTED') {
         this.executed.add(txId);
+        this.notExecutedAt.delete(txId);
+      } else {
+        this.notExecutedAt.set(txId, now);
       }
     }
     return (txId) => this.executed.has(txId);
@@ -236,6 +249,8 @@ export class Deployment {
   dispose(): void {
     this.index?.dispose();
     this.lifecycleCache = undefined;
+    this.executed.clear();
+    this.notExecutedAt.clear();
   }
 }
 
