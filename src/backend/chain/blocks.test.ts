@@ -103,6 +103,7 @@ describe('BlockClock.blockAtOrBefore', () => {
       expect(await clock.blockRange(0, 100)).toEqual({ fromBlock: 0, toBlock: 0 });
       expect(await clock.blockRange(155, 10_000)).toEqual({ fromBlock: 5, toBlock: 5 });
       expect(await clock.blockRange(150, 100)).toBeNull();
+      await expect(clock.blockAtOrBefore(Number.NaN)).rejects.toThrow('not a time: NaN');
     } finally {
       await server.close();
     }

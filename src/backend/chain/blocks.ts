@@ -206,6 +206,9 @@ export class BlockClock {
    * regular block times resolve in one round and irregular ones in a few.
    */
   async blockAtOrBefore(unixSeconds: number): Promise<number> {
+    if (!Number.isFinite(unixSeconds)) {
+      throw new RangeError(`not a time: ${unixSeconds}`);
+    }
     const head = await this.head();
     if (unixSeconds >= head.timestamp) {
       return head.number;
