@@ -70,8 +70,8 @@ const OWNER = ANVIL_ACCOUNTS[0];
 const OPERATOR = ANVIL_ACCOUNTS[1];
 const DEPLOY_GAS = 6_000_000;
 const ADMIN_GAS = 200_000;
-export const BUFFER_ROLE = id('BUFFER_ROLE');
-export const RESOLVE_ROLE = id('RESOLVE_ROLE');
+const BUFFER_ROLE = id('BUFFER_ROLE');
+const RESOLVE_ROLE = id('RESOLVE_ROLE');
 
 export function buildFor(abi: AbiVariant, build: BuildKind): ContractBuild {
   if (build === 'vyper') {

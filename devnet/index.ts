@@ -28,4 +28,4 @@ export {
 } from './ledger';
 export { TxState, COORDINATION_WINDOW_SECONDS, type ExpectedEvent } from './model';
 export { rollupAddress, ROLLUP_NAMES } from './rollups';
-export { devnetProvider, JsonRpc } from './rpc';
+export { JsonRpc, RpcError, toHex } from './rpc';

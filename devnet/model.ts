@@ -84,10 +84,6 @@ export class ContractModel {
     return this.txs.get(txId.toLowerCase())?.state ?? TxState.UNKNOWN;
   }
 
-  isPaused(): boolean {
-    return this.paused;
-  }
-
   creationBlock(txId: string): number | undefined {
     return this.txs.get(txId.toLowerCase())?.creationBlock;
   }

@@ -1,8 +1,6 @@
-// Minimal JSON-RPC client over fetch with batching. The simulator talks to anvil directly
+// Minimal JSON-RPC client over fetch with batching. The devnet talks to anvil directly
 // (eth_sendTransaction from unlocked accounts with explicit gas and nonces), which sidesteps the
 // ethers signer pitfalls on anvil (low gas estimates, stale cached nonces, NonceManager drift).
-import { JsonRpcProvider, Network } from 'ethers';
-
 export class RpcError extends Error {
   constructor(
     readonly method: string,
@@ -64,15 +62,6 @@ export class JsonRpc {
       return reply.result as T;
     });
   }
-}
-
-/** An ethers provider configured for anvil: no response cache, fixed network, quick polling. */
-export function devnetProvider(rpcUrl: string, chainId: number): JsonRpcProvider {
-  return new JsonRpcProvider(rpcUrl, Network.from(chainId), {
-    staticNetwork: true,
-    cacheTimeout: -1,
-    pollingInterval: 100,
-  });
 }
 
 export function toHex(value: number | bigint): string {

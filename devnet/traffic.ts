@@ -39,7 +39,7 @@ export function rollupOf(deployment: Deployment): string {
   return rollupAddress(deployment.name);
 }
 
-export function counterpartRollup(prng: Prng, deployment: Deployment): string {
+function counterpartRollup(prng: Prng, deployment: Deployment): string {
   return rollupAddress(prng.pick(ROLLUP_NAMES.filter((name) => name !== deployment.name)));
 }
 
