@@ -10,12 +10,8 @@ import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
-import {
-  dataSourceSettings,
-  deploymentSettings,
-  startSimulatedDevnet,
-  type SimulatedDevnet,
-} from './datasource-support';
+import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
+import { monitorSettings } from '../support/monitor';
 
 let sim: SimulatedDevnet;
 let host: PluginHost;
@@ -42,15 +38,13 @@ async function proxyFor(name: string): Promise<RpcProxy> {
 
 /** The devnet's deployments (each behind its own proxy unless given) plus an unreachable one. */
 function withOffline(uid: string, urls: Record<string, string> = {}): SettingsInput {
-  const offline = {
-    ...deploymentSettings(sim.devnet.deployments[0]),
-    id: 'id-offline',
-    name: 'offline',
-    chainId: 4242,
-  };
-  return dataSourceSettings(uid, [
-    ...sim.devnet.deployments.map((d) => ({ settings: deploymentSettings(d), rpcUrls: [urls[d.name] ?? d.rpcUrl] })),
-    { settings: offline, rpcUrls: [deadUrl] },
+  return monitorSettings(uid, [
+    ...sim.devnet.deployments.map((deployment) => ({ deployment, urls: [urls[deployment.name] ?? deployment.rpcUrl] })),
+    {
+      deployment: sim.devnet.deployments[0],
+      urls: [deadUrl],
+      overrides: { id: 'id-offline', name: 'offline', chainId: 4242 },
+    },
   ]);
 }
 
@@ -116,8 +110,8 @@ describe('an unreachable deployment', () => {
 describe('chains and nodes that misbehave', () => {
   it('reports a node serving another chain as down, naming both chain ids', async () => {
     const optimism = sim.devnet.deployments[0];
-    const settings = dataSourceSettings('faults-wrong-chain', [
-      { settings: { ...deploymentSettings(optimism), chainId: 10 }, rpcUrls: [optimism.rpcUrl] },
+    const settings = monitorSettings('faults-wrong-chain', [
+      { deployment: optimism, urls: [optimism.rpcUrl], overrides: { chainId: 10 } },
     ]);
     const table = (await run(settings, { queryType: 'health' })).frames[0];
     expect(column(table, 'up')).toEqual([0]);
@@ -165,8 +159,8 @@ describe('chains and nodes that misbehave', () => {
     const proxy = await proxyFor('arbitrum');
     proxy.setRangeLimit(limit);
     const arbitrum = sim.devnet.deployments.find((d) => d.name === 'arbitrum')!;
-    const settings = dataSourceSettings(`faults-range-${limit.shape}`, [
-      { settings: { ...deploymentSettings(arbitrum), maxBlockRange: 100_000 }, rpcUrls: [proxy.url] },
+    const settings = monitorSettings(`faults-range-${limit.shape}`, [
+      { deployment: arbitrum, urls: [proxy.url], overrides: { maxBlockRange: 100_000 } },
     ]);
     const result = await run(settings, {
       queryType: 'metrics',
@@ -193,8 +187,8 @@ describe('a custom ABI', () => {
   it('decodes, counts and probes a deployment configured with a pasted ABI like its known variant', async () => {
     const arbitrum = sim.devnet.deployments.find((d) => d.name === 'arbitrum')!;
     const artifact = JSON.stringify({ contractName: 'TesseractBuffer', abi: TESSERACT_BUFFER_ABI });
-    const settings = dataSourceSettings('faults-custom-abi', [
-      { settings: { ...deploymentSettings(arbitrum), abi: 'custom', customAbi: artifact }, rpcUrls: [arbitrum.rpcUrl] },
+    const settings = monitorSettings('faults-custom-abi', [
+      { deployment: arbitrum, urls: [arbitrum.rpcUrl], overrides: { abi: 'custom', customAbi: artifact } },
     ]);
     const result = await run(settings, {
       queryType: 'metrics',
@@ -216,9 +210,7 @@ describe('a reorg through the whole stack', () => {
   it('drops the events of a reorged-away block: no phantom Buffered after the chain switches forks', async () => {
     const optimism = sim.devnet.deployments[0];
     const chain = new JsonRpc(optimism.rpcUrl);
-    const settings = dataSourceSettings('faults-reorg', [
-      { settings: deploymentSettings(optimism), rpcUrls: [optimism.rpcUrl] },
-    ]);
+    const settings = monitorSettings('faults-reorg', [{ deployment: optimism, urls: [optimism.rpcUrl] }]);
     const timeRange = { fromMs: sim.range.fromMs, toMs: Date.now() + 7 * 86400_000 };
     const truth = summarizeLedger(sim.entries, { deployment: 'optimism' }).buffered;
     const buffered = async () => {
@@ -279,11 +271,12 @@ describe('self-metrics and logs', () => {
 describe('settings that cannot work', () => {
   it('names the field in CheckHealth and in queries, and never echoes the RPC URL', async () => {
     const optimism = sim.devnet.deployments[0];
-    const settings = dataSourceSettings('faults-bad-settings', [
-      { settings: deploymentSettings(optimism), rpcUrls: [optimism.rpcUrl] },
+    const settings = monitorSettings('faults-bad-settings', [
+      { deployment: optimism, urls: [optimism.rpcUrl] },
       {
-        settings: { ...deploymentSettings(optimism), id: 'id-broken', name: 'broken', contract: '0x1234' },
-        rpcUrls: ['ftp://secret@host'],
+        deployment: optimism,
+        urls: ['ftp://secret@host'],
+        overrides: { id: 'id-broken', name: 'broken', contract: '0x1234' },
       },
     ]);
     const health = await host.checkHealth(settings);

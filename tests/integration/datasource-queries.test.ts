@@ -8,12 +8,8 @@ import { summarizeLedger, type LedgerEntry, type LedgerSummary } from '../../dev
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type QueryInput, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
-import {
-  dataSourceSettings,
-  deploymentSettings,
-  startSimulatedDevnet,
-  type SimulatedDevnet,
-} from './datasource-support';
+import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
+import { monitorSettings } from '../support/monitor';
 
 const SECRET = 'sk_live_do_not_leak_42';
 const WINDOW = 30;
@@ -28,11 +24,11 @@ beforeAll(async () => {
   for (const deployment of sim.devnet.deployments) {
     proxies.set(deployment.name, await startRpcProxy(deployment.rpcUrl));
   }
-  settings = dataSourceSettings(
+  settings = monitorSettings(
     'tesseract-it',
     sim.devnet.deployments.map((deployment) => ({
-      settings: deploymentSettings(deployment),
-      rpcUrls: [`${proxies.get(deployment.name)!.url}/v1/${SECRET}`],
+      deployment,
+      urls: [`${proxies.get(deployment.name)!.url}/v1/${SECRET}`],
     }))
   );
   host = await PluginHost.start(); // the built executable (npm test builds it first)

@@ -1,10 +1,7 @@
 // Shared set-up of the data source integration tests: the team's devnet (three anvil chains: Simple,
-// Buffer and the published Vyper build), fast simulated history with its ground-truth ledger, and the
-// data source settings Grafana would send for those deployments.
-import { startDevnet, runSimulation, type Devnet, type Deployment, type LedgerEntry } from '../../devnet';
+// Buffer and the published Vyper build) with fast simulated history and its ground-truth ledger.
+import { startDevnet, runSimulation, type Devnet, type LedgerEntry } from '../../devnet';
 import type { DataQuery } from '../../src/backend/grafana';
-import type { SettingsInput } from '../support/harness';
-import type { DeploymentSettings } from '../../src/query';
 
 export interface SimulatedDevnet {
   devnet: Devnet;
@@ -33,41 +30,4 @@ export async function startSimulatedDevnet(options: {
     await devnet.stop();
     throw error;
   }
-}
-
-export function deploymentSettings(
-  deployment: Deployment,
-  overrides: Partial<DeploymentSettings> = {}
-): DeploymentSettings {
-  return {
-    id: `id-${deployment.name}`,
-    name: deployment.name,
-    chainId: deployment.chainId,
-    contract: deployment.contract,
-    abi: deployment.abi,
-    startBlock: deployment.deployBlock,
-    confirmations: 2,
-    maxBlockRange: 2000,
-    operator: deployment.operator,
-    ...overrides,
-  };
-}
-
-/** Data source settings for these deployments; `rpcUrls` overrides a deployment's URL list by name. */
-export function dataSourceSettings(
-  uid: string,
-  deployments: ReadonlyArray<{ settings: DeploymentSettings; rpcUrls: string[] }>
-): SettingsInput {
-  return {
-    uid,
-    jsonData: { deployments: deployments.map((d) => d.settings) },
-    secureJsonData: Object.fromEntries(deployments.map((d) => [`rpcUrls.${d.settings.id}`, d.rpcUrls.join('\n')])),
-  };
-}
-
-export function settingsForDevnet(uid: string, devnet: Devnet): SettingsInput {
-  return dataSourceSettings(
-    uid,
-    devnet.deployments.map((deployment) => ({ settings: deploymentSettings(deployment), rpcUrls: [deployment.rpcUrl] }))
-  );
 }
