@@ -293,6 +293,14 @@ describe('TesseractBuffer port', () => {
     expect(Number(await view('get_transaction_state', [ready]))).toBe(TxState.READY);
     expect((await send('mark_transaction_executed', [ready])).status).toBe('0x1');
     expect(Number(await view('get_transaction_state', [ready]))).toBe(TxState.EXECUTED);
+    const details = await view('get_transaction', [ready]);
+    expect([details.origin_rollup, details.target_rollup, Number(details.state), details.creator]).toEqual([
+      ORIGIN,
+      TARGET,
+      TxState.EXECUTED,
+      OPERATOR,
+    ]);
+    expect(Number(details.expiry)).toBe(t + 30);
 
     // Dependency never buffered: logged TransactionFailed is reverted away.
     expect(await callRevertData(rpc, request('resolve_dependency', [dependent]))).toBe(
