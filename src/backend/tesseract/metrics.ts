@@ -110,7 +110,12 @@ export function aggregate(
   const bucketOf = (t: number) =>
     t < buckets.fromSeconds || t >= buckets.endSeconds ? -1 : Math.min(n - 1, Math.floor((t - base) / width));
 
-  for (const event of input.events) {
+  // Only the events of the range: a 1 h panel over a long history must not walk the whole history.
+  for (let i = firstAtOrAfter(input.events, buckets.fromSeconds); i < input.events.length; i++) {
+    const event = input.events[i];
+    if (event.timestamp >= buckets.endSeconds) {
+      break;
+    }
     const k = bucketOf(event.timestamp);
     if (k < 0) {
       continue;
@@ -195,6 +200,21 @@ export function aggregate(
         return input.coordinationWindow === null ? ends.map(() => null) : backlog!.silent;
     }
   }
+}
+
+/** First event with timestamp ≥ seconds: events come in chain order, and block timestamps never decrease. */
+function firstAtOrAfter(events: readonly TesseractEvent[], seconds: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (events[mid].timestamp < seconds) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low;
 }
 
 /** First index i with sorted[i] ≥ value (or > value when strict). */
