@@ -69,12 +69,20 @@ interface RpcCount {
   byMethod: Record<string, number>;
 }
 
+interface RunResult {
+  wallMs: number;
+  /** CPU the backend process used during the run (user + system), when measured. */
+  serverMs?: number;
+  errors: string[];
+}
+
 interface Measurement {
   size: number;
   row: string;
   range: string;
   runs: number;
   wallMs: number;
+  serverMs?: number;
   /** Per deployment name. */
   rpc: Record<string, RpcCount>;
   errors: string[];
@@ -174,8 +182,9 @@ async function refresh(
   scenario: Scenario,
   rangeMs: number,
   panels = scenario.panels
-): Promise<{ wallMs: number; errors: string[] }> {
+): Promise<RunResult> {
   const toMs = Date.now();
+  const cpuBefore = backendCpuMs(host);
   const started = performance.now();
   const answers = await Promise.all(
     panels.map((panel) =>
@@ -188,7 +197,16 @@ async function refresh(
         )
     )
   );
-  return { wallMs: performance.now() - started, errors: answers.flat() };
+  const wallMs = performance.now() - started;
+  return { wallMs, serverMs: backendCpuMs(host) - cpuBefore, errors: answers.flat() };
+}
+
+/** CPU time (user + system) the backend process has used so far; /proc clock ticks are 10 ms. */
+function backendCpuMs(host: PluginHost): number {
+  const stat = readFileSync(`/proc/${host.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), 11 and 12 after the comm field.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -196,7 +214,7 @@ async function refresh(
  * State panels (health, call) read contract state the same way on both paths, so they are left out
  * here and compared against the "log panels only" rows.
  */
-async function naiveRefresh(scenario: Scenario, rangeMs: number): Promise<{ wallMs: number; errors: string[] }> {
+async function naiveRefresh(scenario: Scenario, rangeMs: number): Promise<RunResult> {
   const toMs = Date.now();
   const fromMs = toMs - rangeMs;
   const byName = new Map(scenario.devnet.deployments.map((d) => [d.name, d]));
@@ -234,9 +252,10 @@ async function naiveRefresh(scenario: Scenario, rangeMs: number): Promise<{ wall
 }
 
 /** One evaluation of every provisioned alert rule (rules evaluate concurrently in Grafana). */
-async function evaluateAlerts(host: PluginHost, scenario: Scenario): Promise<{ wallMs: number; errors: string[] }> {
+async function evaluateAlerts(host: PluginHost, scenario: Scenario): Promise<RunResult> {
   const rules = alertRuleRequests();
   const now = Date.now();
+  const cpuBefore = backendCpuMs(host);
   const started = performance.now();
   const answers = await Promise.all(
     rules.map((rule) =>
@@ -256,7 +275,8 @@ async function evaluateAlerts(host: PluginHost, scenario: Scenario): Promise<{ w
         )
     )
   );
-  return { wallMs: performance.now() - started, errors: answers.flat() };
+  const wallMs = performance.now() - started;
+  return { wallMs, serverMs: backendCpuMs(host) - cpuBefore, errors: answers.flat() };
 }
 
 async function mineBlocks(devnet: Devnet, count: number): Promise<void> {
@@ -309,7 +329,7 @@ async function measureScenario(
   const record = (
     row: string,
     range: string,
-    runs: Array<{ wallMs: number; errors: string[]; rpc: Record<string, RpcCount> }>,
+    runs: Array<RunResult & { rpc: Record<string, RpcCount> }>,
     rssMb?: number
   ) => {
     const middle = runs.find((r) => r.wallMs === median(runs.map((x) => x.wallMs)))!;
@@ -319,6 +339,7 @@ async function measureScenario(
       range,
       runs: runs.length,
       wallMs: middle.wallMs,
+      serverMs: middle.serverMs,
       rpc: middle.rpc,
       errors: [...new Set(runs.flatMap((r) => r.errors))].slice(0, 5),
       rssMb,
@@ -326,12 +347,12 @@ async function measureScenario(
     rows.push(measurement);
     const requests = Object.values(measurement.rpc).map((c) => c.requests);
     log(
-      `${scenario.size} ${row} ${range}: ${measurement.wallMs.toFixed(0)} ms, JSON-RPC/deployment ${requests.join('/')}${measurement.errors.length ? `, errors: ${measurement.errors.join(' | ')}` : ''}`
+      `${scenario.size} ${row} ${range}: ${measurement.wallMs.toFixed(0)} ms (backend CPU ${measurement.serverMs?.toFixed(0) ?? '–'} ms), JSON-RPC/deployment ${requests.join('/')}${measurement.errors.length ? `, errors: ${measurement.errors.join(' | ')}` : ''}`
     );
   };
 
   for (const range of RANGES) {
-    const cold: Array<{ wallMs: number; errors: string[]; rpc: Record<string, RpcCount> }> = [];
+    const cold: Array<RunResult & { rpc: Record<string, RpcCount> }> = [];
     let host: PluginHost | undefined;
     let coldRss = 0;
     for (let run = 0; run < options.coldRuns; run++) {
@@ -505,6 +526,7 @@ function format(rows: Measurement[]): string {
     'range',
     'runs',
     'wall ms',
+    'backend CPU ms',
     'JSON-RPC per deployment',
     'HTTP',
     'by method (all deployments)',
@@ -530,6 +552,7 @@ function format(rows: Measurement[]): string {
       row.range,
       String(row.runs),
       row.wallMs.toFixed(1),
+      row.serverMs === undefined ? '' : row.serverMs.toFixed(1),
       counts.map((c) => c.requests).join(' / '),
       String(counts.reduce((sum, c) => sum + c.http, 0)),
       Object.entries(byMethod)
