@@ -118,12 +118,9 @@ class LiveChain {
     return result;
   }
 
-  /** Sends a call in its turn; `prepare` runs inside the turn (e.g. time travel). */
-  send(planned: PlannedCall, prepare?: () => Promise<void>): Promise<Outcome> {
+  /** Sends a call in its turn. */
+  send(planned: PlannedCall): Promise<Outcome> {
     return this.exclusive(async () => {
-      if (prepare) {
-        await prepare();
-      }
       await this.ensureResolutionDelay(planned.call);
       const { entry, outcome } = await this.driver.sendOne(planned);
       this.observe(entry.blockTime);
@@ -236,8 +233,11 @@ class LiveTraffic {
   }
 
   async run(): Promise<void> {
-    await Promise.all(this.chains.map((c) => c.syncClock()));
     const ratePerMinute = this.options.ratePerMinute ?? 30;
+    if (!(ratePerMinute > 0)) {
+      throw new Error(`ratePerMinute must be positive, got ${ratePerMinute}`);
+    }
+    await Promise.all(this.chains.map((c) => c.syncClock()));
     const deadline =
       this.options.until?.seconds !== undefined ? Date.now() + this.options.until.seconds * 1000 : Infinity;
     const maxLifecycles = this.options.until?.lifecycles ?? Infinity;
@@ -303,11 +303,11 @@ class LiveTraffic {
     }
   }
 
-  private send(chain: LiveChain, planned: PlannedCall, prepare?: () => Promise<void>): Promise<Outcome> {
+  private send(chain: LiveChain, planned: PlannedCall): Promise<Outcome> {
     if (this.stopped) {
       throw new Stopped();
     }
-    return chain.send(planned, prepare);
+    return chain.send(planned);
   }
 
   private async arrival(rng: Prng): Promise<void> {
