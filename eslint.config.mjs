@@ -33,6 +33,7 @@ export default defineConfig([
       'playwright/.auth/',
       '**/.idea',
       '**/.eslintcache',
+      '.config/',
       '.build/',
       '.cache/',
       'devnet/.state/',
@@ -41,4 +42,8 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // The scaffold only lints src/; the backend tooling, devnet, bench and tests are TypeScript too.
+    files: ['**/*.{ts,tsx}'],
+  },
 ]);

@@ -2,8 +2,7 @@
 // tests hold the plugin's numbers against.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContractCall, ExpectedEvent } from './model';
-import { COORDINATION_WINDOW_SECONDS, TxState } from './model';
+import { COORDINATION_WINDOW_SECONDS, TxState, type ContractCall, type ExpectedEvent } from './model';
 
 export type LedgerAction = ContractCall['kind'];
 

@@ -8,9 +8,7 @@ import { runPlugin } from '../../src/backend/grafana/plugin';
 void runPlugin({
   createInstance: () => ({
     async query() {
-      // eslint-disable-next-line no-console
       console.log('stray console output');
-      // eslint-disable-next-line no-console
       console.error('library complaint');
       process.stdout.write('raw stdout write\n');
       setTimeout(() => void Promise.reject(new Error('background rejection')), 0);
