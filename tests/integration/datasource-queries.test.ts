@@ -132,6 +132,10 @@ describe('metrics', () => {
 
   it('window mode over the whole history equals the ledger on every deployment (Simple, Buffer, Vyper)', async () => {
     const frames = ok(await query({ queryType: 'metrics', metrics: METRICS, mode: 'window' }));
+    const cold = proxies.get('optimism')!.counts();
+    process.stderr.write(
+      `cold metrics query (optimism, ${truth('optimism').transactions} txs): ${JSON.stringify(cold.byMethod)}, ${cold.httpRequests} HTTP\n`
+    );
     expect(frames).toHaveLength(3 * METRICS.length);
     const values = windowValues(frames);
     expectLedgerTruth(values, sim.range.fromMs, sim.range.toMs);
