@@ -537,11 +537,13 @@ async function bufferTransactions(deployment: Deployment, n: number, tag: string
       '0x' + '22'.repeat(20),
       '0x1234',
       '0x' + '0'.repeat(64),
-      Number(latest.timestamp) + 60,
+      // Must not be in the past when mined; the chain clock may run ahead of the wall clock.
+      Math.max(Number(latest.timestamp), Math.floor(Date.now() / 1000)) + 3600,
     ]);
-    const hash = await rpc.call<string>('eth_sendTransaction', [
-      { from: deployment.operator, to: deployment.contract, data, gas: '0x7a120' },
-    ]);
+    const request = { from: deployment.operator, to: deployment.contract, data, gas: '0x7a120' };
+    // A dry run first, so that a refusal fails with the contract's reason.
+    await rpc.call('eth_call', [request, 'pending']);
+    const hash = await rpc.call<string>('eth_sendTransaction', [request]);
     // Fast history leaves automine off: mine the block explicitly.
     await rpc.call('evm_mine');
     const receipt = await rpc.call<{ status: string }>('eth_getTransactionReceipt', [hash]);
