@@ -569,6 +569,51 @@ function format(rows: Measurement[]): string {
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
 }
 
+const sumRequests = (row: Measurement) => Object.values(row.rpc).reduce((sum, c) => sum + c.requests, 0);
+
+/** The issue's targets, each with the measured value and met / MISSED. */
+function targets(
+  rows: Measurement[],
+  scenarios: Array<{ size: number; backfill: Record<string, { observed: number; minimum: number }> }>,
+  million: Record<string, number>
+): string[] {
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const find = (size: number, row: string, range: string) =>
+    rows.find((r) => r.size === size && r.row === row && r.range === range);
+  const lines: string[] = [];
+  for (const size of [...new Set(rows.map((r) => r.size))]) {
+    const warm = find(size, 'warm', '7d');
+    const warmLogs = find(size, 'warm, log panels only', '7d');
+    const naive = find(size, 'naive (log panels)', '7d');
+    if (!warm || !warmLogs || !naive) {
+      continue;
+    }
+    const perDeployment = (row: Measurement, key: 'requests' | 'http') =>
+      Math.max(...Object.values(row.rpc).map((c) => c[key]));
+    lines.push(
+      `- ${size} events, warm 7 d, ≤ 2 RPC requests per deployment: log panels ${perDeployment(warmLogs, 'requests')} JSON-RPC / ${perDeployment(warmLogs, 'http')} HTTP (${verdict(perDeployment(warmLogs, 'http') <= 2)}); whole dashboard incl. health/state panels ${perDeployment(warm, 'requests')} JSON-RPC / ${perDeployment(warm, 'http')} HTTP (${verdict(perDeployment(warm, 'http') <= 2)})`,
+      `- ${size} events, warm 7 d, ≤ 50 ms server time: backend CPU ${warmLogs.serverMs ?? '?'} ms log panels, ${warm.serverMs ?? '?'} ms whole dashboard (${verdict((warm.serverMs ?? Infinity) <= 50)}); wall at the harness ${warm.wallMs.toFixed(0)} ms`,
+      `- ${size} events, ≥ 50× fewer RPC requests than naive: ${(sumRequests(naive) / Math.max(1, sumRequests(warmLogs))).toFixed(0)}× (${verdict(sumRequests(naive) >= 50 * sumRequests(warmLogs))}); ≥ 20× faster: ${(naive.wallMs / warmLogs.wallMs).toFixed(1)}× (${verdict(naive.wallMs >= 20 * warmLogs.wallMs)})`
+    );
+    const byRange = ['1h', '24h', '7d'].map((range) => find(size, 'warm', range)).filter((r): r is Measurement => !!r);
+    const afterBlocks = find(size, 'warm +10 blocks', '7d');
+    lines.push(
+      `- ${size} events, refresh cost vs range: warm JSON-RPC ${byRange.map((r) => `${r.range} ${sumRequests(r)}`).join(', ')}; after 10 new blocks ${afterBlocks ? sumRequests(afterBlocks) : '?'} (${verdict(new Set(byRange.map(sumRequests)).size === 1)})`
+    );
+  }
+  for (const scenario of scenarios) {
+    for (const [name, b] of Object.entries(scenario.backfill)) {
+      lines.push(
+        `- ${scenario.size} events, ${name}: cold backfill ≤ 1.5× minimum eth_getLogs: ${b.observed} vs ${b.minimum} (${verdict(b.observed <= 1.5 * b.minimum)})`
+      );
+    }
+  }
+  lines.push(
+    `- RSS ≤ 300 MB with ${million.events} indexed events: peak ${million.peakRssMb.toFixed(0)} MB (${verdict(million.peakRssMb <= 300)})`
+  );
+  return lines;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   log(`options ${JSON.stringify(options)}`);
@@ -610,9 +655,10 @@ async function main(): Promise<void> {
     )
   );
   const memoryLine = `- ${million.events} synthetic events indexed in ${million.fillSeconds.toFixed(1)} s (${million.getLogsCalls} eth_getLogs): peak RSS ${million.peakRssMb.toFixed(0)} MB, RSS after ${million.rssAfterMb.toFixed(0)} MB; buffered reported ${million.bufferedReported} (expected ${million.bufferedExpected})`;
+  const targetLines = targets(rows, scenarios, million);
   const info = machine();
   process.stdout.write(
-    `${table}\n\nCold backfill vs the minimum (provider limit: Alchemy 2K blocks or 10K logs):\n${backfillLines.join('\n')}\n\nMemory:\n${memoryLine}\n`
+    `${table}\n\nCold backfill vs the minimum (provider limit: Alchemy 2K blocks or 10K logs):\n${backfillLines.join('\n')}\n\nMemory:\n${memoryLine}\n\nTargets:\n${targetLines.join('\n')}\n`
   );
 
   const resultsDir = path.join(__dirname, 'results');
@@ -643,6 +689,9 @@ async function main(): Promise<void> {
       '',
       'Memory with a large index:',
       memoryLine,
+      '',
+      'Targets (reported, not enforced):',
+      ...targetLines,
       '',
     ].join('\n')
   );
