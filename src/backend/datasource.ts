@@ -77,11 +77,23 @@ function observerFor(chain: string): RpcObserver {
   };
 }
 
-function recordSync(chain: string, report: SyncReport): void {
+function recordSync(chain: string, report: SyncReport, logger: Logger): void {
   // A sync that fetched no new block was answered from the index.
   const cached = report.getLogsCalls === 0;
   (cached ? pluginMetrics.cacheHits : pluginMetrics.cacheMisses).inc({ cache: 'log_index' });
   syncedLogs.inc({ chain }, report.added);
+  if (!cached || report.dropped > 0) {
+    logger.debug('Log index synced', {
+      chain,
+      fromBlock: report.fromBlock,
+      toBlock: report.toBlock,
+      added: report.added,
+      dropped: report.dropped,
+      reorgFromBlock: report.reorgFromBlock,
+      getLogsCalls: report.getLogsCalls,
+      durationMs: Math.round(report.durationMs),
+    });
+  }
 }
 
 /** A deployment whose settings cannot be used, with the reason shown to the user. */
@@ -116,7 +128,7 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-          onSync: (report) => recordSync(deployment.name, report),
+          onSync: (report) => recordSync(deployment.name, report, logger),
         });
         this.deployments.push(runtime);
         liveDeployments.add(runtime);

@@ -264,6 +264,10 @@ describe('self-metrics and logs', () => {
     expect(line).toEqual(
       expect.objectContaining({ '@level': 'warn', refId: 'A', error: expect.stringMatching(/RPC #1: unreachable/) })
     );
+    const synced = await host.waitForLog((l) => l['@message'] === 'Log index synced' && l.chain === 'arbitrum');
+    expect(synced).toEqual(
+      expect.objectContaining({ '@level': 'debug', added: expect.any(Number), getLogsCalls: expect.any(Number) })
+    );
     expect(host.stderrLines.join('\n')).not.toContain(deadUrl);
   });
 });
