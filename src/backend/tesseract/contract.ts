@@ -10,8 +10,6 @@ import { EventDecoders } from './events';
 const SIMPLE_STATES = ['EMPTY', 'BUFFERED', 'READY', 'EXECUTED'] as const;
 const BUFFER_STATES = [...SIMPLE_STATES, 'FAILED', 'EXPIRED', 'REFUNDED'] as const;
 
-export const UNKNOWN_STATE = 'UNKNOWN';
-
 export interface DecodedState {
   /** State name; UNKNOWN for 0 (never written), INVALID(n) for values that are not one known flag. */
   name: string;
@@ -21,20 +19,10 @@ export interface DecodedState {
 export function decodeState(variant: AbiVariant, raw: bigint): DecodedState {
   const names: readonly string[] = variant === 'simple' ? SIMPLE_STATES : BUFFER_STATES;
   if (raw === 0n) {
-    return { name: UNKNOWN_STATE, raw };
+    return { name: 'UNKNOWN', raw };
   }
   const index = names.findIndex((_, i) => raw === 1n << BigInt(i));
   return { name: index >= 0 ? names[index] : `INVALID(${raw})`, raw };
-}
-
-/** The raw flag value of a named state, for tests and the simulator's ledger. */
-export function stateFlag(variant: AbiVariant, name: string): bigint {
-  const names: readonly string[] = variant === 'simple' ? SIMPLE_STATES : BUFFER_STATES;
-  const index = names.indexOf(name);
-  if (index < 0) {
-    throw new Error(`state ${name} is not a ${variant} state`);
-  }
-  return 1n << BigInt(index);
 }
 
 /**
@@ -63,10 +51,6 @@ export class TesseractContract {
 
   hasFunction(name: string): boolean {
     return findFunction(this.abi, name) !== undefined;
-  }
-
-  functionItem(name: string): AbiItem | undefined {
-    return findFunction(this.abi, name);
   }
 
   eventNames(): string[] {

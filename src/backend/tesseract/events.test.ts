@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import { getAddress, hexlify, Interface, randomBytes } from 'ethers';
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem } from '../../query';
-import { decodeState, stateFlag, TesseractContract } from './contract';
+import { decodeState, TesseractContract } from './contract';
 import { EventDecoders, EventKind, type LogInput } from './events';
 import { packTxId, unpackWord } from './hex';
 
@@ -146,7 +146,7 @@ describe('transaction states', () => {
     expect(decodeState('buffer', 16n).name).toBe('FAILED');
     expect(decodeState('buffer', 64n).name).toBe('REFUNDED');
     expect(decodeState('buffer', 3n).name).toBe('INVALID(3)');
-    expect(stateFlag('buffer', 'EXPIRED')).toBe(32n);
+    expect(decodeState('buffer', 32n).name).toBe('EXPIRED');
   });
 
   it('knows which monitoring functions each ABI has', () => {
