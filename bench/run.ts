@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startDevnet, type Deployment, type Devnet } from '../devnet/devnet';
+import { startDevnet, type Devnet } from '../devnet/devnet';
 import { JsonRpc } from '../devnet/rpc';
 import { runSimulation } from '../devnet/simulator';
 import { alertingHeaders, PluginHost, type SettingsInput } from '../tests/support/harness';
@@ -57,7 +57,7 @@ const RANGES = [
   { label: '7d', ms: DAYS * 86_400_000 },
 ];
 /** Alchemy's limits (2K blocks, or any range with ≤ 10K logs): realistic, and they bite at these sizes. */
-const PROVIDER_LIMIT: RangeLimit = { shape: 'alchemy', maxSpan: 2000, maxResults: 10_000 };
+const PROVIDER_LIMIT: Extract<RangeLimit, { shape: 'alchemy' }> = { shape: 'alchemy', maxSpan: 2000, maxResults: 10_000 };
 /** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
 const REFRESH_GAP_MS = 2500;
 
