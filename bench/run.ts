@@ -15,7 +15,7 @@ import { deploymentSettings, logBlocks, monitorSettings } from '../tests/support
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../tests/support/rpc-proxy';
 import { LOG_QUERY_KINDS, naiveFetch } from './naive';
 import { startSyntheticChain } from './synthetic-chain';
-import { alertRuleRequests, dashboardRequests, panelQueries, type PanelRequest } from './workload';
+import { alertRuleRequests, dashboardRequests, panelQueries, type PanelRequest } from '../tests/support/workload';
 
 interface Options {
   quick: boolean;
@@ -57,7 +57,11 @@ const RANGES = [
   { label: '7d', ms: DAYS * 86_400_000 },
 ];
 /** Alchemy's limits (2K blocks, or any range with ≤ 10K logs): realistic, and they bite at these sizes. */
-const PROVIDER_LIMIT: Extract<RangeLimit, { shape: 'alchemy' }> = { shape: 'alchemy', maxSpan: 2000, maxResults: 10_000 };
+const PROVIDER_LIMIT: Extract<RangeLimit, { shape: 'alchemy' }> = {
+  shape: 'alchemy',
+  maxSpan: 2000,
+  maxResults: 10_000,
+};
 /** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
 const REFRESH_GAP_MS = 2500;
 

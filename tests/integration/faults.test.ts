@@ -23,6 +23,7 @@ import {
   type MonitoredDeployment,
 } from '../support/monitor';
 import { startRpcProxy, waitFor, type Fault, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
+import { dashboardRequests, panelQueries } from '../support/workload';
 
 const SECRET = 'SECRET-MARKER-4f1c9e';
 const HISTORY_DAYS = 2;
@@ -452,16 +453,33 @@ describe('transport faults', () => {
 describe('concurrency, reorgs and restarts', () => {
   it('50 concurrent dashboard refreshes cost one backfill per deployment and all answer the same', async () => {
     const settings = freshSettings();
-    const refreshes = await Promise.all(Array.from({ length: 50 }, () => counts(settings)));
+    const names = endpoints.map((e) => e.deployment.name);
+    const txId = history.entries.find((entry) => entry.action === 'resolve' && entry.txId)!.txId!;
+    const panels = dashboardRequests({ deployments: names, txId });
+    const { fromMs, toMs } = historyRange();
+    // One refresh: every panel of the provisioned dashboard at once, plus the lifecycle counts.
+    const refresh = async () => {
+      const [answer, ...panelResults] = await Promise.all([
+        counts(settings),
+        ...panels.map((panel) => query(settings, panelQueries(panel, fromMs, toMs))),
+      ]);
+      const failed = panelResults.flatMap((results) => Object.values(results).filter((r) => r.status !== 200));
+      return { answer, failed: failed.map((r) => r.error) };
+    };
+    const refreshes = await Promise.all(Array.from({ length: 50 }, refresh));
     const expected = await truth();
-    for (const answer of refreshes) {
+    for (const { answer, failed } of refreshes) {
+      expect(failed).toEqual([]);
       expect(answer).toEqual({ counts: expected });
     }
     for (const e of endpoints) {
-      // The history fits one eth_getLogs per deployment: one fetch, shared by all 50.
+      // The history fits one eth_getLogs per deployment: one fetch, shared by all 50 refreshes.
       expect(e.primary.count('eth_getLogs') + e.fallback.count('eth_getLogs')).toBe(1);
     }
-    note('50 concurrent refreshes (cold)', 'all exact; 1 eth_getLogs per deployment (single flight)');
+    note(
+      '50 concurrent full-dashboard refreshes (cold)',
+      `${50 * (panels.length + 1)} QueryData calls all answered, counts exact; 1 eth_getLogs per deployment (single flight)`
+    );
   });
 
   it('a reorg (snapshot, revert, different tail) leaves no phantom events', async () => {

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { QueryInput } from '../tests/support/harness';
+import type { QueryInput } from './harness';
 
-export const DASHBOARD_PATH = path.join(__dirname, '..', 'src', 'dashboards', 'tesseract.json');
-export const ALERT_RULES_PATH = path.join(__dirname, '..', 'provisioning', 'alerting', 'rules.yaml');
+export const DASHBOARD_PATH = path.join(__dirname, '..', '..', 'src', 'dashboards', 'tesseract.json');
+export const ALERT_RULES_PATH = path.join(__dirname, '..', '..', 'provisioning', 'alerting', 'rules.yaml');
 const DATASOURCE_TYPE = 'tesseract-monitor-datasource';
 
 export interface PanelRequest {
