@@ -143,6 +143,12 @@ export class TesseractDataSource implements DataSourceInstance {
 
   async query(dataQuery: DataQuery, ctx: QueryContext): Promise<Frame[]> {
     const query = this.parse(dataQuery);
+    const { fromMs, toMs } = dataQuery.timeRange;
+    if (toMs > 0 && fromMs > toMs) {
+      // Dates only within JavaScript's range (±8.64e15 ms); beyond it the raw milliseconds.
+      const when = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
+      throw new QueryError(`Invalid time range: from (${when(fromMs)}) is after to (${when(toMs)})`, { status: 400 });
+    }
     const handlerCtx = this.handlerContext(query, dataQuery, ctx.logger);
     return HANDLERS[query.queryType](handlerCtx as HandlerContext<never>);
   }
