@@ -130,6 +130,8 @@ export interface LedgerSummary {
   pending: number;
   /** At toTime: still BUFFERED past timestamp + window (expired without a final state change). */
   pendingExpired: number;
+  /** Of pendingExpired: those with no TransactionFailed logged by toTime (the plugin's silent failures). */
+  expiredUnreported: number;
 }
 
 function countBy(target: Record<string, number>, key: string): void {
@@ -168,6 +170,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
     resolutionSeconds: { count: 0, mean: 0, p50: 0, p95: 0, max: 0 },
     pending: 0,
     pendingExpired: 0,
+    expiredUnreported: 0,
   };
 
   for (const entry of inRange) {
@@ -206,6 +209,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
   const key = (e: LedgerEntry) => `${e.deployment}|${e.txId}`;
   const bufferedAt = new Map<string, { time: number; timestamp: number }>();
   const lastState = new Map<string, number>();
+  const failureLogged = new Set<string>();
   for (const entry of ofDeployment) {
     if (!entry.txId || entry.blockTime > toTime) {
       continue;
@@ -215,6 +219,9 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
     }
     if (entry.state !== undefined) {
       lastState.set(key(entry), entry.state);
+    }
+    if (entry.events.some((e) => e.name === 'TransactionFailed')) {
+      failureLogged.add(key(entry));
     }
     const becameReady = entry.events.some((e) => e.name === 'TransactionReady');
     const buffered = bufferedAt.get(key(entry));
@@ -244,6 +251,9 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
     }
     if (toTime > buffered.timestamp + window) {
       summary.pendingExpired += 1;
+      if (!failureLogged.has(txKey)) {
+        summary.expiredUnreported += 1;
+      }
     } else {
       summary.pending += 1;
     }

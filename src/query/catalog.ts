@@ -39,7 +39,8 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',
-    description: 'Still BUFFERED past timestamp + coordination window (failures the Buffer variant reverts away)',
+    description:
+      'Still BUFFERED past timestamp + coordination window with no TransactionFailed logged (every expiry on TesseractBuffer, which reverts its failure logs away)',
   },
   pauses: { label: 'Pauses', unit: 'short', description: 'EmergencyPause events per bucket (Buffer variant)' },
 };

@@ -177,7 +177,7 @@ describe('chains and nodes that misbehave', () => {
       truth.buffered,
       truth.ready,
       truth.pauses,
-      truth.pendingExpired,
+      truth.expiredUnreported,
     ]);
     expect(proxy.counts().rangeRejections).toBeGreaterThan(0);
   });

@@ -116,7 +116,7 @@ describe('metrics', () => {
         t.failed,
         t.pauses,
       ]);
-      expect([name, got('pending'), got('silent_failures')]).toEqual([name, t.pending, t.pendingExpired]);
+      expect([name, got('pending'), got('silent_failures')]).toEqual([name, t.pending, t.expiredUnreported]);
       expect(got('success_ratio')).toBe(t.buffered ? t.ready / t.buffered : null);
       expect(got('failure_ratio')).toBe(t.buffered ? t.failed / t.buffered : null);
       expect(got('buffered_rate')).toBeCloseTo(t.buffered / ((toMs + 1 - fromMs) / 60_000), 9);

@@ -52,14 +52,16 @@ describe('buckets', () => {
 });
 
 describe('aggregate', () => {
-  // Window 30 s. a: ready after 10 s; b: ready after 40 s; c: failed; d: never resolved (expires at 1130);
-  // e: buffered before the range, ready inside it (its resolution counts, its Buffered does not).
+  // Window 30 s. a: ready after 10 s; b: ready after 40 s; c: failed (logged, stays BUFFERED, expires at
+  // 1040 reported); f: never resolved nor failed (expires unreported at 1042); d: never resolved (expires
+  // at 1130); e: buffered before the range, ready inside it (its resolution counts, its Buffered does not).
   const events = [
     buffered('e', 900, 1010),
     buffered('a', 1000),
     buffered('b', 1005),
     buffered('c', 1010),
     ready('a', 1010),
+    buffered('f', 1012),
     failed('c', 1020, 'Dependencies not satisfied'),
     ready('e', 1030),
     ready('b', 1045),
@@ -85,14 +87,14 @@ describe('aggregate', () => {
   const result = aggregate(input, all, makeBuckets(ms(960), ms(1139), 60));
 
   it('counts, rates and ratios per bucket, clipped to the range', () => {
-    expect(result.get('buffered')).toEqual([3, 0, 1]); // e (900) is before the range
+    expect(result.get('buffered')).toEqual([4, 0, 1]); // e (900) is before the range
     expect(result.get('ready')).toEqual([1, 2, 0]);
     expect(result.get('failed')).toEqual([0, 1, 0]);
     expect(result.get('pauses')).toEqual([0, 0, 1]);
     const rate = result.get('buffered_rate')!;
-    expect(rate.slice(0, 2)).toEqual([3, 0]);
+    expect(rate.slice(0, 2)).toEqual([4, 0]);
     expect(rate[2]).toBeCloseTo(1 / (59.001 / 60), 6);
-    expect(result.get('success_ratio')).toEqual([1 / 3, null, 0]);
+    expect(result.get('success_ratio')).toEqual([1 / 4, null, 0]);
     expect(result.get('failure_ratio')).toEqual([0, null, 0]);
   });
 
@@ -102,23 +104,24 @@ describe('aggregate', () => {
   });
 
   it('tracks the BUFFERED backlog at each bucket end: pending until ready or past the deadline, then silent', () => {
-    // At 1020: b, c and e are BUFFERED; a is ready. c's failure does not change its state.
-    expect(result.get('pending')).toEqual([3, 0, 0]);
-    // c (deadline 1040) is still BUFFERED at 1080; d (declared 1100 + 30 s) joins it by the range end.
+    // At 1020: b, c, e and f are BUFFERED; a is ready. c's failure does not change its state.
+    expect(result.get('pending')).toEqual([4, 0, 0]);
+    // At 1080 c and f are BUFFERED past their deadlines, but only f expired without a failure log;
+    // d (declared 1100 + 30 s) joins f by the range end.
     expect(result.get('silent_failures')).toEqual([0, 1, 2]);
   });
 
   it('gives one value over the whole range in window mode (a ratio of sums, not a mean of ratios)', () => {
     const window = aggregate(input, all, windowBucket(ms(1000), ms(1199)));
-    expect(window.get('buffered')).toEqual([4]);
-    expect(window.get('success_ratio')).toEqual([3 / 4]);
-    expect(window.get('buffered_rate')![0]).toBeCloseTo(4 / (199.001 / 60), 6);
+    expect(window.get('buffered')).toEqual([5]);
+    expect(window.get('success_ratio')).toEqual([3 / 5]);
+    expect(window.get('buffered_rate')![0]).toBeCloseTo(5 / (199.001 / 60), 6);
     expect(window.get('silent_failures')).toEqual([2]);
   });
 
   it('judges the backlog at the last included instant: a deadline equal to the range end is still pending', () => {
     const atDeadline = aggregate(input, ['pending', 'silent_failures'], windowBucket(ms(1000), ms(1130)));
-    expect([atDeadline.get('pending'), atDeadline.get('silent_failures')]).toEqual([[1], [1]]); // d pending, c silent
+    expect([atDeadline.get('pending'), atDeadline.get('silent_failures')]).toEqual([[1], [1]]); // d pending, f silent
     const after = aggregate(input, ['pending', 'silent_failures'], windowBucket(ms(1000), ms(1131)));
     expect([after.get('pending'), after.get('silent_failures')]).toEqual([[0], [2]]);
   });
@@ -130,7 +133,7 @@ describe('aggregate', () => {
       windowBucket(ms(1000), ms(1199))
     );
     expect(unknownWindow.get('silent_failures')).toEqual([null]);
-    expect(unknownWindow.get('pending')).toEqual([2]);
+    expect(unknownWindow.get('pending')).toEqual([3]); // c, d and f
   });
 
   it('counts executed from on-chain state when the ABI has no execution event', () => {

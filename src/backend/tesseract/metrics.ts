@@ -234,8 +234,10 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
 
 /**
  * At each instant T (ascending), for txs still BUFFERED at T (buffered at or before T, not ready by T;
- * failures leave the state alone): pending when T ≤ deadline, silent when T > deadline (still BUFFERED
- * past timestamp + coordination window). One pass with difference arrays: O(txs · log instants).
+ * failures leave the state alone): pending when T ≤ deadline; silent when T > deadline and no
+ * TransactionFailed was logged by T — an expiry nobody saw fail (on TesseractBuffer, where failure logs
+ * are reverted away, every expiry). A logged failure already reached the failures table and its alert.
+ * One pass with difference arrays: O(txs · log instants).
  */
 function backlogAt(input: MetricInput, instants: readonly number[]): { pending: number[]; silent: number[] } {
   const n = instants.length;
@@ -254,9 +256,10 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
       pendingDiff[pendingTo]--;
     }
     const silentFrom = Math.max(from, expiry);
-    if (silentFrom < to) {
+    const silentTo = Math.min(to, lowerBound(instants, lifecycle.failed?.timestamp ?? Infinity)); // reported by then
+    if (silentFrom < silentTo) {
       silentDiff[silentFrom]++;
-      silentDiff[to]--;
+      silentDiff[silentTo]--;
     }
   }
   const pending: number[] = [];
