@@ -51,7 +51,7 @@ describe('Overview', () => {
     expect(within(optimism).getByText('38 ms')).toBeInTheDocument();
     const arbitrum = screen.getByRole('region', { name: 'Health of arbitrum' });
     expect(within(arbitrum).getByText('Down')).toBeInTheDocument();
-    expect(within(arbitrum).getByText('connect ECONNREFUSED 127.0.0.1:8546')).toBeInTheDocument();
+    expect(within(arbitrum).getByText('RPC #1: unreachable (ECONNREFUSED)')).toBeInTheDocument();
 
     const failures = screen.getByRole('table', { name: 'Recent failures on Tesseract devnet' });
     expect(within(failures).getByText('Dependency failed')).toBeInTheDocument();
