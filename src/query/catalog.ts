@@ -3,13 +3,14 @@ import type { HealthField, MetricName, VariableKind } from './types';
 /** Grafana unit ids; `suffix:` units render the text after the value. */
 export type Unit = 'short' | 'none' | 'percentunit' | 's' | 'ms' | 'bool_yes_no' | 'suffix: tx/min' | 'locale';
 
-export interface MetricInfo {
+/** What the editor shows and the backend puts in field config for one metric or health value. */
+export interface CatalogEntry {
   label: string;
   unit: Unit;
   description: string;
 }
 
-export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
+export const METRICS: Readonly<Record<MetricName, CatalogEntry>> = {
   buffered: { label: 'Buffered', unit: 'short', description: 'TransactionBuffered events per bucket' },
   ready: { label: 'Ready', unit: 'short', description: 'TransactionReady events per bucket' },
   failed: { label: 'Failed', unit: 'short', description: 'TransactionFailed events per bucket' },
@@ -47,13 +48,7 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
-export interface HealthFieldInfo {
-  label: string;
-  unit: Unit;
-  description: string;
-}
-
-export const HEALTH_FIELDS: Readonly<Record<HealthField, HealthFieldInfo>> = {
+export const HEALTH_FIELDS: Readonly<Record<HealthField, CatalogEntry>> = {
   up: { label: 'Up', unit: 'none', description: '1 when the RPC answers and the chain id matches, else 0' },
   head_block: { label: 'Head block', unit: 'locale', description: 'Latest block number' },
   head_age_seconds: { label: 'Head age', unit: 's', description: 'Seconds since the latest block' },

@@ -19,7 +19,6 @@ import { DeploymentDriver } from '../../devnet/driver';
 import { LedgerWriter, type LedgerIntent } from '../../devnet/ledger';
 import type { ContractCall } from '../../devnet/model';
 import { rollupAddress } from '../../devnet/rollups';
-import type { DeploymentSettings } from '../../src/query';
 import {
   EXPRESSION_UID,
   framesToOutcome,
@@ -31,6 +30,7 @@ import {
 } from '../support/alert-eval';
 import { alertingHeaders, PluginHost, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
+import { provisionedDataSource, provisionedSettings } from '../support/workload';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60;
@@ -46,10 +46,7 @@ const PAYLOAD = `0x${'ab'.repeat(32)}`;
 
 type Json = Record<string, any>;
 
-const datasourceFile = YAML.parse(
-  readFileSync(path.join(ROOT, 'provisioning/datasources/tesseract.yaml'), 'utf8')
-) as Json;
-const provisioned = (datasourceFile.datasources as Json[]).find((ds) => ds.type === 'tesseract-monitor-datasource')!;
+const provisioned = provisionedDataSource();
 const rules: RuleDefinition[] = (
   YAML.parse(readFileSync(path.join(ROOT, 'provisioning/alerting/rules.yaml'), 'utf8')) as Json
 ).groups.flatMap((group: Json) => group.rules);
@@ -366,17 +363,7 @@ beforeAll(async () => {
     chains.set(deployment.name, { deployment, driver, proxy, clock: Number(latest.timestamp) });
   }
   tickStart = Math.max(...[...chains.values()].map((c) => c.clock)) + MINUTE;
-  settings = {
-    uid: provisioned.uid,
-    name: provisioned.name,
-    jsonData: provisioned.jsonData,
-    secureJsonData: Object.fromEntries(
-      (provisioned.jsonData.deployments as DeploymentSettings[]).map((d) => [
-        `rpcUrls.${d.id}`,
-        chain(d.name).proxy.url,
-      ])
-    ),
-  };
+  settings = provisionedSettings((name) => chain(name).proxy.url);
   plugin = await PluginHost.start();
 }, 120_000);
 
@@ -395,7 +382,7 @@ describe('provisioned alert rules against the devnet', () => {
       abi: d.abi,
       operator: d.operator,
     }));
-    const actual = (provisioned.jsonData.deployments as DeploymentSettings[]).map((d) => ({
+    const actual = provisioned.jsonData.deployments.map((d) => ({
       name: d.name,
       chainId: d.chainId,
       contract: d.contract,

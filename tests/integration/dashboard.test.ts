@@ -6,10 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { runSimulation, startDevnet, type Devnet, type LedgerEntry } from '../../devnet';
-import type { DeploymentSettings } from '../../src/query';
 import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
+import { provisionedSettings } from '../support/workload';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DAY_MS = 86_400_000;
@@ -17,9 +16,6 @@ const DAY_MS = 86_400_000;
 type Json = Record<string, any>;
 
 const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'src/dashboards/tesseract.json'), 'utf8')) as Json;
-const provisioned = (
-  YAML.parse(readFileSync(path.join(ROOT, 'provisioning/datasources/tesseract.yaml'), 'utf8')) as Json
-).datasources[0] as Json;
 
 let devnet: Devnet;
 let plugin: PluginHost;
@@ -33,17 +29,7 @@ beforeAll(async () => {
   const result = await runSimulation({ deployments: devnet.deployments, seed: 6, fast: { days: 1, events: 1500 } });
   ledger = result.entries;
   nowMs = Date.now();
-  settings = {
-    uid: provisioned.uid,
-    name: provisioned.name,
-    jsonData: provisioned.jsonData,
-    secureJsonData: Object.fromEntries(
-      (provisioned.jsonData.deployments as DeploymentSettings[]).map((d) => [
-        `rpcUrls.${d.id}`,
-        devnet.deployments.find((deployment) => deployment.name === d.name)!.rpcUrl,
-      ])
-    ),
-  };
+  settings = provisionedSettings((name) => devnet.deployments.find((d) => d.name === name)!.rpcUrl);
   plugin = await PluginHost.start();
 }, 180_000);
 

@@ -4,11 +4,38 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { QueryInput } from './harness';
+import { rpcUrlsKey, type DeploymentSettings } from '../../src/query';
+import type { QueryInput, SettingsInput } from './harness';
 
 export const DASHBOARD_PATH = path.join(__dirname, '..', '..', 'src', 'dashboards', 'tesseract.json');
 export const ALERT_RULES_PATH = path.join(__dirname, '..', '..', 'provisioning', 'alerting', 'rules.yaml');
+export const DATASOURCE_PATH = path.join(__dirname, '..', '..', 'provisioning', 'datasources', 'tesseract.yaml');
 const DATASOURCE_TYPE = 'tesseract-monitor-datasource';
+
+export interface ProvisionedDataSource {
+  uid: string;
+  name: string;
+  jsonData: { deployments: DeploymentSettings[] };
+}
+
+/** The provisioned Tesseract data source, as Grafana reads it from provisioning/datasources. */
+export function provisionedDataSource(file = DATASOURCE_PATH): ProvisionedDataSource {
+  const { datasources } = parse(readFileSync(file, 'utf8')) as {
+    datasources: Array<ProvisionedDataSource & { type: string }>;
+  };
+  const found = datasources.find((ds) => ds.type === DATASOURCE_TYPE);
+  if (!found) {
+    throw new Error(`${file} provisions no ${DATASOURCE_TYPE} data source`);
+  }
+  return found;
+}
+
+/** Instance settings of the provisioned data source, with each deployment's RPC URL chosen by the caller. */
+export function provisionedSettings(rpcUrlFor: (deploymentName: string) => string): SettingsInput {
+  const { uid, name, jsonData } = provisionedDataSource();
+  const secureJsonData = Object.fromEntries(jsonData.deployments.map((d) => [rpcUrlsKey(d.id), rpcUrlFor(d.name)]));
+  return { uid, name, jsonData, secureJsonData };
+}
 
 export interface PanelRequest {
   /** Panel title (with the repeat value) or annotation name. */
