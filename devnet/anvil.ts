@@ -1,7 +1,8 @@
 // Starts anvil chains from the binary shipped in npm @foundry-rs/anvil and stops them by the
 // binary's own PID (an npx wrapper would leave anvil running).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { JsonRpc } from './rpc';
@@ -31,11 +32,19 @@ export interface AnvilInstance {
 
 const DEFAULT_GAS_LIMIT = 1_000_000_000;
 const STARTUP_TIMEOUT_MS = 15_000;
-const running = new Set<ChildProcess>();
+/**
+ * Anvil writes the states it evicts from memory to disk, one per block, and never deletes them after a
+ * kill: a week of fast history left 28 GB behind. Each instance gets its own cache folder, removed when
+ * it exits, and keeps only recent states (older blocks still serve headers and logs; only historical
+ * eth_call that far back is refused, as on a pruned node).
+ */
+const MAX_PERSISTED_STATES = 512;
+const running = new Map<ChildProcess, string>();
 
 process.on('exit', () => {
-  for (const child of running) {
+  for (const [child, cachePath] of running) {
     child.kill('SIGKILL');
+    rmSync(cachePath, { recursive: true, force: true });
   }
 });
 
@@ -65,6 +74,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
+  const cachePath = mkdtempSync(path.join(os.tmpdir(), 'anvil-states-'));
   const args = [
     '--host',
     host,
@@ -78,6 +88,10 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
     '--order',
     'fifo',
     '--quiet',
+    '--max-persisted-states',
+    String(MAX_PERSISTED_STATES),
+    '--cache-path',
+    cachePath,
   ];
   if (options.blockTime !== undefined) {
     args.push('--block-time', String(options.blockTime));
@@ -87,13 +101,16 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
   }
   // Own process group: a terminal's Ctrl-C reaches only our process, which then stops anvil itself.
   const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  running.add(child);
+  running.set(child, cachePath);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => running.delete(child));
+  exited.then(() => {
+    running.delete(child);
+    rmSync(cachePath, { recursive: true, force: true });
+  });
 
   const rpcUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {

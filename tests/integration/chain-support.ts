@@ -1,27 +1,15 @@
 // Test support for the chain layer's integration tests: a private anvil, a tiny Solidity event emitter and
-// raw JSON-RPC helpers. Deliberately independent of devnet/ (a separate, concurrently written module).
-import { ChildProcess, spawn } from 'node:child_process';
+// raw JSON-RPC helpers.
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 
 import { Interface } from 'ethers';
 import solc from 'solc';
+import { freePort, startAnvil as startDevnetAnvil } from '../../devnet/anvil';
 
-const ANVIL = path.resolve(__dirname, '..', '..', 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil');
+export { freePort };
 
 export const GENESIS_TIMESTAMP = 1_700_000_000;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const response = await fetch(url, {
@@ -41,37 +29,10 @@ export interface Anvil {
   stop(): Promise<void>;
 }
 
-/** Starts the anvil binary itself (not an npx wrapper, so its PID is the one to kill) on a free port. */
+/** A private anvil on a free port, started and stopped (by the binary's PID) as the devnet does. */
 export async function startAnvil(): Promise<Anvil> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    ANVIL,
-    ['--host', '127.0.0.1', '--port', String(port), '--timestamp', String(GENESIS_TIMESTAMP), '--quiet'],
-    { stdio: ['ignore', 'ignore', 'pipe'] }
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        resolve();
-        return;
-      }
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await rpc(url, 'eth_chainId');
-      return { url, stop };
-    } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        await stop();
-        throw new Error(`anvil did not start: ${String(error)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const anvil = await startDevnetAnvil({ chainId: 31337, genesisTimestamp: GENESIS_TIMESTAMP });
+  return { url: anvil.rpcUrl, stop: anvil.stop };
 }
 
 const EMITTER_SOURCE = `// SPDX-License-Identifier: Apache-2.0
