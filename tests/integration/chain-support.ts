@@ -6,22 +6,14 @@ import net from 'node:net';
 import { Interface } from 'ethers';
 import solc from 'solc';
 import { freePort, startAnvil as startDevnetAnvil } from '../../devnet/anvil';
+import { JsonRpc } from '../../devnet/rpc';
 
 export { freePort };
 
 export const GENESIS_TIMESTAMP = 1_700_000_000;
 
-export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const reply = (await response.json()) as { result?: T; error?: { message: string } };
-  if (reply.error) {
-    throw new Error(`${method}: ${reply.error.message}`);
-  }
-  return reply.result as T;
+export function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  return new JsonRpc(url).call<T>(method, params);
 }
 
 export interface Anvil {
