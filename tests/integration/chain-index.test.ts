@@ -25,7 +25,6 @@ import {
   PONG,
   rpc,
   startAnvil,
-  startQuirkyNode,
   TruthLog,
 } from './chain-support';
 
@@ -273,7 +272,9 @@ describe('decoder failures', () => {
 
 describe('node quirks', () => {
   it('indexes exactly through a node that refuses batches and sends no blockTimestamp', async () => {
-    const node = await startQuirkyNode(anvil.url, { refuseBatches: true, stripBlockTimestamp: true });
+    const node = await startRpcProxy(anvil.url);
+    node.setFault({ kind: 'no_batches' });
+    node.setLogReplyQuirks({ stripBlockTimestamp: true });
     try {
       const { pool } = observedPool({ urls: [node.url], expectedChainId: 31337 });
       const index = newIndex(pool, { maxBlockRange: 25 });
@@ -289,16 +290,17 @@ describe('node quirks', () => {
         expect(record.timestamp).toBe(Number(block.timestamp));
       }
       // Warm: the head batch goes call by call now, without a failed batch first.
-      const before = node.requests();
+      const before = node.counts().httpRequests;
       await index.sync();
-      expect(node.requests() - before).toBe(2);
+      expect(node.counts().httpRequests - before).toBe(2);
     } finally {
       await node.close();
     }
   });
 
   it('retries a chunk whose reply mixes two forks instead of indexing it', async () => {
-    const node = await startQuirkyNode(anvil.url, { forkedLogReplies: 2 });
+    const node = await startRpcProxy(anvil.url);
+    node.setLogReplyQuirks({ forkedReplies: 2 });
     try {
       const { pool } = observedPool({ urls: [node.url] });
       const stats = emptyGetLogsStats();
@@ -421,7 +423,8 @@ describe('failover', () => {
   });
 
   it('fails over from an endpoint that refuses its API key (HTTP 401 with a JSON-RPC error)', async () => {
-    const refusing = await startQuirkyNode(anvil.url, { unauthorized: true });
+    const refusing = await startRpcProxy(anvil.url);
+    refusing.setFault({ kind: 'unauthorized' });
     try {
       const { pool, calls } = observedPool({ urls: [refusing.url, anvil.url], expectedChainId: 31337 });
       const index = newIndex(pool);

@@ -1,8 +1,5 @@
 // Test support for the chain layer's integration tests: a private anvil, a tiny Solidity event emitter and
 // raw JSON-RPC helpers.
-import http from 'node:http';
-import net from 'node:net';
-
 import { Interface } from 'ethers';
 import solc from 'solc';
 import { freePort, startAnvil as startDevnetAnvil } from '../../devnet/anvil';
@@ -144,83 +141,4 @@ export async function chainTruth(url: string, address: string): Promise<TruthLog
     blockHash: log.blockHash,
     id: `${log.topics[0] === PING ? 'ping' : 'pong'}:${BigInt(log.topics[1]).toString()}`,
   }));
-}
-
-export interface QuirkyNode {
-  url: string;
-  /** HTTP requests received. */
-  requests(): number;
-  close(): Promise<void>;
-}
-
-export interface Quirks {
-  /** Answer every batch with one error object, as nodes without batch support do. */
-  refuseBatches?: boolean;
-  /** Drop blockTimestamp from logs, as most nodes other than anvil do. */
-  stripBlockTimestamp?: boolean;
-  /** Make this many eth_getLogs replies look as if the chain reorganised mid-reply (last log on another fork). */
-  forkedLogReplies?: number;
-  /** Refuse everything with HTTP 401 and a JSON-RPC error, as providers do for a bad API key. */
-  unauthorized?: boolean;
-}
-
-/** A forwarding node with quirks of real providers and nodes that anvil lacks. */
-export async function startQuirkyNode(upstreamUrl: string, quirks: Quirks): Promise<QuirkyNode> {
-  let requests = 0;
-  let forkedLeft = quirks.forkedLogReplies ?? 0;
-  const adjust = (reply: { result?: unknown }) => {
-    if (!Array.isArray(reply.result) || reply.result.length === 0 || typeof reply.result[0]?.logIndex !== 'string') {
-      return;
-    }
-    const logs = reply.result as Array<{ blockTimestamp?: string; blockHash: string }>;
-    if (quirks.stripBlockTimestamp) {
-      logs.forEach((log) => delete log.blockTimestamp);
-    }
-    if (forkedLeft > 0) {
-      forkedLeft--;
-      logs[logs.length - 1].blockHash = `0x${'f'.repeat(64)}`;
-    }
-  };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      requests++;
-      const body = Buffer.concat(chunks).toString();
-      if (quirks.unauthorized) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'invalid project id' } }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      if (quirks.refuseBatches && body.trimStart().startsWith('[')) {
-        res.end(
-          JSON.stringify({
-            jsonrpc: '2.0',
-            id: null,
-            error: { code: -32600, message: 'batch requests are not supported' },
-          })
-        );
-        return;
-      }
-      const upstream = await fetch(upstreamUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
-      const answer = (await upstream.json()) as { result?: unknown } | Array<{ result?: unknown }>;
-      (Array.isArray(answer) ? answer : [answer]).forEach(adjust);
-      res.end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

@@ -1,7 +1,7 @@
 // A loopback JSON-RPC proxy between the backend and anvil. It records every request by method
 // (inside batches too) and injects the failures real providers produce: refused connections,
-// slowness, HTTP 429, each provider's eth_getLogs range/result limits, broken JSON, a wrong chain id,
-// flapping. Range limits behave like the provider: only calls over the limit are refused, so a
+// slowness, HTTP 429 and 401, each provider's eth_getLogs range/result limits, broken JSON, a wrong
+// chain id, flapping, no batch support, and log replies unlike anvil's. Range limits behave like the provider: only calls over the limit are refused, so a
 // client that splits its ranges still gets every log.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -37,7 +37,19 @@ export type Fault =
   /** eth_chainId answers this chain id instead of the real one. */
   | { kind: 'wrong_chain'; chainId: number }
   /** Alternates: up for upMs, then down (refused) for downMs, and so on. */
-  | { kind: 'flapping'; upMs: number; downMs: number };
+  | { kind: 'flapping'; upMs: number; downMs: number }
+  /** HTTP 401 with a JSON-RPC error, as providers answer a bad API key. */
+  | { kind: 'unauthorized' }
+  /** Every batch answered with one error object, as nodes without batch support do; single calls pass. */
+  | { kind: 'no_batches' };
+
+/** How forwarded eth_getLogs replies differ from anvil's, as other nodes' do. */
+export interface LogReplyQuirks {
+  /** Drop blockTimestamp from logs, as most nodes other than anvil do. */
+  stripBlockTimestamp?: boolean;
+  /** Make this many log replies look as if the chain reorganised mid-reply (last log on another fork). */
+  forkedReplies?: number;
+}
 
 export interface FaultOptions {
   /** Apply only to HTTP requests containing one of these methods; others pass. Default: all. */
@@ -73,6 +85,7 @@ export interface RpcProxy {
   readonly port: number;
   setFault(fault: Fault, options?: FaultOptions): void;
   setRangeLimit(limit: RangeLimit | null): void;
+  setLogReplyQuirks(quirks: LogReplyQuirks): void;
   counts(): ProxyCounts;
   /** JSON-RPC requests of one method since the last reset. */
   count(method: string): number;
@@ -100,6 +113,25 @@ const HTML_ERROR_PAGE = '<html><head><title>502 Bad Gateway</title></head><body>
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Applies `quirks` to the log arrays of a JSON-RPC reply (one object or a batch); returns the text. */
+function rewriteLogReplies(text: string, quirks: LogReplyQuirks, state: { forkedLeft: number }): string {
+  const reply = JSON.parse(text) as unknown;
+  for (const item of Array.isArray(reply) ? reply : [reply]) {
+    const logs = isRecord(item) && Array.isArray(item.result) ? item.result : [];
+    if (logs.length === 0 || !isRecord(logs[0]) || typeof logs[0].logIndex !== 'string') {
+      continue;
+    }
+    if (quirks.stripBlockTimestamp) {
+      logs.forEach((log: Record<string, unknown>) => delete log.blockTimestamp);
+    }
+    if (state.forkedLeft > 0) {
+      state.forkedLeft--;
+      (logs[logs.length - 1] as Record<string, unknown>).blockHash = `0x${'f'.repeat(64)}`;
+    }
+  }
+  return JSON.stringify(reply);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -112,6 +144,8 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
   let faultOptions: FaultOptions = {};
   let faultUsesLeft = Infinity;
   let rangeLimit: RangeLimit | null = null;
+  let logQuirks: LogReplyQuirks = {};
+  const logQuirkState = { forkedLeft: 0 };
   let counts: ProxyCounts = { httpRequests: 0, byMethod: {}, rangeRejections: 0, faulted: 0 };
   let recorded: RecordedRequest[] = [];
   let flapTimer: NodeJS.Timeout | undefined;
@@ -367,7 +401,9 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     };
     recorded.push(record);
 
-    const active = matchesFault(methods) ? fault : ({ kind: 'none' } as Fault);
+    // A node without batch support still serves single calls.
+    const applies = matchesFault(methods) && (fault.kind !== 'no_batches' || Array.isArray(parsed));
+    const active = applies ? fault : ({ kind: 'none' } as Fault);
     if (active.kind !== 'none') {
       faultUsesLeft--;
       counts.faulted++;
@@ -395,6 +431,20 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end(HTML_ERROR_PAGE);
         return;
+      case 'unauthorized':
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'invalid project id' } }));
+        return;
+      case 'no_batches':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32600, message: 'batch requests are not supported' },
+          })
+        );
+        return;
       case 'slow':
         await delay(active.delayMs);
         if (req.socket.destroyed) {
@@ -406,6 +456,9 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     }
 
     let reply = await forward(body, parsed, record);
+    if (logQuirks.stripBlockTimestamp || logQuirkState.forkedLeft > 0) {
+      reply = rewriteLogReplies(reply, logQuirks, logQuirkState);
+    }
     if (active.kind === 'truncated') {
       reply = reply.slice(0, Math.max(1, Math.floor(reply.length / 2)));
     }
@@ -445,6 +498,10 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     },
     setRangeLimit(limit: RangeLimit | null) {
       rangeLimit = limit;
+    },
+    setLogReplyQuirks(quirks: LogReplyQuirks) {
+      logQuirks = quirks;
+      logQuirkState.forkedLeft = quirks.forkedReplies ?? 0;
     },
     counts: () => ({ ...counts, byMethod: { ...counts.byMethod } }),
     count: (method: string) => counts.byMethod[method] ?? 0,
