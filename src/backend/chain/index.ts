@@ -4,3 +4,4 @@ export * from './blocks';
 export * from './getlogs';
 export * from './logindex';
 export * from './singleflight';
+export * from './quantity';

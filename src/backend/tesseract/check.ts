@@ -1,4 +1,4 @@
-import { redactUrls } from '../chain';
+import { redactUrls, toQuantity } from '../chain';
 import type { Deployment } from './deployment';
 import { probeHealth } from './health';
 
@@ -20,8 +20,8 @@ async function recentEventCount(deployment: Deployment, head: number): Promise<n
       {
         address: deployment.settings.contract,
         topics: [deployment.contract.events.topic0s],
-        fromBlock: `0x${fromBlock.toString(16)}`,
-        toBlock: `0x${head.toString(16)}`,
+        fromBlock: toQuantity(fromBlock),
+        toBlock: toQuantity(head),
       },
     ]);
     return Array.isArray(logs) ? logs.length : null;
