@@ -39,6 +39,8 @@ export interface LogIndexOptions<T extends IndexedRecord> {
 export interface SyncReport {
   /** Chain head seen by this sync. */
   headBlock: number;
+  /** Its hash: an unchanged head hash means nothing on chain changed since. */
+  headHash: string;
   /** Blocks fetched by this sync (none when fromBlock > toBlock). */
   fromBlock: number;
   toBlock: number;
@@ -217,6 +219,7 @@ export class LogIndex<T extends IndexedRecord> {
       }
       const report: SyncReport = {
         headBlock: head.number,
+        headHash: head.hash,
         fromBlock,
         toBlock: head.number,
         added,
