@@ -7,6 +7,7 @@ import {
   GetLogsRequest,
   LogIndex,
   LogIndexOptions,
+  RecordArray,
   RawLog,
   RpcCallEvent,
   RpcError,
@@ -73,9 +74,12 @@ function observedPool(options: Omit<RpcPoolOptions, 'observer'>) {
 
 function newIndex(
   pool: RpcPool,
-  overrides: Partial<Pick<LogIndexOptions<Record>, 'maxBlockRange' | 'confirmations' | 'decode'>> = {}
+  overrides: Partial<
+    Pick<LogIndexOptions<Record, RecordArray<Record>>, 'maxBlockRange' | 'confirmations' | 'decode'>
+  > = {}
 ) {
   return new LogIndex<Record>({
+    store: new RecordArray<Record>(),
     pool,
     clock: new BlockClock(pool),
     address,
@@ -97,7 +101,7 @@ async function emit(count: number, timestamp?: number): Promise<number> {
 
 async function expectExact(index: LogIndex<Record>): Promise<TruthLog[]> {
   const truth = await chainTruth(anvil.url, address);
-  expect(positions(index.all() as Record[])).toEqual(positions(truth));
+  expect(positions(index.store.records as Record[])).toEqual(positions(truth));
   expect([...truth.map((t) => t.id)].sort()).toEqual([...emittedIds].sort());
   return truth;
 }
@@ -171,7 +175,7 @@ describe('cold and warm sync', () => {
     expect(index.stats()).toMatchObject({ indexedToBlock: head, confirmedToBlock: head - 5, headerBatches: 0 });
 
     // Timestamps are the blocks' own.
-    const some = index.all()[17];
+    const some = index.store.records[17];
     const block = await rpc<{ timestamp: string }>(anvil.url, 'eth_getBlockByNumber', [
       `0x${some.blockNumber.toString(16)}`,
       false,
@@ -199,21 +203,20 @@ describe('cold and warm sync', () => {
     expect(calls.map((c) => c.method)).toEqual(['eth_getBlockByNumber', 'eth_getLogs']);
     await expectExact(index);
 
-    const middle = index.all()[100];
+    const middle = index.store.records[100];
     expect(
-      index.between(middle.blockNumber, middle.blockNumber).every((r) => r.blockNumber === middle.blockNumber)
+      index.store.between(middle.blockNumber, middle.blockNumber).every((r) => r.blockNumber === middle.blockNumber)
     ).toBe(true);
-    expect(index.between(deployBlock, head + 100)).toHaveLength(index.all().length);
+    expect(index.store.between(deployBlock, head + 100)).toHaveLength(index.store.records.length);
   });
 
-  it('probes from 16 blocks when the backfill is wider than maxBlockRange, then uses the full range', async () => {
+  it('backfills a history wider than maxBlockRange in maxBlockRange-wide chunks from the first request', async () => {
     const { pool } = observedPool({ urls: [anvil.url] });
     const index = newIndex(pool, { maxBlockRange: 50 });
     const report = await index.sync();
     await expectExact(index);
     const blocks = report.toBlock - deployBlock + 1;
-    // sparse logs: 16 blocks, then straight to the 50-block cap
-    expect(report.getLogsCalls).toBe(1 + Math.ceil((blocks - 16) / 50));
+    expect(report.getLogsCalls).toBe(Math.ceil(blocks / 50));
   });
 
   it('resumes an interrupted backfill without losing or repeating events', async () => {
@@ -236,7 +239,7 @@ describe('cold and warm sync', () => {
     expect(partial.indexedToBlock).toBeGreaterThan(deployBlock);
     expect(partial.indexedToBlock).toBeLessThan(await headNumber());
     expect(partial.lastError).toBe(failure.message);
-    expect(index.all().length).toBeGreaterThanOrEqual(60);
+    expect(index.store.records.length).toBeGreaterThanOrEqual(60);
 
     flaky.setFault({ kind: 'none' });
     await new Promise((resolve) => setTimeout(resolve, 300)); // the endpoint's backoff
@@ -262,7 +265,7 @@ describe('decoder failures', () => {
       },
     });
     await index.sync();
-    expect(positions(index.all() as Record[])).toEqual(positions(truth.filter((t) => t !== poisoned)));
+    expect(positions(index.store.records as Record[])).toEqual(positions(truth.filter((t) => t !== poisoned)));
     expect(index.stats()).toMatchObject({
       decodeErrors: 1,
       lastDecodeError: `block ${poisoned.blockNumber} log ${poisoned.logIndex}: unexpected data layout`,
@@ -282,7 +285,11 @@ describe('node quirks', () => {
       await expectExact(index);
       const stats = index.stats();
       expect(stats.headerBatches).toBeGreaterThan(0);
-      for (const record of [index.all()[0], index.all()[77], index.all()[index.all().length - 1]]) {
+      for (const record of [
+        index.store.records[0],
+        index.store.records[77],
+        index.store.records[index.store.records.length - 1],
+      ]) {
         const block = await rpc<{ timestamp: string }>(anvil.url, 'eth_getBlockByNumber', [
           `0x${record.blockNumber.toString(16)}`,
           false,
@@ -499,6 +506,7 @@ describe('index lifecycle', () => {
   it('reuses a sync younger than minSyncIntervalMs without any request', async () => {
     const { pool, calls } = observedPool({ urls: [anvil.url] });
     const index = new LogIndex<Record>({
+      store: new RecordArray<Record>(),
       pool,
       clock: new BlockClock(pool),
       address,
@@ -528,7 +536,7 @@ describe('index lifecycle', () => {
     });
     const report = await index.sync();
     expect(report.added).toBe(0);
-    expect(index.all()).toHaveLength(0);
+    expect(index.store.records).toHaveLength(0);
     expect(index.stats().indexedToBlock).toBeLessThan(report.headBlock);
     await expect(index.sync()).rejects.toThrow('the log index was disposed');
   });

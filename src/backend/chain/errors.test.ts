@@ -11,13 +11,13 @@ describe('classifyRpcError', () => {
         data: { from: '0x10', to: '0x1f', limit: 10000 },
       },
       'too_many_results',
-      { suggestedRange: { fromBlock: 16, toBlock: 31 } },
+      { suggestedRange: { fromBlock: 16, toBlock: 31 }, maxResults: 10000 },
     ],
     [
       'Infura result cap with the suggested range in the message',
       { code: -32005, message: 'query returned more than 10000 results. Try with this block range [0x64, 0xc8].' },
       'too_many_results',
-      { suggestedRange: { fromBlock: 100, toBlock: 200 } },
+      { suggestedRange: { fromBlock: 100, toBlock: 200 }, maxResults: 10000 },
     ],
     ['Infura range cap', { code: -32602, message: 'block range too large' }, 'range_too_large', {}],
     [
@@ -36,7 +36,7 @@ describe('classifyRpcError', () => {
           'your parameters, this block range should work: [0x1, 0x3e8]',
       },
       'too_many_results',
-      { suggestedRange: { fromBlock: 1, toBlock: 1000 }, maxSpan: 2000 },
+      { suggestedRange: { fromBlock: 1, toBlock: 1000 }, maxSpan: 2000, maxResults: 10000 },
     ],
     [
       'Alchemy free-tier range cap',

@@ -23,6 +23,8 @@ export interface RangeHint {
   suggestedRange?: { fromBlock: number; toBlock: number };
   /** Widest span (toBlock - fromBlock + 1) the provider accepts ("limited to a 10000 range"). */
   maxSpan?: number;
+  /** Most logs the provider returns in one reply ("more than 10000 results", "a cap of 10K logs"). */
+  maxResults?: number;
 }
 
 /**
@@ -165,15 +167,25 @@ export function parseRangeHint(message: string, data?: unknown): RangeHint {
     /range (?:should|must) (?:not exceed|be (?:less than|at most)) ([\d,]+k?)/i,
     /([\d,]+k?) blocks? (?:range )?(?:limit|max)/i,
   ];
-  for (const pattern of spanPatterns) {
+  hint.maxSpan = firstCount(message, spanPatterns);
+  hint.maxResults = firstCount(message, [
+    /more than ([\d,]+k?) (?:results|logs)/i, // Infura, geth-based nodes: "query returned more than 10000 results"
+    /cap of ([\d,]+k?) logs/i, // Alchemy "any block range with a cap of 10K logs"
+    /max(?:imum)? (?:of )?([\d,]+k?) (?:results|logs)/i,
+  ]);
+  return hint;
+}
+
+/** The count captured by the first pattern that matches, parsed. */
+function firstCount(message: string, patterns: RegExp[]): number | undefined {
+  for (const pattern of patterns) {
     const match = pattern.exec(message);
-    const span = match ? parseCount(match[1]) : undefined;
-    if (span !== undefined) {
-      hint.maxSpan = span;
-      break;
+    const count = match ? parseCount(match[1]) : undefined;
+    if (count !== undefined) {
+      return count;
     }
   }
-  return hint;
+  return undefined;
 }
 
 /** Methods whose errors can be range or result caps. */

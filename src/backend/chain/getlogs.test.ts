@@ -21,45 +21,70 @@ describe('RangeTuner', () => {
     expect(tuner.span).toBe(5);
   });
 
-  it('honours a suggested range and grows back after successes when the limit was on results', () => {
+  it('without a known result cap, grows a narrowed span back by doubling after a few successes', () => {
     const tuner = new RangeTuner(4000);
-    expect(tuner.rejected('too_many_results', 4000, { suggestedRange: { fromBlock: 100, toBlock: 349 } })).toBe(250);
+    expect(tuner.rejected('too_many_results', 4000)).toBe(2000);
     const spans: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 7; i++) {
       tuner.succeeded(tuner.span, 10);
       spans.push(tuner.span);
     }
-    expect(spans).toEqual([250, 250, 500, 500, 500, 1000, 1000, 1000, 2000, 2000, 2000, 4000]);
+    expect(spans).toEqual([2000, 2000, 4000, 4000, 4000, 4000, 4000]);
   });
 
-  it('shrinks the span after a reply with more logs than wanted, and grows only while density allows', () => {
-    const tuner = new RangeTuner(10_000, { maxLogsPerRequest: 1_000 });
-    tuner.succeeded(10_000, 4_000);
-    expect(tuner.span).toBe(2_500);
-    for (let i = 0; i < 10; i++) {
-      tuner.succeeded(2_500, 900);
-    }
-    expect(tuner.span).toBe(2_500);
-    for (let i = 0; i < 3; i++) {
-      tuner.succeeded(2_500, 100);
-    }
-    expect(tuner.span).toBe(5_000);
+  it("sizes each request by the last reply's log density once the provider named its result cap", () => {
+    const tuner = new RangeTuner(10_000);
+    const suggestion = { fromBlock: 0, toBlock: 2499 };
+    expect(tuner.rejected('too_many_results', 10_000, { maxResults: 1000, suggestedRange: suggestion })).toBe(2500);
+    tuner.succeeded(2500, 1000);
+    expect(tuner.span).toBe(2250);
+    tuner.succeeded(2250, 100);
+    expect(tuner.span).toBe(10_000);
   });
 
-  it('probes from a small initial span by the density it sees', () => {
-    const sparse = new RangeTuner(10_000, { initialSpan: 16 });
-    const spans = [sparse.span];
-    for (let i = 0; i < 4; i++) {
-      sparse.succeeded(sparse.span, 3);
-      spans.push(sparse.span);
-    }
-    expect(spans).toEqual([16, 256, 4_096, 10_000, 10_000]);
+  it('learns a result cap from the reply to the range a provider suggested', () => {
+    const tuner = new RangeTuner(10_000);
+    expect(tuner.rejected('too_many_results', 10_000, { suggestedRange: { fromBlock: 0, toBlock: 399 } })).toBe(400);
+    tuner.succeeded(400, 800);
+    expect(tuner.span).toBe(360);
+  });
 
-    const dense = new RangeTuner(10_000, { initialSpan: 16, maxLogsPerRequest: 2_500 });
-    dense.succeeded(16, 1_600); // 100 logs a block
-    expect(dense.span).toBe(25);
-    dense.succeeded(25, 2_500);
-    expect(dense.span).toBe(25);
+  it('backfills an uneven dense history within 1.5× of the fewest requests an Alchemy-style limit allows', () => {
+    // 30 000 blocks of 0–4 logs, in bursts; Alchemy accepts up to 2 000 blocks, or any span with ≤ 10 000 logs.
+    const logsPerBlock = Array.from({ length: 30_000 }, (_, b) =>
+      Math.round(2 + 2 * Math.sin(b / 1700) * Math.cos(b / 530))
+    );
+    const prefix = [0];
+    for (const count of logsPerBlock) {
+      prefix.push(prefix[prefix.length - 1] + count);
+    }
+    const last = logsPerBlock.length - 1;
+    const accepted = (from: number, to: number) => to - from < 2000 || prefix[to + 1] - prefix[from] <= 10_000;
+    const widestAccepted = (from: number, to: number) => {
+      while (!accepted(from, to)) {
+        to--;
+      }
+      return to;
+    };
+    const maxBlockRange = 10_000;
+    let minimum = 0;
+    for (let from = 0; from <= last; minimum++) {
+      from = widestAccepted(from, Math.min(last, from + maxBlockRange - 1)) + 1;
+    }
+    const tuner = new RangeTuner(maxBlockRange);
+    let calls = 0;
+    for (let from = 0; from <= last; calls++) {
+      const to = Math.min(last, from + tuner.span - 1);
+      if (accepted(from, to)) {
+        tuner.succeeded(to - from + 1, prefix[to + 1] - prefix[from]);
+        from = to + 1;
+      } else {
+        const suggestedRange = { fromBlock: from, toBlock: widestAccepted(from, to) };
+        tuner.rejected('too_many_results', to - from + 1, { maxResults: 10_000, suggestedRange });
+      }
+    }
+    expect(minimum).toBeGreaterThanOrEqual(5);
+    expect(calls).toBeLessThanOrEqual(1.5 * minimum);
   });
 
   it('always narrows, even when the suggestion is not smaller, and bottoms out at one block', () => {

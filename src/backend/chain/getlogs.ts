@@ -26,51 +26,30 @@ export interface GetLogsRequest {
   maxBlockRange: number;
 }
 
-/** Successful requests in a row before the span doubles again. */
+/** Successful requests in a row before the span doubles again (while the provider's result cap is unknown). */
 const GROW_AFTER_SUCCESSES = 3;
-/**
- * Default most logs wanted per reply. A reply is parsed whole; measured with 1M indexed events, replies of
- * ≤ 3 000 logs kept peak RSS near 250 MB, while 5 000–10 000 pushed it to 440–510 MB (the parsed reply
- * outgrows V8's young generation and is promoted wholesale).
- */
-export const DEFAULT_MAX_LOGS_PER_REQUEST = 2_500;
-
-/** Growth per reply while probing from a small initial span. */
-const PROBE_GROWTH = 16;
-
-export interface RangeTunerOptions {
-  /** Most logs wanted per reply. Default DEFAULT_MAX_LOGS_PER_REQUEST. */
-  maxLogsPerRequest?: number;
-  /**
-   * First span (default maxBlockRange). When smaller, the tuner probes: each reply sets the next span from the
-   * log density it showed (×16 at most) until maxBlockRange or the log target is reached, so a dense range is
-   * never fetched in one huge reply.
-   */
-  initialSpan?: number;
-}
+/** A span sized by log density aims this far under the provider's result cap: density varies between chunks. */
+const RESULT_CAP_MARGIN = 0.9;
 
 /**
- * Learnt per deployment: how wide an eth_getLogs the providers accept right now. Range caps ("limited to a
- * 10000 range") are remembered; result caps ("more than 10000 results") only shrink the span until
- * successes grow it back. Replies over maxLogsPerRequest shrink the next span in proportion, and the span
- * only grows while the last reply's log density says the grown span stays under it: this bounds the
- * memory a parsed reply takes (and stays under the usual 10k-log provider caps).
+ * Learnt per deployment: how wide an eth_getLogs the providers accept right now. It starts at maxBlockRange,
+ * so a history the provider serves in one reply costs one request. Range caps ("limited to a 10000 range") are
+ * remembered for good. A result cap ("more than 10000 results", or the logs of a range the provider suggested)
+ * is remembered too, and from then on each request is sized by the last reply's log density to just under it:
+ * that keeps a dense backfill near the fewest requests the provider allows. Without a known result cap, a
+ * narrowed span grows back by doubling after a few successes.
  */
 export class RangeTuner {
-  readonly maxLogsPerRequest: number;
   private cap: number;
   private current: number;
   private successes = 0;
-  private probing: boolean;
+  private resultCap?: number;
+  /** The last rejection suggested a range: the reply for it shows (a lower bound of) the result cap. */
+  private suggestionPending = false;
 
-  constructor(
-    readonly maxBlockRange: number,
-    options: RangeTunerOptions = {}
-  ) {
-    this.maxLogsPerRequest = options.maxLogsPerRequest ?? DEFAULT_MAX_LOGS_PER_REQUEST;
+  constructor(readonly maxBlockRange: number) {
     this.cap = Math.max(1, Math.floor(maxBlockRange));
-    this.current = Math.max(1, Math.min(this.cap, Math.floor(options.initialSpan ?? this.cap)));
-    this.probing = this.current < this.cap;
+    this.current = this.cap;
   }
 
   /** Span to try next. */
@@ -80,24 +59,18 @@ export class RangeTuner {
 
   /** A request of `span` blocks returned `logCount` logs. */
   succeeded(span: number, logCount: number): void {
-    if (logCount > this.maxLogsPerRequest) {
-      this.current = Math.max(1, Math.min(this.current, Math.floor((span * this.maxLogsPerRequest) / logCount)));
-      this.successes = 0;
-      this.probing = false;
-      return;
+    if (this.suggestionPending && logCount > 0) {
+      this.resultCap = Math.max(this.resultCap ?? 0, logCount);
     }
-    if (this.probing) {
-      const byDensity = logCount > 0 ? Math.floor((span * this.maxLogsPerRequest) / logCount) : Infinity;
-      const next = Math.min(this.cap, this.current * PROBE_GROWTH, byDensity);
-      this.probing = next > this.current && next < this.cap;
-      this.current = Math.max(this.current, next);
+    this.suggestionPending = false;
+    if (this.resultCap !== undefined) {
+      const byDensity = logCount > 0 ? Math.floor((span * this.resultCap * RESULT_CAP_MARGIN) / logCount) : Infinity;
+      this.current = Math.max(1, Math.min(this.cap, byDensity));
       return;
     }
     this.successes++;
-    const grown = Math.min(this.cap, this.current * 2);
-    const expectedLogs = (grown * logCount) / span;
-    if (this.successes >= GROW_AFTER_SUCCESSES && grown > this.current && expectedLogs <= this.maxLogsPerRequest) {
-      this.current = grown;
+    if (this.successes >= GROW_AFTER_SUCCESSES && this.current < this.cap) {
+      this.current = Math.min(this.cap, this.current * 2);
       this.successes = 0;
     }
   }
@@ -105,7 +78,6 @@ export class RangeTuner {
   /** A request of `span` blocks was refused; returns the (strictly smaller) span to try next. */
   rejected(kind: 'range_too_large' | 'too_many_results' | 'timeout', span: number, hint: RangeHint = {}): number {
     this.successes = 0;
-    this.probing = false;
     let next = Math.floor(span / 2);
     if (hint.suggestedRange) {
       next = hint.suggestedRange.toBlock - hint.suggestedRange.fromBlock + 1;
@@ -116,6 +88,10 @@ export class RangeTuner {
     if (kind === 'range_too_large') {
       // A range cap is a property of the provider: never grow past it again.
       this.cap = Math.min(this.cap, hint.maxSpan ?? next);
+    }
+    if (kind === 'too_many_results') {
+      this.resultCap = hint.maxResults ?? this.resultCap;
+      this.suggestionPending = hint.suggestedRange !== undefined && hint.maxResults === undefined;
     }
     this.current = Math.min(next, this.cap);
     return this.current;
@@ -147,7 +123,7 @@ export function emptyGetLogsStats(): GetLogsStats {
 export interface GetLogsOptions {
   /** Supplies and caches timestamps of logs without blockTimestamp. Default: a fresh BlockClock on the pool. */
   clock?: BlockClock;
-  /** Carries learnt span limits across calls. Default: a fresh one from maxBlockRange (and default log target). */
+  /** Carries learnt span and result limits across calls. Default: a fresh one from maxBlockRange. */
   tuner?: RangeTuner;
   /** Incremented as requests are made. */
   stats?: GetLogsStats;

@@ -5,3 +5,4 @@ export * from './getlogs';
 export * from './logindex';
 export * from './singleflight';
 export * from './quantity';
+export * from './search';

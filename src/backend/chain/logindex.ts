@@ -1,14 +1,8 @@
 import { BlockClock, BlockHeader } from './blocks';
 import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
 import { RpcPool } from './rpc';
+import { firstPosition } from './search';
 import { singleFlight } from './singleflight';
-
-/**
- * A backfill wider than maxBlockRange starts this narrow and widens by the log density it sees (RangeTuner
- * probing), so a dense history is not fetched in maxBlockRange-wide replies: one oversized early reply
- * inflates the heap for good. A history that fits one request is fetched in one.
- */
-const PROBING_SPAN = 16;
 
 /** The least a decoded record must carry: its position on the chain. */
 export interface IndexedRecord {
@@ -16,7 +10,47 @@ export interface IndexedRecord {
   logIndex: number;
 }
 
-export interface LogIndexOptions<T extends IndexedRecord> {
+/**
+ * Where the index keeps its records, in chain order. The index only appends, truncates on reorgs and
+ * searches by block; how records are laid out (objects, typed-array columns) is the store's business.
+ */
+export interface RecordStore<T extends IndexedRecord> {
+  readonly length: number;
+  blockAt(position: number): number;
+  push(record: T): void;
+  truncate(length: number): void;
+}
+
+/** The plain store: an array of the records themselves. */
+export class RecordArray<T extends IndexedRecord> implements RecordStore<T> {
+  readonly records: T[] = [];
+
+  get length(): number {
+    return this.records.length;
+  }
+
+  blockAt(position: number): number {
+    return this.records[position].blockNumber;
+  }
+
+  push(record: T): void {
+    this.records.push(record);
+  }
+
+  truncate(length: number): void {
+    this.records.length = length;
+  }
+
+  /** Records with fromBlock ≤ blockNumber ≤ toBlock. */
+  between(fromBlock: number, toBlock: number): T[] {
+    const at = (position: number) => this.blockAt(position);
+    return this.records.slice(firstPosition(this.length, at, fromBlock), firstPosition(this.length, at, toBlock, true));
+  }
+}
+
+export interface LogIndexOptions<T extends IndexedRecord, S extends RecordStore<T>> {
+  /** Receives the decoded records. */
+  store: S;
   pool: RpcPool;
   clock: BlockClock;
   address: string;
@@ -26,14 +60,14 @@ export interface LogIndexOptions<T extends IndexedRecord> {
   startBlock: number;
   /** Blocks deeper than this below head are final; newer ones are re-checked by hash on every sync. */
   confirmations: number;
-  /** Widest eth_getLogs span (reached after a few replies when the logs are sparse enough). */
+  /** Widest eth_getLogs span (the first request's; narrowed when a provider refuses it). */
   maxBlockRange: number;
-  /** Most logs wanted per eth_getLogs reply (bounds peak memory); default DEFAULT_MAX_LOGS_PER_REQUEST. */
-  maxLogsPerRequest?: number;
   /** Turns a log into the compact record kept in memory; null skips it. */
   decode: (log: RawLog) => T | null;
   /** A sync within this long after a successful one returns that one's report without RPC. Default 0. */
   minSyncIntervalMs?: number;
+  /** Called after each chunk is indexed, with its log count (e.g. to release the memory a large reply took). */
+  afterChunk?: (logCount: number) => void;
 }
 
 export interface SyncReport {
@@ -94,15 +128,14 @@ export interface LogIndexStats {
  * whose remembered hash still matches is the fork point, and everything after it is dropped and re-fetched.
  * Hashes are remembered for unconfirmed blocks only (those that had logs and each chunk's last block).
  */
-export class LogIndex<T extends IndexedRecord> {
-  private records: T[] = [];
+export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = RecordArray<T>> {
   private indexedTo: number;
   private confirmedTo: number;
   private headBlock = -1;
   /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
   private readonly tailHashes = new Map<number, string>();
-  /** Created by the first sync, which knows how far it has to go. */
-  private tuner?: RangeTuner;
+  /** Learnt provider limits, kept across syncs. */
+  private readonly tuner: RangeTuner;
   private readonly counters = {
     syncs: 0,
     reorgs: 0,
@@ -118,9 +151,10 @@ export class LogIndex<T extends IndexedRecord> {
   private disposed = false;
   private readonly runSync = singleFlight<void, SyncReport>(() => this.doSync());
 
-  constructor(private readonly options: LogIndexOptions<T>) {
+  constructor(private readonly options: LogIndexOptions<T, S>) {
     this.indexedTo = options.startBlock - 1;
     this.confirmedTo = options.startBlock - 1;
+    this.tuner = new RangeTuner(options.maxBlockRange);
   }
 
   /** Brings the index up to the chain head. Concurrent callers share one sync; progress survives a failure. */
@@ -135,13 +169,9 @@ export class LogIndex<T extends IndexedRecord> {
     return this.runSync(undefined);
   }
 
-  /** Records with fromBlock ≤ blockNumber ≤ toBlock, sorted by (blockNumber, logIndex). */
-  between(fromBlock: number, toBlock: number): T[] {
-    return this.records.slice(this.lowerBound(fromBlock), this.lowerBound(toBlock + 1));
-  }
-
-  all(): readonly T[] {
-    return this.records;
+  /** The indexed records, in chain order (complete up to stats().indexedToBlock). */
+  get store(): S {
+    return this.options.store;
   }
 
   stats(): LogIndexStats {
@@ -149,7 +179,7 @@ export class LogIndex<T extends IndexedRecord> {
       indexedToBlock: this.indexedTo,
       confirmedToBlock: this.confirmedTo,
       headBlock: this.headBlock,
-      count: this.records.length,
+      count: this.store.length,
       ...this.counters,
       rpcCalls: this.counters.headChecks + this.counters.getLogsCalls + this.counters.headerBatches,
       lastSyncAt: this.lastSyncAt,
@@ -161,23 +191,8 @@ export class LogIndex<T extends IndexedRecord> {
   /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
     this.disposed = true;
-    this.records = [];
+    this.store.truncate(0);
     this.tailHashes.clear();
-  }
-
-  /** First position whose block is ≥ block. */
-  private lowerBound(block: number): number {
-    let low = 0;
-    let high = this.records.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.records[mid].blockNumber < block) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    return low;
   }
 
   private async doSync(): Promise<SyncReport> {
@@ -187,11 +202,6 @@ export class LogIndex<T extends IndexedRecord> {
     try {
       const { head, dropped, reorgFromBlock } = await this.checkTail();
       const fromBlock = this.indexedTo + 1;
-      const maxBlockRange = this.options.maxBlockRange;
-      this.tuner ??= new RangeTuner(maxBlockRange, {
-        maxLogsPerRequest: this.options.maxLogsPerRequest,
-        initialSpan: head.number - fromBlock + 1 > maxBlockRange ? PROBING_SPAN : maxBlockRange,
-      });
       let added = 0;
       for await (const chunk of iterateLogs(
         this.options.pool,
@@ -200,7 +210,7 @@ export class LogIndex<T extends IndexedRecord> {
           topics: [this.options.topic0s],
           fromBlock,
           toBlock: head.number,
-          maxBlockRange,
+          maxBlockRange: this.options.maxBlockRange,
         },
         { clock: this.options.clock, tuner: this.tuner, stats }
       )) {
@@ -208,6 +218,7 @@ export class LogIndex<T extends IndexedRecord> {
           break;
         }
         added += this.append(chunk.logs, head.number);
+        this.options.afterChunk?.(chunk.logs.length);
         this.rememberHash(chunk.toBlock, chunk.toHeader.hash, head.number);
         this.indexedTo = chunk.toBlock;
       }
@@ -280,9 +291,9 @@ export class LogIndex<T extends IndexedRecord> {
 
   /** Drops every record and remembered hash from `block` on. */
   private rollBackTo(block: number): number {
-    const keep = this.lowerBound(block);
-    const dropped = this.records.length - keep;
-    this.records.length = keep;
+    const keep = firstPosition(this.store.length, (position) => this.store.blockAt(position), block);
+    const dropped = this.store.length - keep;
+    this.store.truncate(keep);
     for (const known of this.tailHashes.keys()) {
       if (known >= block) {
         this.tailHashes.delete(known);
@@ -331,7 +342,7 @@ export class LogIndex<T extends IndexedRecord> {
       this.rememberHash(log.blockNumber, log.blockHash, head);
     }
     for (const record of decoded) {
-      this.records.push(record);
+      this.store.push(record);
     }
     return decoded.length;
   }

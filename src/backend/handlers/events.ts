@@ -2,6 +2,7 @@ import { QueryError, numberField, stringField, timeField, type Frame } from '../
 import type { EventsQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import type { TesseractEvent } from '../tesseract/events';
+import type { EventTable } from '../tesseract/eventtable';
 import { packTxId, shortHex, unpackWord } from '../tesseract/hex';
 import { DATAPLANE_VERSION, forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
 
@@ -27,21 +28,25 @@ function eventFilter(query: EventsQuery): (event: TesseractEvent) => boolean {
 
 /** The newest matching events of one deployment in the range, newest first, at most `limit`. */
 export function newestMatching(
-  events: readonly TesseractEvent[],
+  events: EventTable,
   matches: (event: TesseractEvent) => boolean,
   fromMs: number,
   toMs: number,
   limit: number
 ): TesseractEvent[] {
   const out: TesseractEvent[] = [];
-  for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
-    const event = events[i];
-    const ms = event.timestamp * 1000;
+  const timestamps = events.timestamps;
+  // Block times never decrease along the chain: start at the range's end and stop at its start.
+  for (let i = events.firstAtOrAfter(Math.floor(toMs / 1000) + 1) - 1; i >= 0 && out.length < limit; i--) {
+    const ms = timestamps.get(i) * 1000;
     if (ms < fromMs) {
-      break; // the index is in chain order, so block times only go down from here
+      break;
     }
-    if (ms <= toMs && matches(event)) {
-      out.push(event);
+    if (ms <= toMs) {
+      const event = events.event(i);
+      if (matches(event)) {
+        out.push(event);
+      }
     }
   }
   return out;

@@ -29,22 +29,21 @@ async function metricInput(
 ): Promise<{ input: MetricInput; notices: FrameNotice[] }> {
   const events = await deployment.events();
   const needsWindow = metrics.includes('silent_failures');
-  const input: MetricInput = {
-    events,
-    lifecycles: deployment.lifecycles(events),
-    coordinationWindow: needsWindow ? await deployment.coordinationWindow() : null,
-  };
+  const coordinationWindow = needsWindow ? await deployment.coordinationWindow() : null;
   const notices: FrameNotice[] = [];
+  let isExecuted: MetricInput['isExecuted'];
   if (needsExecutedStates(metrics, events)) {
-    const readyInRange = events
-      .filter(
-        (e) =>
-          e.kind === EventKind.Ready &&
-          e.txId !== null &&
-          e.timestamp >= buckets.fromSeconds &&
-          e.timestamp < buckets.endSeconds
-      )
-      .map((e) => e.txId as string);
+    const readyInRange: string[] = [];
+    const { timestamps, kinds, txRefs } = events;
+    for (
+      let i = events.firstAtOrAfter(buckets.fromSeconds);
+      i < events.length && timestamps.get(i) < buckets.endSeconds;
+      i++
+    ) {
+      if (kinds.get(i) === EventKind.Ready && txRefs.get(i) !== 0) {
+        readyInRange.push(events.txId(txRefs.get(i)));
+      }
+    }
     const lookedUp = readyInRange.slice(-MAX_EXECUTED_LOOKUPS);
     if (lookedUp.length < readyInRange.length) {
       notices.push({
@@ -52,9 +51,9 @@ async function metricInput(
         text: `${deployment.name}: executed counts only the newest ${MAX_EXECUTED_LOOKUPS} ready transactions of the range`,
       });
     }
-    input.isExecuted = await deployment.executedAmong(lookedUp);
+    isExecuted = await deployment.executedAmong(lookedUp);
   }
-  return { input, notices };
+  return { input: { events, coordinationWindow, isExecuted }, notices };
 }
 
 /**

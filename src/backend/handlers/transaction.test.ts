@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import { decodeState } from '../tesseract/contract';
 import { EventKind, TesseractEvent } from '../tesseract/events';
-import { buildLifecycles } from '../tesseract/lifecycle';
+import { EventTable } from '../tesseract/eventtable';
 import { outcomeOf } from './transaction';
 
 const tx = 'x'.repeat(32);
@@ -9,8 +9,9 @@ const event = (kind: typeof EventKind.Buffered | typeof EventKind.Failed, time: 
   new TesseractEvent(time, 0, time, kind, 'e', 'h'.repeat(32), tx, null, null, null, null, null, time);
 
 describe('transaction outcome', () => {
-  const buffered = buildLifecycles([event(EventKind.Buffered, 100)]).get(tx);
-  const retried = buildLifecycles([event(EventKind.Buffered, 100), event(EventKind.Failed, 110)]).get(tx);
+  const lifecycleOf = (table: EventTable) => table.lifecycle(table.txRef(tx));
+  const buffered = lifecycleOf(EventTable.from([event(EventKind.Buffered, 100)]));
+  const retried = lifecycleOf(EventTable.from([event(EventKind.Buffered, 100), event(EventKind.Failed, 110)]));
   const state = (raw: bigint) => decodeState('buffer', raw);
 
   it('follows the stored state when it is final, and the clock while the tx is BUFFERED', () => {

@@ -49,27 +49,35 @@ export function outcomeOf(
  * Events are looked up over the whole index, not only the panel's time range.
  */
 export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): Promise<Frame[]> {
-  const wanted = ctx.query.txIds.map(packTxId);
-  const wantedSet = new Set(wanted);
+  const wanted = [...new Set(ctx.query.txIds.map(packTxId))];
   const logger = ctx.logger.with({ tx_id: ctx.query.txIds.join(',') });
   const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment) => {
     const events = await deployment.events();
-    const lifecycles = deployment.lifecycles(events);
+    // Read the table before awaiting anything else: a concurrent sync may change it.
+    const byTx = new Map<string, { events: TesseractEvent[]; lifecycle?: Lifecycle }>();
+    const refs = new Map<number, string>();
+    for (const txId of wanted) {
+      const ref = events.txRef(txId);
+      byTx.set(txId, { events: [], lifecycle: events.lifecycle(ref) });
+      if (ref !== 0) {
+        refs.set(ref, txId);
+      }
+    }
+    const { txRefs, kinds } = events;
+    for (let i = 0; i < events.length && refs.size > 0; i++) {
+      const txId = refs.get(txRefs.get(i));
+      if (txId !== undefined && kinds.get(i) !== EventKind.Other) {
+        byTx.get(txId)!.events.push(events.event(i));
+      }
+    }
     const [states, window, head] = await Promise.all([
       deployment.states(wanted),
       deployment.coordinationWindow().catch(() => null),
       deployment.clock.head(),
     ]);
-    const byTx = new Map<string, TesseractEvent[]>(wanted.map((txId) => [txId, []]));
-    for (const event of events) {
-      if (event.txId !== null && wantedSet.has(event.txId) && event.kind !== EventKind.Other) {
-        byTx.get(event.txId)!.push(event);
-      }
-    }
     const rows: Row[] = [];
-    for (const [txId, txEvents] of byTx) {
+    for (const [txId, { events: txEvents, lifecycle }] of byTx) {
       const state = states.get(txId);
-      const lifecycle = lifecycles.get(txId);
       const base = { deployment, txId, state, lifecycle, outcome: outcomeOf(state, lifecycle, window, head.timestamp) };
       if (txEvents.length === 0) {
         rows.push({ ...base, event: null });

@@ -1,6 +1,7 @@
 import { stringField, type Frame, type FrameNotice } from '../grafana';
 import type { VariablesQuery } from '../../query';
-import { EventKind, type TesseractEvent } from '../tesseract/events';
+import { EventKind } from '../tesseract/events';
+import type { EventTable } from '../tesseract/eventtable';
 import { shortHex, unpackWord } from '../tesseract/hex';
 import { forEachDeployment, withNotices, type HandlerContext } from './common';
 
@@ -23,15 +24,11 @@ function distinct(values: Iterable<string | null>, limit: number): string[] {
   return [...out];
 }
 
-/** Distinct values picked from events, newest event first, at most `limit`. */
-function newestValues(
-  events: readonly TesseractEvent[],
-  pick: (event: TesseractEvent) => Array<string | null>,
-  limit: number
-): string[] {
+/** Distinct values picked from the events (by position), newest event first, at most `limit`. */
+function newestValues(events: EventTable, pick: (position: number) => Array<string | null>, limit: number): string[] {
   const out = new Set<string>();
   for (let i = events.length - 1; i >= 0 && out.size < limit; i--) {
-    for (const value of pick(events[i])) {
+    for (const value of pick(i)) {
       if (value !== null && out.size < limit) {
         out.add(value);
       }
@@ -64,13 +61,17 @@ export async function variableValues(
       case 'txIds':
         return newestValues(
           events,
-          (e) => [e.kind === EventKind.Buffered && e.txId !== null ? unpackWord(e.txId) : null],
+          (i) => [
+            events.kinds.get(i) === EventKind.Buffered && events.txRefs.get(i) !== 0
+              ? unpackWord(events.txId(events.txRefs.get(i)))
+              : null,
+          ],
           limit
         );
       case 'rollups':
-        return newestValues(events, (e) => [e.origin, e.target], limit);
+        return newestValues(events, (i) => [events.origin(i), events.target(i)], limit);
       case 'failureReasons':
-        return newestValues(events, (e) => [e.kind === EventKind.Failed ? e.reason : null], limit);
+        return newestValues(events, (i) => [events.kinds.get(i) === EventKind.Failed ? events.reason(i) : null], limit);
     }
   });
   const values = distinct(

@@ -1,10 +1,11 @@
 import { Interface, type Result } from 'ethers';
 import { BlockClock, LogIndex, RpcError, RpcPool, type RpcObserver, type SyncReport } from '../chain';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } from '../../query';
+import { trimHeap } from '../heap';
 import { TesseractContract, type DecodedState } from './contract';
 import type { TesseractEvent } from './events';
+import { EventTable } from './eventtable';
 import { unpackWord } from './hex';
-import { buildLifecycles, type Lifecycle } from './lifecycle';
 
 /** A call the contract refused: the revert reason is the answer, not an RPC failure. */
 export class ContractRevert extends Error {
@@ -29,6 +30,9 @@ export interface DeploymentOptions {
   onSync?: (report: SyncReport) => void;
 }
 
+/** Replies this large (~2 MB of parsed JSON and up) are worth a heap check once indexed. */
+const LARGE_REPLY_LOGS = 1000;
+
 /** A tx seen READY may be marked executed (no event) at any time: its state is re-read after this long. */
 const EXECUTED_RECHECK_MS = 60_000;
 
@@ -46,13 +50,7 @@ export class Deployment {
   readonly clock: BlockClock;
   /** chain, chain_id and contract: on every frame, so one alert rule gives one instance per deployment. */
   readonly labels: Record<string, string>;
-  private index?: LogIndex<TesseractEvent>;
-  private lifecycleCache?: {
-    events: readonly TesseractEvent[];
-    length: number;
-    last?: TesseractEvent;
-    map: Map<string, Lifecycle>;
-  };
+  private index?: LogIndex<TesseractEvent, EventTable>;
   private windowCache?: { value: number | null; at: number };
   /** EXECUTED is final: txs seen executed are never asked again. */
   private readonly executed = new Set<string>();
@@ -85,8 +83,9 @@ export class Deployment {
   }
 
   /** The log index, created on first use and kept for the life of the data source instance. */
-  logIndex(): LogIndex<TesseractEvent> {
-    this.index ??= new LogIndex<TesseractEvent>({
+  logIndex(): LogIndex<TesseractEvent, EventTable> {
+    this.index ??= new LogIndex({
+      store: new EventTable(),
       pool: this.pool,
       clock: this.clock,
       address: this.settings.contract,
@@ -96,6 +95,11 @@ export class Deployment {
       maxBlockRange: this.settings.maxBlockRange,
       decode: (log) => this.contract.events.decode(log),
       minSyncIntervalMs: this.minSyncIntervalMs,
+      afterChunk: (logCount) => {
+        if (logCount >= LARGE_REPLY_LOGS) {
+          trimHeap();
+        }
+      },
     });
     return this.index;
   }
@@ -107,22 +111,10 @@ export class Deployment {
     return report;
   }
 
-  /** Every indexed event in chain order, after a sync. */
-  async events(): Promise<readonly TesseractEvent[]> {
+  /** Every indexed event in chain order, with the tx lifecycles, after a sync. */
+  async events(): Promise<EventTable> {
     await this.sync();
-    return this.logIndex().all();
-  }
-
-  /** tx_id → lifecycle for the current index content; rebuilt only when the index changed. */
-  lifecycles(events: readonly TesseractEvent[]): Map<string, Lifecycle> {
-    const cached = this.lifecycleCache;
-    const last = events[events.length - 1];
-    if (cached && cached.events === events && cached.length === events.length && cached.last === last) {
-      return cached.map;
-    }
-    const map = buildLifecycles(events);
-    this.lifecycleCache = { events, length: events.length, last, map };
-    return map;
+    return this.logIndex().store;
   }
 
   /**
@@ -248,7 +240,6 @@ export class Deployment {
 
   dispose(): void {
     this.index?.dispose();
-    this.lifecycleCache = undefined;
     this.executed.clear();
     this.notExecutedAt.clear();
   }

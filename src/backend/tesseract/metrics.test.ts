@@ -1,7 +1,8 @@
 /** @jest-environment node */
 import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
-import { buildLifecycles, deadline, resolutionSeconds } from './lifecycle';
+import { EventTable } from './eventtable';
+import { deadline, resolutionSeconds } from './lifecycle';
 import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './metrics';
 
 let logIndex = 0;
@@ -68,8 +69,7 @@ describe('aggregate', () => {
     buffered('d', 1090, 1100),
     event(EventKind.Pause, '', 1100),
   ];
-  const lifecycles = buildLifecycles(events);
-  const input = { events, lifecycles, coordinationWindow: 30 };
+  const input = { events: EventTable.from(events), coordinationWindow: 30 };
   const all: MetricName[] = [
     'buffered',
     'ready',
@@ -148,9 +148,9 @@ describe('aggregate', () => {
 
 describe('lifecycle', () => {
   it('pairs by tx_id: failures, resolution time, deadline from the declared timestamp', () => {
-    const lifecycles = buildLifecycles([buffered('a', 10), failed('a', 15), ready('a', 25), buffered('b', 10, 12)]);
-    const a = lifecycles.get('a'.padEnd(32, '.'))!;
-    const b = lifecycles.get('b'.padEnd(32, '.'))!;
+    const table = EventTable.from([buffered('a', 10), failed('a', 15), ready('a', 25), buffered('b', 10, 12)]);
+    const a = table.lifecycle(table.txRef('a'.padEnd(32, '.')))!;
+    const b = table.lifecycle(table.txRef('b'.padEnd(32, '.')))!;
     expect([a.failures, a.failed?.reason, resolutionSeconds(a)]).toEqual([1, 'Transaction expired', 15]);
     expect([resolutionSeconds(b), deadline(b, 30), deadline(b, null)]).toEqual([null, 42, Infinity]);
   });

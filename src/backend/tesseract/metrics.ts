@@ -1,6 +1,8 @@
 import type { MetricName } from '../../query';
-import { EventKind, type TesseractEvent } from './events';
-import { deadline, type Lifecycle } from './lifecycle';
+import { firstPosition } from '../chain';
+import { EventKind } from './events';
+import type { EventTable } from './eventtable';
+import { expiryTime } from './lifecycle';
 
 /**
  * Metric aggregation over time buckets. Times are unix seconds (block times). A query range
@@ -64,14 +66,13 @@ export function quantile(sorted: readonly number[], q: number): number | null {
 }
 
 export interface MetricInput {
-  /** Every indexed event of the deployment, in chain order. */
-  events: readonly TesseractEvent[];
-  lifecycles: ReadonlyMap<string, Lifecycle>;
+  /** Every indexed event of the deployment, in chain order, with the tx lifecycles. */
+  events: EventTable;
   /** Current coordination_window() in seconds; null when unknown (silent failures then have no value). */
   coordinationWindow: number | null;
   /**
    * Whether a tx is executed, for ABIs without an execution event (mark_executed logs nothing): then
-   * `executed` counts the Ready events of the bucket whose tx is now EXECUTED on chain.
+   * `executed` counts the Ready events of the bucket whose tx (packed tx_id) is now EXECUTED on chain.
    */
   isExecuted?: (txId: string) => boolean;
 }
@@ -79,8 +80,8 @@ export interface MetricInput {
 export type SeriesValues = Array<number | null>;
 
 /** Whether a metric needs on-chain state per tx (and so the caller must supply isExecuted). */
-export function needsExecutedStates(metrics: readonly MetricName[], events: readonly TesseractEvent[]): boolean {
-  return metrics.includes('executed') && !events.some((event) => event.kind === EventKind.Executed);
+export function needsExecutedStates(metrics: readonly MetricName[], events: EventTable): boolean {
+  return metrics.includes('executed') && events.countOf(EventKind.Executed) === 0;
 }
 
 const QUANTILES: Partial<Record<MetricName, number>> = {
@@ -110,27 +111,29 @@ export function aggregate(
   const bucketOf = (t: number) =>
     t < buckets.fromSeconds || t >= buckets.endSeconds ? -1 : Math.min(n - 1, Math.floor((t - base) / width));
 
-  // Only the events of the range: a 1 h panel over a long history must not walk the whole history.
-  for (let i = firstAtOrAfter(input.events, buckets.fromSeconds); i < input.events.length; i++) {
-    const event = input.events[i];
-    if (event.timestamp >= buckets.endSeconds) {
+  // Only the events of the range, straight from the columns: a 1 h panel must not walk the whole history.
+  const table = input.events;
+  const { timestamps, kinds, txRefs, bufferedEvents, readyEvents } = table;
+  for (let i = table.firstAtOrAfter(buckets.fromSeconds); i < table.length; i++) {
+    const t = timestamps.get(i);
+    if (t >= buckets.endSeconds) {
       break;
     }
-    const k = bucketOf(event.timestamp);
+    const k = bucketOf(t);
     if (k < 0) {
       continue;
     }
-    switch (event.kind) {
+    switch (kinds.get(i)) {
       case EventKind.Buffered:
         counts.buffered[k]++;
         break;
       case EventKind.Ready: {
         counts.ready[k]++;
-        const lifecycle = event.txId === null ? undefined : input.lifecycles.get(event.txId);
-        if (lifecycle?.buffered && lifecycle.ready === event) {
-          resolutions[k].push(event.timestamp - lifecycle.buffered.timestamp);
+        const ref = txRefs.get(i);
+        if (ref !== 0 && readyEvents.get(ref) === i && bufferedEvents.get(ref) >= 0) {
+          resolutions[k].push(t - timestamps.get(bufferedEvents.get(ref)));
         }
-        if (!executedFromEvents && event.txId !== null && input.isExecuted?.(event.txId)) {
+        if (!executedFromEvents && ref !== 0 && input.isExecuted?.(table.txId(ref))) {
           counts.executed[k]++;
         }
         break;
@@ -202,34 +205,9 @@ export function aggregate(
   }
 }
 
-/** First event with timestamp ≥ seconds: events come in chain order, and block timestamps never decrease. */
-function firstAtOrAfter(events: readonly TesseractEvent[], seconds: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (events[mid].timestamp < seconds) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
-  }
-  return low;
-}
-
 /** First index i with sorted[i] ≥ value (or > value when strict). */
 function lowerBound(sorted: readonly number[], value: number, strict = false): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (strict ? sorted[mid] <= value : sorted[mid] < value) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
-  }
-  return low;
+  return firstPosition(sorted.length, (i) => sorted[i], value, strict);
 }
 
 /**
@@ -243,20 +221,30 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
   const n = instants.length;
   const pendingDiff = new Array<number>(n + 1).fill(0);
   const silentDiff = new Array<number>(n + 1).fill(0);
-  for (const lifecycle of input.lifecycles.values()) {
-    if (!lifecycle.buffered) {
+  const table = input.events;
+  const { timestamps, declaredTimes, bufferedEvents, readyEvents, failedEvents } = table;
+  const timeOf = (position: number) => (position < 0 ? Infinity : timestamps.get(position));
+  for (let ref = 1; ref <= table.txCount; ref++) {
+    const buffered = bufferedEvents.get(ref);
+    if (buffered < 0) {
       continue;
     }
-    const from = lowerBound(instants, lifecycle.buffered.timestamp); // first T ≥ buffered time
-    const to = lowerBound(instants, lifecycle.ready?.timestamp ?? Infinity); // first T ≥ ready time: READY by then
-    const expiry = lowerBound(instants, deadline(lifecycle, input.coordinationWindow), true); // first T > deadline
+    const declared = declaredTimes.get(buffered);
+    const deadline = expiryTime(
+      Number.isNaN(declared) ? null : declared,
+      timestamps.get(buffered),
+      input.coordinationWindow
+    );
+    const from = lowerBound(instants, timestamps.get(buffered)); // first T ≥ buffered time
+    const to = lowerBound(instants, timeOf(readyEvents.get(ref))); // first T ≥ ready time: READY by then
+    const expiry = lowerBound(instants, deadline, true); // first T > deadline
     const pendingTo = Math.min(to, expiry);
     if (from < pendingTo) {
       pendingDiff[from]++;
       pendingDiff[pendingTo]--;
     }
     const silentFrom = Math.max(from, expiry);
-    const silentTo = Math.min(to, lowerBound(instants, lifecycle.failed?.timestamp ?? Infinity)); // reported by then
+    const silentTo = Math.min(to, lowerBound(instants, timeOf(failedEvents.get(ref)))); // reported by then
     if (silentFrom < silentTo) {
       silentDiff[silentFrom]++;
       silentDiff[silentTo]--;
