@@ -2,7 +2,11 @@ import { firstPosition, type RecordStore } from '../chain';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import type { Lifecycle } from './lifecycle';
 
-type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+/**
+ * Every column is Uint32 but declared times (Float64): element reads in the hot loops then see two array
+ * kinds, which V8 keeps fast; five kinds made each read megamorphic (a third of the warm-refresh CPU).
+ */
+type TypedArray = Uint32Array | Float64Array;
 
 /**
  * Columns grow in fixed chunks of 64k entries rather than by reallocation: no copy, no old-and-new peak, and
@@ -112,7 +116,7 @@ class StringPool {
 export class WordSet {
   private readonly words = new WordColumn();
   /** Each word's hash, by number: a rehash reads no word back. */
-  private readonly hashes = new Column((length) => new Uint32Array(length));
+  private readonly hashes = new Column(u32);
   /** Hash slot → word number, 0 for empty; kept at most half full. */
   private slots = new Uint32Array(2048);
   private count = 0;
@@ -182,15 +186,12 @@ function hashWord(packed: string): number {
   return hash >>> 0;
 }
 
-const u8 = (length: number) => new Uint8Array(length);
-const u16 = (length: number) => new Uint16Array(length);
 const u32 = (length: number) => new Uint32Array(length);
-const i32 = (length: number) => new Int32Array(length);
 const f64 = (length: number) => new Float64Array(length);
 
 /**
- * The decoded events of one deployment in chain order, as chunked typed-array columns (about 80 bytes an
- * event, against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
+ * The decoded events of one deployment in chain order, as chunked typed-array columns (84 bytes an event,
+ * against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
  * event buffered, readied and first failed it, and how many failures it had. The log index appends to it and
  * truncates it on reorgs; readers scan the columns by position, and materialise a TesseractEvent only for the
  * rows they show.
@@ -201,8 +202,8 @@ export class EventTable implements RecordStore<TesseractEvent> {
   private readonly logIndexes = new Column(u32);
   /** Unix seconds of each event's block. */
   readonly timestamps = new Column(u32);
-  readonly kinds = new Column(u8);
-  private readonly nameRefs = new Column(u16);
+  readonly kinds = new Column(u32);
+  private readonly nameRefs = new Column(u32);
   private readonly txHashes = new WordColumn();
   /** Each event's tx_id number (0: none). */
   readonly txRefs = new Column(u32);
@@ -218,12 +219,10 @@ export class EventTable implements RecordStore<TesseractEvent> {
   private readonly addresses = new StringPool();
   private readonly reasons = new StringPool();
   private readonly txIds = new WordSet();
-  /** Per tx_id number: position of its first Buffered event, or -1. */
-  readonly bufferedEvents = new Column(i32, -1);
-  /** Per tx_id number: position of its first Ready event, or -1. */
-  readonly readyEvents = new Column(i32, -1);
-  /** Per tx_id number: position of its first Failed event, or -1. */
-  readonly failedEvents = new Column(i32, -1);
+  /** Per tx_id number: 1 + position of its first Buffered, Ready and Failed event; 0 for none. */
+  private readonly firstBuffered = new Column(u32);
+  private readonly firstReady = new Column(u32);
+  private readonly firstFailed = new Column(u32);
   private readonly failures = new Column(u32);
   private readonly kindCounts = new Array<number>(EventKind.Other + 1).fill(0);
 
@@ -247,6 +246,21 @@ export class EventTable implements RecordStore<TesseractEvent> {
 
   blockAt(position: number): number {
     return this.blocks.get(position);
+  }
+
+  /** Position of the first Buffered event of tx_id number `ref`, or -1. */
+  bufferedAt(ref: number): number {
+    return this.firstBuffered.get(ref) - 1;
+  }
+
+  /** Position of the first Ready event of tx_id number `ref`, or -1. */
+  readyAt(ref: number): number {
+    return this.firstReady.get(ref) - 1;
+  }
+
+  /** Position of the first Failed event of tx_id number `ref`, or -1. */
+  failedAt(ref: number): number {
+    return this.firstFailed.get(ref) - 1;
   }
 
   /** How many events of this kind the table holds. */
@@ -309,9 +323,9 @@ export class EventTable implements RecordStore<TesseractEvent> {
       return undefined;
     }
     const eventAt = (position: number) => (position < 0 ? null : this.event(position));
-    const buffered = eventAt(this.bufferedEvents.get(ref));
-    const ready = eventAt(this.readyEvents.get(ref));
-    const failed = eventAt(this.failedEvents.get(ref));
+    const buffered = eventAt(this.bufferedAt(ref));
+    const ready = eventAt(this.readyAt(ref));
+    const failed = eventAt(this.failedAt(ref));
     if (!buffered && !ready && !failed) {
       return undefined;
     }
@@ -361,7 +375,7 @@ export class EventTable implements RecordStore<TesseractEvent> {
       column.clearFrom(length);
     }
     this.kindCounts.fill(0);
-    for (const column of [this.bufferedEvents, this.readyEvents, this.failedEvents, this.failures]) {
+    for (const column of [this.firstBuffered, this.firstReady, this.firstFailed, this.failures]) {
       column.clearFrom(0);
     }
     for (let position = 0; position < length; position++) {
@@ -378,19 +392,19 @@ export class EventTable implements RecordStore<TesseractEvent> {
       return;
     }
     const first = (column: Column) => {
-      if (column.get(ref) < 0) {
-        column.set(ref, position);
+      if (column.get(ref) === 0) {
+        column.set(ref, position + 1);
       }
     };
     switch (kind) {
       case EventKind.Buffered:
-        first(this.bufferedEvents);
+        first(this.firstBuffered);
         break;
       case EventKind.Ready:
-        first(this.readyEvents);
+        first(this.firstReady);
         break;
       case EventKind.Failed:
-        first(this.failedEvents);
+        first(this.firstFailed);
         this.failures.set(ref, this.failures.get(ref) + 1);
         break;
     }

@@ -113,7 +113,7 @@ export function aggregate(
 
   // Only the events of the range, straight from the columns: a 1 h panel must not walk the whole history.
   const table = input.events;
-  const { timestamps, kinds, txRefs, bufferedEvents, readyEvents } = table;
+  const { timestamps, kinds, txRefs } = table;
   for (let i = table.firstAtOrAfter(buckets.fromSeconds); i < table.length; i++) {
     const t = timestamps.get(i);
     if (t >= buckets.endSeconds) {
@@ -130,8 +130,9 @@ export function aggregate(
       case EventKind.Ready: {
         counts.ready[k]++;
         const ref = txRefs.get(i);
-        if (ref !== 0 && readyEvents.get(ref) === i && bufferedEvents.get(ref) >= 0) {
-          resolutions[k].push(t - timestamps.get(bufferedEvents.get(ref)));
+        const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
+        if (buffered >= 0 && table.readyAt(ref) === i) {
+          resolutions[k].push(t - timestamps.get(buffered));
         }
         if (!executedFromEvents && ref !== 0 && input.isExecuted?.(table.txId(ref))) {
           counts.executed[k]++;
@@ -222,10 +223,10 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
   const pendingDiff = new Array<number>(n + 1).fill(0);
   const silentDiff = new Array<number>(n + 1).fill(0);
   const table = input.events;
-  const { timestamps, declaredTimes, bufferedEvents, readyEvents, failedEvents } = table;
+  const { timestamps, declaredTimes } = table;
   const timeOf = (position: number) => (position < 0 ? Infinity : timestamps.get(position));
   for (let ref = 1; ref <= table.txCount; ref++) {
-    const buffered = bufferedEvents.get(ref);
+    const buffered = table.bufferedAt(ref);
     if (buffered < 0) {
       continue;
     }
@@ -236,7 +237,7 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
       input.coordinationWindow
     );
     const from = lowerBound(instants, timestamps.get(buffered)); // first T ≥ buffered time
-    const to = lowerBound(instants, timeOf(readyEvents.get(ref))); // first T ≥ ready time: READY by then
+    const to = lowerBound(instants, timeOf(table.readyAt(ref))); // first T ≥ ready time: READY by then
     const expiry = lowerBound(instants, deadline, true); // first T > deadline
     const pendingTo = Math.min(to, expiry);
     if (from < pendingTo) {
@@ -244,7 +245,7 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
       pendingDiff[pendingTo]--;
     }
     const silentFrom = Math.max(from, expiry);
-    const silentTo = Math.min(to, lowerBound(instants, timeOf(failedEvents.get(ref)))); // reported by then
+    const silentTo = Math.min(to, lowerBound(instants, timeOf(table.failedAt(ref)))); // reported by then
     if (silentFrom < silentTo) {
       silentDiff[silentFrom]++;
       silentDiff[silentTo]--;
