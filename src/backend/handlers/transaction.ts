@@ -58,7 +58,7 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
     const [states, window, head] = await Promise.all([
       deployment.states(wanted),
       deployment.coordinationWindow().catch(() => null),
-      deployment.clock.head(),
+      deployment.head(),
     ]);
     const byTx = new Map<string, TesseractEvent[]>(wanted.map((txId) => [txId, []]));
     for (const event of events) {
@@ -70,7 +70,13 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
     for (const [txId, txEvents] of byTx) {
       const state = states.get(txId);
       const lifecycle = lifecycles.get(txId);
-      const base = { deployment, txId, state, lifecycle, outcome: outcomeOf(state, lifecycle, window, head.timestamp) };
+      const base = {
+        deployment,
+        txId,
+        state,
+        lifecycle,
+        outcome: outcomeOf(state, lifecycle, window, head.header.timestamp),
+      };
       if (txEvents.length === 0) {
         rows.push({ ...base, event: null });
       }
