@@ -39,11 +39,12 @@ const errorText = (error: unknown) => redactUrls(error instanceof Error ? error.
 const STATUS_VIEWS = ['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const;
 
 /**
- * Probes one deployment at its head block: the head (up=0 with the error text when the RPC fails or
- * serves another chain; its round trip is rpc_latency_ms), then code, the ABI's status views (views the ABI
- * lacks stay null) and a dry run of buffer_transaction from the operator in one batch; without an operator
- * the dry run from owner() follows in a second. Reads are kept per head, so probing an unchanged head costs
- * only the head request, while head_age_seconds is measured against `nowMs` every time.
+ * Probes one deployment at its head block: the head (its round trip is rpc_latency_ms), then code, the
+ * ABI's status views (views the ABI lacks stay null) and a dry run of buffer_transaction from the operator
+ * in one batch; without an operator the dry run from owner() follows in a second. up = 0 with the error
+ * text when the RPC fails these requests or serves another chain. Reads are kept per head, so probing an
+ * unchanged head costs only the head request (reused for a second), while head_age_seconds is measured
+ * against `nowMs` every time.
  */
 export async function probeHealth(deployment: Deployment, nowMs = Date.now()): Promise<HealthReport> {
   const report: HealthReport = { values: emptyValues(), owner: null, acceptingReason: null, lastError: null };
@@ -52,8 +53,7 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
   try {
     head = await deployment.head();
   } catch (error) {
-    report.lastError = errorText(error);
-    return report;
+    return unreachable(error);
   }
   const { header } = head;
   values.up = 1;
@@ -71,8 +71,8 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
       ...(operatorDryRun ? [operatorDryRun] : []),
     ]);
   } catch (error) {
-    report.lastError = errorText(error);
-    return report;
+    // The head may be from a moment ago: the RPC failing now is what counts.
+    return unreachable(error);
   }
   const [code, ...viewAnswers] = answers;
   if (code instanceof Error) {
@@ -105,6 +105,11 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
   });
   await readAccepting(deployment, report, header, operatorDryRun ? viewAnswers[views.length] : undefined);
   return report;
+}
+
+/** up = 0 with the cause: the RPC did not answer (or serves another chain). */
+function unreachable(error: unknown): HealthReport {
+  return { values: emptyValues(), owner: null, acceptingReason: null, lastError: errorText(error) };
 }
 
 /** Dry-run eth_call of buffer_transaction from `from`, or null when the ABI has none. */
