@@ -658,7 +658,7 @@ function report(
       'every RPC goes through the recording proxy, which applies Alchemy-like limits (2K blocks, or any range with ≤ 10K logs).',
       'Rows: **cold** = fresh backend process, one full refresh of the provisioned dashboard (all panel requests at once);',
       '**warm** = the same refresh again, no new blocks; **warm, log panels only** = the panels the index serves (metrics,',
-      'events, transaction; health/call panels read contract state on every refresh on any path); **warm +10 blocks** = after',
+      'events, transaction; health/call panels read contract state, once per head block); **warm +10 blocks** = after',
       '10 new blocks per chain; **alerts** = one evaluation of every provisioned rule; **naive (log panels)** = each log panel',
       'fetching its own range from the chain on every refresh (no index); the ratios compare it with "warm, log panels only".',
       'Wall time is the median run, measured at the harness (gRPC round trip and frame decoding included); backend CPU is the',

@@ -77,10 +77,13 @@ function observerFor(chain: string): RpcObserver {
   };
 }
 
-function recordSync(chain: string, report: SyncReport, logger: Logger): void {
-  // A sync that fetched no new block was answered from the index.
-  const cached = report.getLogsCalls === 0;
+function recordSync(chain: string, report: SyncReport, fresh: boolean, logger: Logger): void {
+  // A reused report, or a sync that fetched no new block, was answered from the index.
+  const cached = !fresh || report.getLogsCalls === 0;
   (cached ? pluginMetrics.cacheHits : pluginMetrics.cacheMisses).inc({ cache: 'log_index' });
+  if (!fresh) {
+    return;
+  }
   syncedLogs.inc({ chain }, report.added);
   if (!cached || report.dropped > 0) {
     logger.debug('Log index synced', {
@@ -128,7 +131,7 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-          onSync: (report) => recordSync(deployment.name, report, logger),
+          onSync: (report, fresh) => recordSync(deployment.name, report, fresh, logger),
         });
         this.deployments.push(runtime);
         liveDeployments.add(runtime);

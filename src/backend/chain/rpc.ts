@@ -97,6 +97,14 @@ const WRONG_CHAIN_RECHECK_MS = 60_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A call's own refusal (a revert, an unknown method) as a value; failures another endpoint may not have are rethrown. */
+function ownRefusal(error: unknown): RpcError {
+  if (error instanceof RpcError && !error.transient && error.kind !== 'wrong_chain') {
+    return error;
+  }
+  throw error;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -165,11 +173,23 @@ export class RpcPool {
    * (validate applies to each such slice). Throws the first item's error.
    */
   async batch(calls: RpcRequest[], callOptions: CallOptions = {}): Promise<unknown[]> {
+    return this.batchInSlices(calls, callOptions, false);
+  }
+
+  /**
+   * As batch(), but a call the node refused on its own (a revert, an unknown method) gives its RpcError in
+   * its place while the other calls keep their results; transport failures and transient refusals still throw.
+   */
+  async batchSettled(calls: RpcRequest[], callOptions: CallOptions = {}): Promise<Array<unknown | RpcError>> {
+    return this.batchInSlices(calls, callOptions, true);
+  }
+
+  private async batchInSlices(calls: RpcRequest[], callOptions: CallOptions, settle: boolean): Promise<unknown[]> {
     const results: unknown[] = [];
     for (let start = 0; start < calls.length; start += this.maxBatchSize) {
       const slice = calls.slice(start, start + this.maxBatchSize);
       const sliceResults = await this.withFailover(slice[0].method, slice.length, async (endpoint) => {
-        const answers = await this.sendBatch(endpoint, slice);
+        const answers = await this.sendBatch(endpoint, slice, settle);
         if (callOptions.validate && !callOptions.validate(answers)) {
           throw new RpcError(
             'invalid_response',
@@ -208,9 +228,10 @@ export class RpcPool {
     };
   }
 
-  private async sendBatch(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
+  /** With `settle`, an item's own non-transient error is returned in its place instead of thrown. */
+  private async sendBatch(endpoint: Endpoint, calls: RpcRequest[], settle: boolean): Promise<unknown[]> {
     if (endpoint.refusesBatches) {
-      return this.sendEach(endpoint, calls);
+      return this.sendEach(endpoint, calls, settle);
     }
     const firstId = this.nextId;
     this.nextId += calls.length;
@@ -227,7 +248,7 @@ export class RpcPool {
         }
       }
       endpoint.refusesBatches = true;
-      return this.sendEach(endpoint, calls);
+      return this.sendEach(endpoint, calls, settle);
     }
     const byId = new Map<unknown, unknown>();
     for (const item of reply) {
@@ -242,13 +263,25 @@ export class RpcPool {
           endpoint: endpoint.index,
         });
       }
-      return this.resultOf(endpoint, c.method, item);
+      if (!settle) {
+        return this.resultOf(endpoint, c.method, item);
+      }
+      try {
+        return this.resultOf(endpoint, c.method, item);
+      } catch (error) {
+        return ownRefusal(error);
+      }
     });
   }
 
   /** The calls of a batch as separate requests, in parallel, for nodes that refuse batches. */
-  private async sendEach(endpoint: Endpoint, calls: RpcRequest[]): Promise<unknown[]> {
-    return Promise.all(calls.map((c) => this.sendOne(endpoint, c.method, c.params)));
+  private async sendEach(endpoint: Endpoint, calls: RpcRequest[], settle: boolean): Promise<unknown[]> {
+    return Promise.all(
+      calls.map((c) => {
+        const answer = this.sendOne(endpoint, c.method, c.params);
+        return settle ? answer.catch(ownRefusal) : answer;
+      })
+    );
   }
 
   private async sendOne(endpoint: Endpoint, method: string, params: unknown[]): Promise<unknown> {

@@ -50,13 +50,14 @@ const outputName = (param: AbiParam, index: number, count: number) =>
   param.name || (count === 1 ? 'value' : `output_${index}`);
 
 /**
- * Runs a view function of the ABI on every selected deployment, at `latest` or a block. One table:
+ * Runs a view function of the ABI on every selected deployment, at the head block (`latest`, one answer per
+ * head) or at a given block. One table:
  * a row per deployment with chain / chain_id / contract / block as text and one column per output; a
  * single numeric output makes it a number set that alert rules read as one instance per deployment.
  */
 export async function callQuery(ctx: HandlerContext<CallQuery>): Promise<Frame[]> {
   const query = ctx.query;
-  const block = query.block === 'latest' ? 'latest' : Number(query.block);
+  const block = query.block === 'latest' ? undefined : Number(query.block);
   const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
     const { outputs, args } = argumentsFor(deployment, query);
     const result = await deployment.call(query.functionName, args, block);

@@ -1,11 +1,9 @@
 import { numberField, stringField, type Frame } from '../grafana';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
-import { sharedProbe, type HealthReport } from '../tesseract/health';
+import { probeHealth, type HealthReport } from '../tesseract/health';
 import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
 
 const NOT_APPLICABLE = 'n/a';
-/** Health panels of one refresh share a probe started this recently (as log panels share a sync). */
-const PROBE_SHARING_MS = 1000;
 
 /**
  * Health never fails for chain reasons: an unreachable RPC is `up = 0` with its error text, so that
@@ -13,7 +11,8 @@ const PROBE_SHARING_MS = 1000;
  * deployment holding the chosen field, labelled chain / chain_id / contract.
  */
 export async function healthQuery(ctx: HandlerContext<HealthQuery>): Promise<Frame[]> {
-  const reports = await Promise.all(ctx.deployments.map((deployment) => sharedProbe(deployment, PROBE_SHARING_MS)));
+  // The health panels of one refresh share the head request and the reads at it (see Deployment.head).
+  const reports = await Promise.all(ctx.deployments.map((deployment) => probeHealth(deployment)));
   reports.forEach((report, i) => {
     if (report.lastError) {
       ctx.logger.warn('Health probe error', { chain: ctx.deployments[i].name, error: report.lastError });

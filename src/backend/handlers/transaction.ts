@@ -73,12 +73,18 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
     const [states, window, head] = await Promise.all([
       deployment.states(wanted),
       deployment.coordinationWindow().catch(() => null),
-      deployment.clock.head(),
+      deployment.head(),
     ]);
     const rows: Row[] = [];
     for (const [txId, { events: txEvents, lifecycle }] of byTx) {
       const state = states.get(txId);
-      const base = { deployment, txId, state, lifecycle, outcome: outcomeOf(state, lifecycle, window, head.timestamp) };
+      const base = {
+        deployment,
+        txId,
+        state,
+        lifecycle,
+        outcome: outcomeOf(state, lifecycle, window, head.header.timestamp),
+      };
       if (txEvents.length === 0) {
         rows.push({ ...base, event: null });
       }

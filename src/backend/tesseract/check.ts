@@ -42,6 +42,9 @@ export async function checkDeployment(deployment: Deployment): Promise<Deploymen
   if (values.up !== 1 || values.head_block === null) {
     return fail(`RPC not usable for chain ${chainId}: ${report.lastError ?? 'no answer'}`);
   }
+  if (values.code_present === null) {
+    return fail(`could not read the code at ${contract}: ${report.lastError ?? 'no answer'}`);
+  }
   if (values.code_present !== 1) {
     return fail(`no contract code at ${contract} on chain ${chainId} (wrong address, chain or start block?)`);
   }

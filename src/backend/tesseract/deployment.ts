@@ -1,10 +1,22 @@
 import { Interface, type Result } from 'ethers';
-import { BlockClock, LogIndex, RpcError, RpcPool, type RpcObserver, type SyncReport } from '../chain';
+import {
+  BlockClock,
+  LogIndex,
+  RpcError,
+  RpcPool,
+  singleFlight,
+  toQuantity,
+  type BlockHeader,
+  type RpcObserver,
+  type RpcRequest,
+  type SyncReport,
+} from '../chain';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } from '../../query';
 import { trimHeap } from '../heap';
 import { TesseractContract, type DecodedState } from './contract';
 import type { TesseractEvent } from './events';
 import { EventTable } from './eventtable';
+import { HeadCache } from './headcache';
 import { unpackWord } from './hex';
 
 /** A call the contract refused: the revert reason is the answer, not an RPC failure. */
@@ -24,25 +36,34 @@ export interface DeploymentOptions {
   observer?: RpcObserver;
   /** Per HTTP request. */
   rpcTimeoutMs?: number;
-  /** Syncs within this long of the last one reuse it (panels of one dashboard refresh together). */
+  /** The head, and so the syncs, within this long of the last head request reuse it (one dashboard refresh). */
   minSyncIntervalMs?: number;
-  /** Told about every sync (self-metrics). */
-  onSync?: (report: SyncReport) => void;
+  /** Told about every sync (self-metrics); `fresh` is false for a report reused without asking the index. */
+  onSync?: (report: SyncReport, fresh: boolean) => void;
 }
 
 /** Replies this large (~2 MB of parsed JSON and up) are worth a heap check once indexed. */
 const LARGE_REPLY_LOGS = 1000;
 
-/** A tx seen READY may be marked executed (no event) at any time: its state is re-read after this long. */
-const EXECUTED_RECHECK_MS = 60_000;
+/** The chain head as one eth_getBlockByNumber('latest') saw it. */
+export interface ChainHead {
+  header: BlockHeader;
+  /** Round trip of that request in ms (including failovers), 0.1 ms precision. */
+  latencyMs: number;
+}
 
-/** coordination_window() changes rarely (an owner call, no event): reuse it this long. */
-const COORDINATION_WINDOW_TTL_MS = 30_000;
+/** Most answers kept for one head (per-tx states and calls); the least recently used go first. */
+const MAX_READS_PER_HEAD = 10_000;
 
 /** Node messages for reverted eth_calls: "execution reverted: <reason>" (geth, anvil, most providers). */
 const REVERT_MESSAGE = /(?:execution reverted|reverted|revert)(?::\s*(.*?))?(?:\s*\(code -?\d+\))?$/i;
 
-/** One monitored contract on one chain: its RPC pool, block clock, log index and decoded history. */
+/**
+ * One monitored contract on one chain: its RPC pool, block clock, log index and decoded history.
+ *
+ * Reads are pinned to the head block: one eth_getBlockByNumber('latest') per refresh finds it, contract
+ * reads are made at its number and kept until its hash changes, and the index is synced only when it did.
+ */
 export class Deployment {
   readonly settings: DeploymentSettings;
   readonly contract: TesseractContract;
@@ -51,13 +72,15 @@ export class Deployment {
   /** chain, chain_id and contract: on every frame, so one alert rule gives one instance per deployment. */
   readonly labels: Record<string, string>;
   private index?: LogIndex<TesseractEvent, EventTable>;
-  private windowCache?: { value: number | null; at: number };
+  private latestHead?: { head: ChainHead; fetchedAt: number };
+  private readonly fetchHead = singleFlight<void, ChainHead>(() => this.loadHead());
+  private lastSync?: SyncReport;
+  /** Answers (results, or the node's refusal) of contract reads at the current head, by request. */
+  private readonly reads = new HeadCache<Promise<unknown>>(MAX_READS_PER_HEAD);
   /** EXECUTED is final: txs seen executed are never asked again. */
   private readonly executed = new Set<string>();
-  /** When each tx was last seen not executed: asked again only after EXECUTED_RECHECK_MS. */
-  private readonly notExecutedAt = new Map<string, number>();
   private readonly minSyncIntervalMs: number;
-  private readonly onSync?: (report: SyncReport) => void;
+  private readonly onSync?: (report: SyncReport, fresh: boolean) => void;
 
   constructor(options: DeploymentOptions) {
     this.settings = options.settings;
@@ -104,10 +127,39 @@ export class Deployment {
     return this.index;
   }
 
+  /**
+   * The latest block: one eth_getBlockByNumber('latest') shared by concurrent callers and reused for
+   * minSyncIntervalMs (the panels of one refresh), so a refresh with no new block costs this one request.
+   */
+  async head(): Promise<ChainHead> {
+    const latest = this.latestHead;
+    if (latest && Date.now() - latest.fetchedAt < this.minSyncIntervalMs) {
+      return latest.head;
+    }
+    return this.fetchHead(undefined);
+  }
+
+  private async loadHead(): Promise<ChainHead> {
+    const started = performance.now();
+    // Through the clock, so that its time searches start from this head without asking again.
+    const { head: header } = await this.clock.headAndHeaders([]);
+    const head = { header, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    this.latestHead = { head, fetchedAt: Date.now() };
+    return head;
+  }
+
   /** Brings the index to the chain head (only unseen and unconfirmed blocks are fetched). */
   async sync(): Promise<SyncReport> {
+    const { header } = await this.head();
+    const last = this.lastSync;
+    if (last?.headHash === header.hash) {
+      // Block hashes chain: the same head block means the same chain below it, so the index is current.
+      this.onSync?.(last, false);
+      return last;
+    }
     const report = await this.logIndex().sync();
-    this.onSync?.(report);
+    this.onSync?.(report, report !== last);
+    this.lastSync = report;
     return report;
   }
 
@@ -117,122 +169,121 @@ export class Deployment {
     return this.logIndex().store;
   }
 
-  /**
-   * eth_call of a function of the ABI at `block` ('latest' or a number), decoded. A revert throws
-   * ContractRevert with the node's reason; transport failures throw the chain layer's RpcError.
-   */
-  async call(
-    functionName: string,
-    args: readonly unknown[] = [],
-    block: number | 'latest' = 'latest'
-  ): Promise<Result> {
-    const result = await this.callRaw(functionName, args, undefined, block);
-    if (result === '0x') {
-      throw new ContractRevert(functionName, 'returned no data (no contract code at this address or block?)');
-    }
-    return this.contract.decodeResult(functionName, result);
-  }
-
-  /** eth_call returning the raw result data (state-changing functions are dry-run this way). */
-  async callRaw(
-    functionName: string,
-    args: readonly unknown[],
-    from?: string,
-    block: number | 'latest' = 'latest'
-  ): Promise<string> {
-    const request: Record<string, string> = {
+  /** eth_call of a function of the ABI, without its block tag (readAt adds it). */
+  callRequest(functionName: string, args: readonly unknown[] = [], from?: string): RpcRequest {
+    const call: Record<string, string> = {
       to: this.settings.contract,
       data: this.contract.encodeCall(functionName, args),
     };
     if (from) {
-      request.from = from;
+      call.from = from;
     }
-    const tag = block === 'latest' ? 'latest' : `0x${block.toString(16)}`;
+    return { method: 'eth_call', params: [call] };
+  }
+
+  /** eth_getCode of the contract, without its block tag (readAt adds it). */
+  codeRequest(): RpcRequest {
+    return { method: 'eth_getCode', params: [this.settings.contract] };
+  }
+
+  /**
+   * Contract reads (callRequest, codeRequest) at `head`'s block, or at `block` when given, in one JSON-RPC
+   * batch. Each answer is the result or the node's own refusal (an RpcError: a revert); it is asked at most
+   * once per head. Transport failures throw, and are asked again next time.
+   */
+  async readAt(head: BlockHeader, reads: readonly RpcRequest[], block = head.number): Promise<unknown[]> {
+    const tag = toQuantity(block);
+    const requests = reads.map((read) => ({ method: read.method, params: [...read.params, tag] }));
+    const keys = requests.map((request) => `${request.method} ${JSON.stringify(request.params)}`);
+    const answers = keys.map((key) => this.reads.get(head.hash, key));
+    const missing = answers.flatMap((answer, i) => (answer === undefined ? [i] : []));
+    if (missing.length > 0) {
+      const fetched = this.pool.batchSettled(missing.map((i) => requests[i]));
+      missing.forEach((i, position) => {
+        const answer = fetched.then((results) => results[position]);
+        answer.catch(() => this.reads.delete(head.hash, keys[i]));
+        this.reads.set(head.hash, keys[i], answer);
+        answers[i] = answer;
+      });
+    }
+    return Promise.all(answers);
+  }
+
+  /** A function's decoded result from its readAt answer; a revert (or no data) is a ContractRevert. */
+  decodeAnswer(functionName: string, answer: unknown): Result | Error {
+    if (answer instanceof Error) {
+      return this.refusal(functionName, answer);
+    }
+    if (typeof answer !== 'string' || answer === '0x') {
+      return new ContractRevert(functionName, 'returned no data (no contract code at this address or block?)');
+    }
     try {
-      return await this.pool.call<string>('eth_call', [request, tag], { validate: (r) => typeof r === 'string' });
+      return this.contract.decodeResult(functionName, answer);
     } catch (error) {
-      throw asRevert(functionName, error, this.contract.iface);
+      return error as Error;
     }
   }
 
-  /** Several argument-less or simple calls in one JSON-RPC batch; each result is its value or its error. */
-  async callMany(calls: ReadonlyArray<{ name: string; args?: readonly unknown[] }>): Promise<Array<Result | Error>> {
-    const requests = calls.map((c) => ({
-      method: 'eth_call',
-      params: [{ to: this.settings.contract, data: this.contract.encodeCall(c.name, c.args ?? []) }, 'latest'],
-    }));
-    let raw: unknown[];
-    try {
-      raw = await this.pool.batch(requests);
-    } catch (error) {
-      if (error instanceof RpcError && error.transient) {
-        throw error;
-      }
-      // One call failed (a revert): ask one by one so each gets its own answer.
-      return Promise.all(calls.map((c) => this.call(c.name, c.args ?? []).catch((e: Error) => e)));
-    }
-    return raw.map((result, i) => {
-      if (typeof result !== 'string' || result === '0x') {
-        return new ContractRevert(calls[i].name, 'returned no data (no contract code at this address?)');
-      }
-      try {
-        return this.contract.decodeResult(calls[i].name, result);
-      } catch (error) {
-        return error as Error;
-      }
-    });
+  /** A read's error as ContractRevert when it is a revert, else unchanged. */
+  refusal(functionName: string, error: Error): Error {
+    return asRevert(functionName, error, this.contract.iface) as Error;
   }
 
-  /** coordination_window() in seconds (cached briefly); null when the ABI has none or it cannot be read. */
+  /**
+   * eth_call of a function of the ABI at the head (or at `block`), decoded. A revert throws ContractRevert
+   * with the node's reason; transport failures throw the chain layer's RpcError.
+   */
+  async call(functionName: string, args: readonly unknown[] = [], block?: number): Promise<Result> {
+    const { header } = await this.head();
+    const [answer] = await this.readAt(header, [this.callRequest(functionName, args)], block);
+    const result = this.decodeAnswer(functionName, answer);
+    if (result instanceof Error) {
+      throw result;
+    }
+    return result;
+  }
+
+  /** coordination_window() in seconds at the head; null when the ABI has none. */
   async coordinationWindow(): Promise<number | null> {
     if (!this.contract.hasFunction('coordination_window')) {
       return null;
     }
-    if (this.windowCache && Date.now() - this.windowCache.at < COORDINATION_WINDOW_TTL_MS) {
-      return this.windowCache.value;
-    }
     const [value] = await this.call('coordination_window');
-    this.windowCache = { value: Number(value), at: Date.now() };
-    return this.windowCache.value;
+    return Number(value);
   }
 
-  /** Current on-chain state of each tx_id (packed), via get_transaction_state in JSON-RPC batches. */
+  /** On-chain state of each tx_id (packed) at the head, via get_transaction_state in JSON-RPC batches. */
   async states(txIds: readonly string[]): Promise<Map<string, DecodedState>> {
     const states = new Map<string, DecodedState>();
     if (txIds.length === 0 || !this.contract.hasFunction('get_transaction_state')) {
       return states;
     }
-    const requests = txIds.map((txId) => ({
-      method: 'eth_call',
-      params: [
-        { to: this.settings.contract, data: this.contract.encodeCall('get_transaction_state', [unpackWord(txId)]) },
-        'latest',
-      ],
-    }));
-    const results = await this.pool.batch(requests);
-    results.forEach((result, i) => {
-      if (typeof result === 'string' && result.length >= 66) {
-        states.set(txIds[i], this.contract.decodeState(BigInt(result.slice(0, 66))));
+    const { header } = await this.head();
+    const answers = await this.readAt(
+      header,
+      txIds.map((txId) => this.callRequest('get_transaction_state', [unpackWord(txId)]))
+    );
+    const refused = answers.find((answer) => answer instanceof Error);
+    if (refused) {
+      throw this.refusal('get_transaction_state', refused as Error);
+    }
+    answers.forEach((answer, i) => {
+      if (typeof answer === 'string' && answer.length >= 66) {
+        states.set(txIds[i], this.contract.decodeState(BigInt(answer.slice(0, 66))));
       }
     });
     return states;
   }
 
   /**
-   * Which of these txs are EXECUTED: executed ones are remembered for good, the others re-read at most
-   * every EXECUTED_RECHECK_MS (so `executed` lags a mark_executed call by up to a minute).
+   * Which of these txs are EXECUTED: executed ones are remembered for good, the others are read again
+   * when the head moved (mark_executed logs nothing, so a new block may have executed any of them).
    */
-  async executedAmong(txIds: readonly string[], now = Date.now()): Promise<(txId: string) => boolean> {
-    const due = txIds.filter(
-      (txId) => !this.executed.has(txId) && now - (this.notExecutedAt.get(txId) ?? -Infinity) >= EXECUTED_RECHECK_MS
-    );
-    const states = await this.states(due);
+  async executedAmong(txIds: readonly string[]): Promise<(txId: string) => boolean> {
+    const states = await this.states(txIds.filter((txId) => !this.executed.has(txId)));
     for (const [txId, state] of states) {
       if (state.name === 'EXECUTED') {
         this.executed.add(txId);
-        this.notExecutedAt.delete(txId);
-      } else {
-        this.notExecutedAt.set(txId, now);
       }
     }
     return (txId) => this.executed.has(txId);
@@ -240,8 +291,8 @@ export class Deployment {
 
   dispose(): void {
     this.index?.dispose();
+    this.reads.clear();
     this.executed.clear();
-    this.notExecutedAt.clear();
   }
 }
 

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { headerRequest, parseHeader, redactUrls } from '../chain';
+import { redactUrls, type BlockHeader, type RpcRequest } from '../chain';
 import type { HealthField } from '../../query';
-import { ContractRevert, type Deployment } from './deployment';
+import { ContractRevert, type ChainHead, type Deployment } from './deployment';
 
 /** What the health query reports for one deployment. Null values are "not applicable" or "unknown". */
 export interface HealthReport {
@@ -35,48 +34,56 @@ function emptyValues(): Record<HealthField, number | null> {
 }
 
 const flag = (value: unknown) => (value ? 1 : 0);
+const errorText = (error: unknown) => redactUrls(error instanceof Error ? error.message : String(error));
+
+const STATUS_VIEWS = ['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const;
 
 /**
- * Probes one deployment: head and code in one batch (up=0 with the error text when the RPC fails or
- * serves another chain), the ABI's status views in a second batch (views the ABI lacks stay null), and
- * a dry run of buffer_transaction from the operator (or owner) with a fresh tx_id.
+ * Probes one deployment at its head block: the head (its round trip is rpc_latency_ms), then code, the
+ * ABI's status views (views the ABI lacks stay null) and a dry run of buffer_transaction from the operator
+ * in one batch; without an operator the dry run from owner() follows in a second. up = 0 with the error
+ * text when the RPC fails these requests or serves another chain. Reads are kept per head, so probing an
+ * unchanged head costs only the head request (reused for a second), while head_age_seconds is measured
+ * against `nowMs` every time.
  */
 export async function probeHealth(deployment: Deployment, nowMs = Date.now()): Promise<HealthReport> {
   const report: HealthReport = { values: emptyValues(), owner: null, acceptingReason: null, lastError: null };
   const values = report.values;
-  const contract = deployment.contract;
-  let headTimestamp: number;
+  let head: ChainHead;
   try {
-    const started = performance.now();
-    const [rawHead, code] = await deployment.pool.batch([
-      headerRequest('latest'),
-      { method: 'eth_getCode', params: [deployment.settings.contract, 'latest'] },
-    ]);
-    values.rpc_latency_ms = Math.round((performance.now() - started) * 10) / 10;
-    const head = parseHeader(rawHead);
-    if (!head) {
-      throw new Error('the RPC returned no latest block');
-    }
-    headTimestamp = head.timestamp;
-    values.up = 1;
-    values.head_block = head.number;
-    values.head_age_seconds = Math.max(0, Math.round(nowMs / 1000 - head.timestamp));
-    values.code_present = typeof code === 'string' && code.length > 2 ? 1 : 0;
+    head = await deployment.head();
   } catch (error) {
-    report.lastError = redactUrls(error instanceof Error ? error.message : String(error));
-    return report;
+    return unreachable(error);
   }
+  const { header } = head;
+  values.up = 1;
+  values.head_block = header.number;
+  values.head_age_seconds = Math.max(0, Math.round(nowMs / 1000 - header.timestamp));
+  values.rpc_latency_ms = head.latencyMs;
 
-  const views = (
-    ['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const
-  ).filter((name) => contract.hasFunction(name));
-  const results = await deployment
-    .callMany(views.map((name) => ({ name })))
-    .catch((error: Error) => views.map(() => error));
+  const views = STATUS_VIEWS.filter((name) => deployment.contract.hasFunction(name));
+  const operatorDryRun = deployment.settings.operator ? dryRun(deployment, header, deployment.settings.operator) : null;
+  let answers: unknown[];
+  try {
+    answers = await deployment.readAt(header, [
+      deployment.codeRequest(),
+      ...views.map((name) => deployment.callRequest(name)),
+      ...(operatorDryRun ? [operatorDryRun] : []),
+    ]);
+  } catch (error) {
+    // The head may be from a moment ago: the RPC failing now is what counts.
+    return unreachable(error);
+  }
+  const [code, ...viewAnswers] = answers;
+  if (code instanceof Error) {
+    report.lastError = errorText(code);
+  } else {
+    values.code_present = typeof code === 'string' && code.length > 2 ? 1 : 0;
+  }
   views.forEach((name, i) => {
-    const result = results[i];
+    const result = deployment.decodeAnswer(name, viewAnswers[i]);
     if (result instanceof Error) {
-      report.lastError = redactUrls(result.message);
+      report.lastError = errorText(result);
       return;
     }
     const value: unknown = result[0];
@@ -96,56 +103,67 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
         break;
     }
   });
-
-  await probeAccepting(deployment, report, headTimestamp);
+  await readAccepting(deployment, report, header, operatorDryRun ? viewAnswers[views.length] : undefined);
   return report;
 }
 
-const sharedProbes = new WeakMap<Deployment, { startedAt: number; report: Promise<HealthReport> }>();
-
-/**
- * A probe started less than `maxAgeMs` ago, or a new one: the health panels of one dashboard refresh
- * (up, head, latency, accepting, paused, …) arrive together and share one probe per deployment.
- */
-export function sharedProbe(deployment: Deployment, maxAgeMs: number): Promise<HealthReport> {
-  const recent = sharedProbes.get(deployment);
-  if (recent && Date.now() - recent.startedAt < maxAgeMs) {
-    return recent.report;
-  }
-  const report = probeHealth(deployment);
-  sharedProbes.set(deployment, { startedAt: Date.now(), report });
-  return report;
+/** up = 0 with the cause: the RPC did not answer (or serves another chain). */
+function unreachable(error: unknown): HealthReport {
+  return { values: emptyValues(), owner: null, acceptingReason: null, lastError: errorText(error) };
 }
 
-async function probeAccepting(deployment: Deployment, report: HealthReport, headTimestamp: number): Promise<void> {
+/** Dry-run eth_call of buffer_transaction from `from`, or null when the ABI has none. */
+function dryRun(deployment: Deployment, head: BlockHeader, from: string): RpcRequest | null {
   if (!deployment.contract.hasFunction('buffer_transaction')) {
-    report.acceptingReason = 'n/a: the ABI has no buffer_transaction';
-    return;
+    return null;
   }
-  const from = deployment.settings.operator ?? report.owner;
-  if (!from) {
-    report.acceptingReason = 'n/a: no operator configured and owner() unknown';
-    return;
-  }
-  const txId = '0x' + randomBytes(32).toString('hex');
+  // The head's hash as tx_id: new to the contract, and the same for every probe of this head (one answer).
   const args = [
-    txId,
+    head.hash,
     PROBE_ORIGIN,
     PROBE_TARGET,
     PROBE_PAYLOAD,
     '0x' + '00'.repeat(32),
-    headTimestamp + PROBE_LEAD_SECONDS,
+    head.timestamp + PROBE_LEAD_SECONDS,
   ];
-  try {
-    await deployment.callRaw('buffer_transaction', args, from);
+  return deployment.callRequest('buffer_transaction', args, from);
+}
+
+/** `accepting` from the operator's dry-run answer, or from a dry run as owner() when no operator is set. */
+async function readAccepting(
+  deployment: Deployment,
+  report: HealthReport,
+  head: BlockHeader,
+  operatorAnswer: unknown
+): Promise<void> {
+  if (!deployment.contract.hasFunction('buffer_transaction')) {
+    report.acceptingReason = 'n/a: the ABI has no buffer_transaction';
+    return;
+  }
+  let answer = operatorAnswer;
+  if (!deployment.settings.operator) {
+    const ownerDryRun = report.owner ? dryRun(deployment, head, report.owner) : null;
+    if (!ownerDryRun) {
+      report.acceptingReason = 'n/a: no operator configured and owner() unknown';
+      return;
+    }
+    try {
+      [answer] = await deployment.readAt(head, [ownerDryRun]);
+    } catch (error) {
+      report.lastError = errorText(error);
+      return;
+    }
+  }
+  if (!(answer instanceof Error)) {
     report.values.accepting = 1;
     report.acceptingReason = 'accepts new transactions';
-  } catch (error) {
-    if (error instanceof ContractRevert) {
-      report.values.accepting = 0;
-      report.acceptingReason = error.reason;
-    } else {
-      report.lastError = redactUrls(error instanceof Error ? error.message : String(error));
-    }
+    return;
+  }
+  const refusal = deployment.refusal('buffer_transaction', answer);
+  if (refusal instanceof ContractRevert) {
+    report.values.accepting = 0;
+    report.acceptingReason = refusal.reason;
+  } else {
+    report.lastError = errorText(refusal);
   }
 }
