@@ -11,25 +11,28 @@ interface Row {
   event: TesseractEvent;
 }
 
-/** A filter over decoded events, built once per query. */
-function eventFilter(query: EventsQuery): (event: TesseractEvent) => boolean {
+/**
+ * The query's filter over one deployment's events, by position: it reads the columns, so events that do not
+ * match are never materialised.
+ */
+function eventFilter(query: EventsQuery, events: EventTable): (position: number) => boolean {
   const names = new Set(query.eventNames);
-  const txIds = new Set(query.txIds.map(packTxId));
+  const txRefs = new Set(query.txIds.map((txId) => events.txRef(packTxId(txId))));
   const origin = query.originRollup?.toLowerCase();
   const target = query.targetRollup?.toLowerCase();
   const reason = query.reasonContains?.toLowerCase();
-  return (event) =>
-    (names.size === 0 || names.has(event.name)) &&
-    (txIds.size === 0 || (event.txId !== null && txIds.has(event.txId))) &&
-    (!origin || event.origin?.toLowerCase() === origin) &&
-    (!target || event.target?.toLowerCase() === target) &&
-    (!reason || (event.reason?.toLowerCase().includes(reason) ?? false));
+  return (i) =>
+    (names.size === 0 || names.has(events.name(i))) &&
+    (txRefs.size === 0 || txRefs.has(events.txRefs.get(i) || -1)) &&
+    (!origin || events.origin(i)?.toLowerCase() === origin) &&
+    (!target || events.target(i)?.toLowerCase() === target) &&
+    (!reason || (events.reason(i)?.toLowerCase().includes(reason) ?? false));
 }
 
 /** The newest matching events of one deployment in the range, newest first, at most `limit`. */
 export function newestMatching(
   events: EventTable,
-  matches: (event: TesseractEvent) => boolean,
+  matches: (position: number) => boolean,
   fromMs: number,
   toMs: number,
   limit: number
@@ -42,11 +45,8 @@ export function newestMatching(
     if (ms < fromMs) {
       break;
     }
-    if (ms <= toMs) {
-      const event = events.event(i);
-      if (matches(event)) {
-        out.push(event);
-      }
+    if (ms <= toMs && matches(i)) {
+      out.push(events.event(i));
     }
   }
   return out;
@@ -70,10 +70,10 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
       `eventNames: ${unknown.join(', ')} is not an event of the selected ABIs (events: ${[...known].join(', ')})`
     );
   }
-  const matches = eventFilter(query);
-  const { results, notices } = await forEachDeployment(ctx, async (deployment) =>
-    newestMatching(await deployment.events(), matches, ctx.range.fromMs, ctx.range.toMs, query.limit)
-  );
+  const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
+    const events = await deployment.events();
+    return newestMatching(events, eventFilter(query, events), ctx.range.fromMs, ctx.range.toMs, query.limit);
+  });
   const rows = results
     .flatMap(({ deployment, value }) => value.map((event) => ({ deployment, event })))
     .sort(newestFirst)

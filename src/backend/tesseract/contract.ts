@@ -1,4 +1,4 @@
-import { Interface, type Result } from 'ethers';
+import { AbiCoder, Interface, type FunctionFragment, type Result } from 'ethers';
 import { abiForVariant, findFunction, type AbiItem, type AbiVariant } from '../../query';
 import { EventDecoders } from './events';
 
@@ -25,6 +25,15 @@ export function decodeState(variant: AbiVariant, raw: bigint): DecodedState {
   return { name: index >= 0 ? names[index] : `INVALID(${raw})`, raw };
 }
 
+interface FunctionEntry {
+  fragment: FunctionFragment;
+  selector: string;
+  /** Every input is bytes32. */
+  wordsOnly: boolean;
+}
+
+const isWordHex = (value: unknown) => typeof value === 'string' && /^0x[0-9a-fA-F]{64}$/.test(value);
+
 /**
  * What one deployed contract's ABI offers: event decoders and topic0s, the functions the monitor uses
  * (their presence decides what is applicable, never a call's failure), calldata encoding and state names.
@@ -32,6 +41,8 @@ export function decodeState(variant: AbiVariant, raw: bigint): DecodedState {
 export class TesseractContract {
   readonly iface: Interface;
   readonly events: EventDecoders;
+  /** Functions by name with their selectors, derived once: ethers hashes the signature again on every use. */
+  private readonly functions = new Map<string, FunctionEntry>();
 
   private constructor(
     readonly variant: AbiVariant,
@@ -58,11 +69,36 @@ export class TesseractContract {
   }
 
   encodeCall(name: string, args: readonly unknown[] = []): string {
-    return this.iface.encodeFunctionData(name, args as unknown[]);
+    const { fragment, selector, wordsOnly } = this.function(name);
+    // get_transaction_state(bytes32) is asked for thousands of tx_ids a refresh: bytes32 arguments given as
+    // 32-byte hex are their own encoding.
+    if (wordsOnly && args.length === fragment.inputs.length && args.every(isWordHex)) {
+      return selector + (args as string[]).map((arg) => arg.slice(2).toLowerCase()).join('');
+    }
+    return (
+      selector +
+      AbiCoder.defaultAbiCoder()
+        .encode(fragment.inputs, args as unknown[])
+        .slice(2)
+    );
+  }
+
+  private function(name: string): FunctionEntry {
+    let entry = this.functions.get(name);
+    if (!entry) {
+      const fragment = this.iface.getFunction(name);
+      if (!fragment) {
+        throw new Error(`the ABI has no function ${name}`);
+      }
+      const wordsOnly = fragment.inputs.every((input) => input.type === 'bytes32');
+      entry = { fragment, selector: fragment.selector, wordsOnly };
+      this.functions.set(name, entry);
+    }
+    return entry;
   }
 
   decodeResult(name: string, data: string): Result {
-    return this.iface.decodeFunctionResult(name, data);
+    return this.iface.decodeFunctionResult(this.function(name).fragment, data);
   }
 
   decodeState(raw: bigint): DecodedState {

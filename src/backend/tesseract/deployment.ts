@@ -79,6 +79,8 @@ export class Deployment {
   private readonly reads = new HeadCache<Promise<unknown>>(MAX_READS_PER_HEAD);
   /** EXECUTED is final: txs seen executed are never asked again. */
   private readonly executed = new Set<string>();
+  /** Txs read as not executed at this head: a refresh of the same head skips them without even a cache lookup. */
+  private notExecuted?: { headHash: string; txIds: Set<string> };
   private readonly minSyncIntervalMs: number;
   private readonly onSync?: (report: SyncReport, fresh: boolean) => void;
 
@@ -280,10 +282,17 @@ export class Deployment {
    * when the head moved (mark_executed logs nothing, so a new block may have executed any of them).
    */
   async executedAmong(txIds: readonly string[]): Promise<(txId: string) => boolean> {
-    const states = await this.states(txIds.filter((txId) => !this.executed.has(txId)));
+    const { header } = await this.head();
+    if (this.notExecuted?.headHash !== header.hash) {
+      this.notExecuted = { headHash: header.hash, txIds: new Set() };
+    }
+    const seen = this.notExecuted.txIds;
+    const states = await this.states(txIds.filter((txId) => !this.executed.has(txId) && !seen.has(txId)));
     for (const [txId, state] of states) {
       if (state.name === 'EXECUTED') {
         this.executed.add(txId);
+      } else {
+        seen.add(txId);
       }
     }
     return (txId) => this.executed.has(txId);
@@ -293,16 +302,37 @@ export class Deployment {
     this.index?.dispose();
     this.reads.clear();
     this.executed.clear();
+    this.notExecuted = undefined;
   }
 }
 
+/** Decoded revert reasons by ABI and revert data: the same revert (a paused contract) repeats every refresh. */
+const knownReasons = new WeakMap<Interface, Map<string, string | undefined>>();
+const MAX_KNOWN_REASONS = 1000;
+
 /** The reason in ABI-encoded revert data: Error(string), Panic(uint256) or a custom error of the ABI. */
-function reasonFromData(data: unknown, iface?: Interface): string | undefined {
+function reasonFromData(data: unknown, iface: Interface = BUILTIN_ERRORS): string | undefined {
   if (typeof data !== 'string' || !/^0x[0-9a-fA-F]{8}/.test(data)) {
     return undefined;
   }
+  let known = knownReasons.get(iface);
+  if (!known) {
+    known = new Map();
+    knownReasons.set(iface, known);
+  }
+  if (!known.has(data)) {
+    if (known.size >= MAX_KNOWN_REASONS) {
+      known.clear();
+    }
+    // ethers re-hashes every error signature of the ABI on each parseError.
+    known.set(data, parseReason(data, iface));
+  }
+  return known.get(data);
+}
+
+function parseReason(data: string, iface: Interface): string | undefined {
   try {
-    const parsed = (iface ?? BUILTIN_ERRORS).parseError(data);
+    const parsed = iface.parseError(data);
     if (!parsed) {
       return `custom error ${data.slice(0, 10)}`;
     }

@@ -65,8 +65,10 @@ class WordColumn {
   }
 
   get(position: number): string {
+    const chunk = this.chunks[position >>> CHUNK_BITS];
     const offset = (position & CHUNK_MASK) * 32;
-    return String.fromCharCode(...this.chunks[position >>> CHUNK_BITS].subarray(offset, offset + 32));
+    // Packed words are latin1 strings of the bytes (hex.ts): Buffer decodes them natively.
+    return Buffer.from(chunk.buffer, chunk.byteOffset + offset, 32).toString('latin1');
   }
 
   equals(position: number, packed: string): boolean {
@@ -283,6 +285,11 @@ export class EventTable implements RecordStore<TesseractEvent> {
     return this.txIds.find(packedTxId);
   }
 
+  /** Event name as in the ABI. */
+  name(position: number): string {
+    return this.names.value(this.nameRefs.get(position)) as string;
+  }
+
   origin(position: number): string | null {
     return this.addresses.value(this.originRefs.get(position));
   }
@@ -305,7 +312,7 @@ export class EventTable implements RecordStore<TesseractEvent> {
       this.logIndexes.get(position),
       this.timestamps.get(position),
       this.kinds.get(position) as EventKindCode,
-      this.names.value(this.nameRefs.get(position)) as string,
+      this.name(position),
       this.txHashes.get(position),
       txRef === 0 ? null : this.txIds.word(txRef),
       this.origin(position),

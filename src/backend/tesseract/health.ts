@@ -47,33 +47,61 @@ const STATUS_VIEWS = ['owner', 'paused', 'circuit_breaker_active', 'transaction_
  * against `nowMs` every time.
  */
 export async function probeHealth(deployment: Deployment, nowMs = Date.now()): Promise<HealthReport> {
-  const report: HealthReport = { values: emptyValues(), owner: null, acceptingReason: null, lastError: null };
-  const values = report.values;
   let head: ChainHead;
+  let state: HealthReport;
   try {
     head = await deployment.head();
-  } catch (error) {
-    return unreachable(error);
-  }
-  const { header } = head;
-  values.up = 1;
-  values.head_block = header.number;
-  values.head_age_seconds = Math.max(0, Math.round(nowMs / 1000 - header.timestamp));
-  values.rpc_latency_ms = head.latencyMs;
-
-  const views = STATUS_VIEWS.filter((name) => deployment.contract.hasFunction(name));
-  const operatorDryRun = deployment.settings.operator ? dryRun(deployment, header, deployment.settings.operator) : null;
-  let answers: unknown[];
-  try {
-    answers = await deployment.readAt(header, [
-      deployment.codeRequest(),
-      ...views.map((name) => deployment.callRequest(name)),
-      ...(operatorDryRun ? [operatorDryRun] : []),
-    ]);
+    state = await stateAt(deployment, head.header);
   } catch (error) {
     // The head may be from a moment ago: the RPC failing now is what counts.
     return unreachable(error);
   }
+  const { header } = head;
+  return {
+    ...state,
+    values: {
+      ...state.values,
+      up: 1,
+      head_block: header.number,
+      head_age_seconds: Math.max(0, Math.round(nowMs / 1000 - header.timestamp)),
+      rpc_latency_ms: head.latencyMs,
+    },
+  };
+}
+
+const statesByHead = new WeakMap<Deployment, { headHash: string; state: Promise<HealthReport> }>();
+
+/**
+ * What the contract says at this head, decoded once per head: the health panels of a refresh (and every
+ * refresh until a new block) share it. A probe that met an error is not kept, so the next one asks again.
+ */
+function stateAt(deployment: Deployment, header: BlockHeader): Promise<HealthReport> {
+  const known = statesByHead.get(deployment);
+  if (known?.headHash === header.hash) {
+    return known.state;
+  }
+  const state = readState(deployment, header);
+  statesByHead.set(deployment, { headHash: header.hash, state });
+  const forget = () => {
+    if (statesByHead.get(deployment)?.state === state) {
+      statesByHead.delete(deployment);
+    }
+  };
+  state.then((report) => report.lastError !== null && forget(), forget);
+  return state;
+}
+
+/** Code, status views and accepting at the head's block; throws when the RPC does not answer. */
+async function readState(deployment: Deployment, header: BlockHeader): Promise<HealthReport> {
+  const report: HealthReport = { values: emptyValues(), owner: null, acceptingReason: null, lastError: null };
+  const values = report.values;
+  const views = STATUS_VIEWS.filter((name) => deployment.contract.hasFunction(name));
+  const operatorDryRun = deployment.settings.operator ? dryRun(deployment, header, deployment.settings.operator) : null;
+  const answers = await deployment.readAt(header, [
+    deployment.codeRequest(),
+    ...views.map((name) => deployment.callRequest(name)),
+    ...(operatorDryRun ? [operatorDryRun] : []),
+  ]);
   const [code, ...viewAnswers] = answers;
   if (code instanceof Error) {
     report.lastError = errorText(code);
