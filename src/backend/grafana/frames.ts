@@ -196,19 +196,21 @@ function validityBitmap(values: readonly unknown[]): { nullBitmap: Uint8Array; n
   return { nullBitmap, nullCount };
 }
 
-function variableWidthData(type: Utf8 | Binary, chunks: Array<Uint8Array | null>, nullable: boolean): Data {
-  const valueOffsets = new Int32Array(chunks.length + 1);
+/** UTF-8 values written straight into one buffer (no array per value: tables have thousands of strings). */
+function variableWidthData(type: Utf8 | Binary, texts: Array<string | null>, nullable: boolean): Data {
+  const valueOffsets = new Int32Array(texts.length + 1);
   let total = 0;
-  chunks.forEach((chunk, index) => {
-    total += chunk?.length ?? 0;
+  texts.forEach((text, index) => {
+    total += text === null ? 0 : Buffer.byteLength(text, 'utf8');
     valueOffsets[index + 1] = total;
   });
-  const bytes = new Uint8Array(total);
-  chunks.forEach((chunk, index) => chunk && bytes.set(chunk, valueOffsets[index]));
-  const { nullBitmap, nullCount } = validityBitmap(chunks);
+  const buffer = Buffer.allocUnsafe(total);
+  texts.forEach((text, index) => text !== null && buffer.write(text, valueOffsets[index], 'utf8'));
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, total);
+  const { nullBitmap, nullCount } = validityBitmap(texts);
   return makeData({
     type,
-    length: chunks.length,
+    length: texts.length,
     nullCount: nullable ? nullCount : 0,
     nullBitmap: nullable ? nullBitmap : undefined,
     valueOffsets,
@@ -237,8 +239,6 @@ function assertNotNull(field: Field, nullable: boolean): void {
     throw new Error(`field "${field.name}" is declared not nullable but holds null values`);
   }
 }
-
-const encoder = new TextEncoder();
 
 function fieldData(field: Field, nullable: boolean): { type: DataType; data: Data; tstype: string } {
   assertNotNull(field, nullable);
@@ -288,13 +288,13 @@ function fieldData(field: Field, nullable: boolean): { type: DataType; data: Dat
     case 'string': {
       // Explicit Utf8: Arrow's inference would build a Dictionary, which Grafana rejects.
       const type = new Utf8();
-      const chunks = field.values.map((value) => (present(value) ? encoder.encode(value) : null));
-      return { type, data: variableWidthData(type, chunks, nullable), tstype: 'string' };
+      const texts = field.values.map((value) => (present(value) ? value : null));
+      return { type, data: variableWidthData(type, texts, nullable), tstype: 'string' };
     }
     case 'other': {
       const type = new Binary();
-      const chunks = field.values.map((value) => (present(value) ? encoder.encode(JSON.stringify(value)) : null));
-      return { type, data: variableWidthData(type, chunks, nullable), tstype: 'other' };
+      const texts = field.values.map((value) => (present(value) ? JSON.stringify(value) : null));
+      return { type, data: variableWidthData(type, texts, nullable), tstype: 'other' };
     }
   }
 }

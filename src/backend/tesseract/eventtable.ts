@@ -200,6 +200,7 @@ const f64 = (length: number) => new Float64Array(length);
  */
 export class EventTable implements RecordStore<TesseractEvent> {
   private count = 0;
+  private truncations = 0;
   private readonly blocks = new Column(u32);
   private readonly logIndexes = new Column(u32);
   /** Unix seconds of each event's block. */
@@ -239,6 +240,11 @@ export class EventTable implements RecordStore<TesseractEvent> {
 
   get length(): number {
     return this.count;
+  }
+
+  /** Changes whenever events are removed (a reorg): with `length`, tells whether the content changed. */
+  get revision(): number {
+    return this.truncations;
   }
 
   /** tx_ids are numbered 1..txCount. */
@@ -364,6 +370,7 @@ export class EventTable implements RecordStore<TesseractEvent> {
       return;
     }
     this.count = length;
+    this.truncations++;
     for (const column of [
       this.blocks,
       this.logIndexes,

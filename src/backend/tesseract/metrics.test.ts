@@ -146,6 +146,26 @@ describe('aggregate', () => {
   });
 });
 
+describe('shared scans', () => {
+  it('reuses a scan for the same buckets only while the table is unchanged, reorgs included', () => {
+    const table = EventTable.from([buffered('a', 1000), ready('a', 1010), buffered('b', 1020)]);
+    const input = { events: table, coordinationWindow: 30 };
+    const buckets = makeBuckets(ms(960), ms(1139), 60);
+    const first = aggregate(input, ['buffered', 'pending'], buckets);
+    expect(aggregate(input, ['buffered', 'pending'], buckets)).toEqual(first);
+    table.push(buffered('c', 1030));
+    expect(aggregate(input, ['buffered'], buckets).get('buffered')).toEqual([1, 2, 0]);
+    table.truncate(3); // a reorg drops c, and a different event takes its place: same length, new content
+    table.push(failed('b', 1030, 'Dependencies not satisfied'));
+    const afterReorg = aggregate(input, ['buffered', 'failed', 'pending'], buckets);
+    expect([afterReorg.get('buffered'), afterReorg.get('failed')]).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+    ]);
+    expect(afterReorg.get('pending')).toEqual(first.get('pending'));
+  });
+});
+
 describe('lifecycle', () => {
   it('pairs by tx_id: failures, resolution time, deadline from the declared timestamp', () => {
     const table = EventTable.from([buffered('a', 10), failed('a', 15), ready('a', 25), buffered('b', 10, 12)]);

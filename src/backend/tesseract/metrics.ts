@@ -90,24 +90,122 @@ const QUANTILES: Partial<Record<MetricName, number>> = {
   resolution_p99: 0.99,
 };
 
+interface BucketCounts {
+  buffered: number[];
+  ready: number[];
+  failed: number[];
+  executed: number[];
+  pauses: number[];
+  /** Resolution times of each bucket's Ready events, sorted. */
+  resolutions: number[][];
+}
+
+/**
+ * Results of recent scans and backlogs per table, by bucket layout: the panels of one refresh share a range
+ * and mostly a bucket width, so most of them reuse one scan. Dropped whenever the table changes.
+ */
+const recentResults = new WeakMap<EventTable, { length: number; revision: number; results: Map<string, unknown> }>();
+const MAX_RECENT_RESULTS = 16;
+
+function remembered<T>(table: EventTable, key: string, compute: () => T): T {
+  let recent = recentResults.get(table);
+  if (!recent || recent.length !== table.length || recent.revision !== table.revision) {
+    recent = { length: table.length, revision: table.revision, results: new Map() };
+    recentResults.set(table, recent);
+  }
+  if (recent.results.has(key)) {
+    return recent.results.get(key) as T;
+  }
+  const value = compute();
+  if (recent.results.size >= MAX_RECENT_RESULTS) {
+    recent.results.clear();
+  }
+  recent.results.set(key, value);
+  return value;
+}
+
+const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
+
 /** Computes the requested metrics for every bucket. */
 export function aggregate(
   input: MetricInput,
   metrics: readonly MetricName[],
   buckets: Buckets
 ): Map<MetricName, SeriesValues> {
+  const width = buckets.widthSeconds;
+  const table = input.events;
+  // Executed counts read from on-chain state belong to this query's state lookup: never shared.
+  const counts = needsExecutedStates(metrics, table)
+    ? countBuckets(input, buckets)
+    : remembered(table, `counts|${layoutKey(buckets)}`, () =>
+        countBuckets({ ...input, isExecuted: undefined }, buckets)
+      );
+
+  const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
+  const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
+  const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
+  // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
+  const backlog = wantsBacklog
+    ? remembered(table, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
+        backlogAt(
+          input,
+          ends.map((end) => end - 0.001)
+        )
+      )
+    : undefined;
+
+  const result = new Map<MetricName, SeriesValues>();
+  for (const metric of metrics) {
+    result.set(metric, seriesOf(metric));
+  }
+  return result;
+
+  function seriesOf(metric: MetricName): SeriesValues {
+    const ratio = (numerator: number[]) =>
+      numerator.map((value, k) => (counts.buffered[k] > 0 ? value / counts.buffered[k] : null));
+    const rate = (values: number[]) => values.map((value, k) => (spansMinutes[k] > 0 ? value / spansMinutes[k] : null));
+    switch (metric) {
+      case 'buffered':
+      case 'ready':
+      case 'failed':
+      case 'executed':
+      case 'pauses':
+        return [...counts[metric]];
+      case 'buffered_rate':
+        return rate(counts.buffered);
+      case 'ready_rate':
+        return rate(counts.ready);
+      case 'failed_rate':
+        return rate(counts.failed);
+      case 'success_ratio':
+        return ratio(counts.ready);
+      case 'failure_ratio':
+        return ratio(counts.failed);
+      case 'resolution_p50':
+      case 'resolution_p95':
+      case 'resolution_p99':
+        return counts.resolutions.map((samples) => quantile(samples, QUANTILES[metric] as number));
+      case 'pending':
+        return [...backlog!.pending];
+      case 'silent_failures':
+        return input.coordinationWindow === null ? ends.map(() => null) : [...backlog!.silent];
+    }
+  }
+}
+
+/** One pass over the range's events: counts per kind and resolution times, per bucket. */
+function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   const n = buckets.starts.length;
   const width = buckets.widthSeconds;
   const base = buckets.starts[0];
-  const counts = {
+  const counts: BucketCounts = {
     buffered: new Array<number>(n).fill(0),
     ready: new Array<number>(n).fill(0),
     failed: new Array<number>(n).fill(0),
     executed: new Array<number>(n).fill(0),
     pauses: new Array<number>(n).fill(0),
+    resolutions: Array.from({ length: n }, () => []),
   };
-  const resolutions: number[][] = Array.from({ length: n }, () => []);
-  const executedFromEvents = !needsExecutedStates(metrics, input.events);
   const bucketOf = (t: number) =>
     t < buckets.fromSeconds || t >= buckets.endSeconds ? -1 : Math.min(n - 1, Math.floor((t - base) / width));
 
@@ -132,9 +230,9 @@ export function aggregate(
         const ref = txRefs.get(i);
         const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
         if (buffered >= 0 && table.readyAt(ref) === i) {
-          resolutions[k].push(t - timestamps.get(buffered));
+          counts.resolutions[k].push(t - timestamps.get(buffered));
         }
-        if (!executedFromEvents && ref !== 0 && input.isExecuted?.(table.txId(ref))) {
+        if (input.isExecuted && ref !== 0 && input.isExecuted(table.txId(ref))) {
           counts.executed[k]++;
         }
         break;
@@ -150,60 +248,10 @@ export function aggregate(
         break;
     }
   }
-
-  const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
-  const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
-  const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
-  // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
-  const backlog = wantsBacklog
-    ? backlogAt(
-        input,
-        ends.map((end) => end - 0.001)
-      )
-    : undefined;
-
-  const result = new Map<MetricName, SeriesValues>();
-  for (const metric of metrics) {
-    result.set(metric, seriesOf(metric));
+  for (const samples of counts.resolutions) {
+    samples.sort((a, b) => a - b);
   }
-  return result;
-
-  function seriesOf(metric: MetricName): SeriesValues {
-    const ratio = (numerator: number[]) =>
-      numerator.map((value, k) => (counts.buffered[k] > 0 ? value / counts.buffered[k] : null));
-    const rate = (values: number[]) => values.map((value, k) => (spansMinutes[k] > 0 ? value / spansMinutes[k] : null));
-    switch (metric) {
-      case 'buffered':
-      case 'ready':
-      case 'failed':
-      case 'executed':
-      case 'pauses':
-        return counts[metric];
-      case 'buffered_rate':
-        return rate(counts.buffered);
-      case 'ready_rate':
-        return rate(counts.ready);
-      case 'failed_rate':
-        return rate(counts.failed);
-      case 'success_ratio':
-        return ratio(counts.ready);
-      case 'failure_ratio':
-        return ratio(counts.failed);
-      case 'resolution_p50':
-      case 'resolution_p95':
-      case 'resolution_p99':
-        return resolutions.map((samples) =>
-          quantile(
-            samples.sort((a, b) => a - b),
-            QUANTILES[metric] as number
-          )
-        );
-      case 'pending':
-        return backlog!.pending;
-      case 'silent_failures':
-        return input.coordinationWindow === null ? ends.map(() => null) : backlog!.silent;
-    }
-  }
+  return counts;
 }
 
 /** First index i with sorted[i] ≥ value (or > value when strict). */
