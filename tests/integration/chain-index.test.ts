@@ -75,7 +75,10 @@ function observedPool(options: Omit<RpcPoolOptions, 'observer'>) {
 function newIndex(
   pool: RpcPool,
   overrides: Partial<
-    Pick<LogIndexOptions<Record, RecordArray<Record>>, 'maxBlockRange' | 'confirmations' | 'decode'>
+    Pick<
+      LogIndexOptions<Record, RecordArray<Record>>,
+      'maxBlockRange' | 'confirmations' | 'decode' | 'minSyncIntervalMs'
+    >
   > = {}
 ) {
   return new LogIndex<Record>({
@@ -88,6 +91,7 @@ function newIndex(
     confirmations: overrides.confirmations ?? 5,
     maxBlockRange: overrides.maxBlockRange ?? 10_000,
     decode: overrides.decode ?? decode,
+    minSyncIntervalMs: overrides.minSyncIntervalMs,
   });
 }
 
@@ -505,18 +509,7 @@ describe('single flight', () => {
 describe('index lifecycle', () => {
   it('reuses a sync younger than minSyncIntervalMs without any request', async () => {
     const { pool, calls } = observedPool({ urls: [anvil.url] });
-    const index = new LogIndex<Record>({
-      store: new RecordArray<Record>(),
-      pool,
-      clock: new BlockClock(pool),
-      address,
-      topic0s: [PING, PONG],
-      startBlock: deployBlock,
-      confirmations: 5,
-      maxBlockRange: 10_000,
-      decode,
-      minSyncIntervalMs: 60_000,
-    });
+    const index = newIndex(pool, { minSyncIntervalMs: 60_000 });
     const first = await index.sync();
     const requests = calls.length;
     await emit(1);
