@@ -75,10 +75,7 @@ function observedPool(options: Omit<RpcPoolOptions, 'observer'>) {
 function newIndex(
   pool: RpcPool,
   overrides: Partial<
-    Pick<
-      LogIndexOptions<Record, RecordArray<Record>>,
-      'maxBlockRange' | 'confirmations' | 'decode' | 'minSyncIntervalMs'
-    >
+    Pick<LogIndexOptions<Record, RecordArray<Record>>, 'maxBlockRange' | 'confirmations' | 'decode'>
   > = {}
 ) {
   return new LogIndex<Record>({
@@ -91,7 +88,6 @@ function newIndex(
     confirmations: overrides.confirmations ?? 5,
     maxBlockRange: overrides.maxBlockRange ?? 10_000,
     decode: overrides.decode ?? decode,
-    minSyncIntervalMs: overrides.minSyncIntervalMs,
   });
 }
 
@@ -507,16 +503,6 @@ describe('single flight', () => {
 });
 
 describe('index lifecycle', () => {
-  it('reuses a sync younger than minSyncIntervalMs without any request', async () => {
-    const { pool, calls } = observedPool({ urls: [anvil.url] });
-    const index = newIndex(pool, { minSyncIntervalMs: 60_000 });
-    const first = await index.sync();
-    const requests = calls.length;
-    await emit(1);
-    expect(await index.sync()).toBe(first);
-    expect(calls).toHaveLength(requests);
-  });
-
   it('stops a running sync after its chunk when disposed, and refuses later syncs', async () => {
     const { pool } = observedPool({ urls: [anvil.url] });
     let index: LogIndex<Record> | undefined;

@@ -64,8 +64,6 @@ export interface LogIndexOptions<T extends IndexedRecord, S extends RecordStore<
   maxBlockRange: number;
   /** Turns a log into the compact record kept in memory; null skips it. */
   decode: (log: RawLog) => T | null;
-  /** A sync within this long after a successful one returns that one's report without RPC. Default 0. */
-  minSyncIntervalMs?: number;
   /** Called after each chunk is indexed, with its log count (e.g. to release the memory a large reply took). */
   afterChunk?: (logCount: number) => void;
 }
@@ -145,7 +143,6 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     ...emptyGetLogsStats(),
   };
   private lastDecodeError?: string;
-  private lastReport?: SyncReport;
   private lastSyncAt?: number;
   private lastError?: string;
   private disposed = false;
@@ -161,10 +158,6 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   async sync(): Promise<SyncReport> {
     if (this.disposed) {
       throw new Error('the log index was disposed');
-    }
-    const minInterval = this.options.minSyncIntervalMs ?? 0;
-    if (this.lastReport && this.lastSyncAt !== undefined && Date.now() - this.lastSyncAt < minInterval) {
-      return this.lastReport;
     }
     return this.runSync(undefined);
   }
@@ -242,7 +235,6 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         durationMs: Date.now() - started,
       };
       this.counters.syncs++;
-      this.lastReport = report;
       this.lastSyncAt = Date.now();
       this.lastError = undefined;
       return report;

@@ -119,7 +119,6 @@ export class Deployment {
       confirmations: this.settings.confirmations,
       maxBlockRange: this.settings.maxBlockRange,
       decode: (log) => this.contract.events.decode(log),
-      minSyncIntervalMs: this.minSyncIntervalMs,
       afterChunk: (logCount) => {
         if (logCount >= LARGE_REPLY_LOGS) {
           trimHeap();
@@ -160,8 +159,10 @@ export class Deployment {
       return last;
     }
     const report = await this.logIndex().sync();
-    this.onSync?.(report, report !== last);
+    // Concurrent callers share one index sync: only the first to see its report counts it as fresh.
+    const fresh = report !== this.lastSync;
     this.lastSync = report;
+    this.onSync?.(report, fresh);
     return report;
   }
 
