@@ -3,7 +3,7 @@
  * handler isolation with a test instance factory. `npm test` builds first; run `npm run build:backend`
  * before running this file alone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { QueryError } from '../../src/backend/grafana/errors';
 import { numberField, stringField, timeField } from '../../src/backend/grafana/frames';
@@ -15,6 +15,8 @@ import {
   PluginClient,
   PluginHost,
   alertingHeaders,
+  grafanaHostEnv,
+  grafanaPluginEnv,
   isAlive,
   pluginContext,
   runUntilHandshake,
@@ -177,9 +179,15 @@ describe('start-up checks of the built executable', () => {
     expect(run.stderr.join('\n')).toMatch(message);
   });
 
-  it('starts with an empty PATH (no node needed on the host)', async () => {
-    const host = await PluginHost.start({ hostEnv: { PATH: '' } });
+  // Every harness start is like this one; here the process's own environment is read back.
+  it("serves when started with Grafana 12.4+'s variables only: no host environment, no PATH, no node", async () => {
+    const host = await PluginHost.start();
     try {
+      const environ = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+      const names = environ.map((entry) => entry.slice(0, entry.indexOf('='))).sort();
+      expect(names).toEqual(Object.keys({ ...grafanaHostEnv(), ...grafanaPluginEnv() }).sort());
+      expect(names).not.toContain('PATH');
+      expect(names).not.toContain('HOME');
       expect(await host.healthCheck('plugin')).toBe('SERVING');
     } finally {
       await host.kill();

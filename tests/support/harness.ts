@@ -311,7 +311,7 @@ export interface StartOptions {
   dev?: boolean;
   /** Run this TypeScript entry point (relative to the repo root) through tsx, e.g. a test plugin. */
   entry?: string;
-  /** Replaces the host environment (Grafana passes its own environment on). Default: process.env. */
+  /** Replaces the variables Grafana passes from its own side. Default: grafanaHostEnv(). */
   hostEnv?: NodeJS.ProcessEnv;
   /** Overrides of the go-plugin variables (set a key to undefined to leave it out). */
   pluginEnv?: Record<string, string | undefined>;
@@ -322,6 +322,34 @@ export interface StartOptions {
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/** Host variables Grafana 12.4+ still forwards to a plugin process (pkg/plugins/envvars), when set. */
+const FORWARDED_HOST_VARIABLES = [
+  'PLUGIN_UNIX_SOCKET_DIR',
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
+];
+
+/**
+ * What Grafana 12.4+ puts in a data source plugin's environment besides go-plugin's variables: its own
+ * GF_* settings and the few host variables it forwards, nothing else of its process (go-plugin's
+ * SkipHostEnv), so the backend cannot depend on host environment variables.
+ */
+export function grafanaHostEnv(): Record<string, string> {
+  const forwarded = FORWARDED_HOST_VARIABLES.filter((name) => process.env[name] !== undefined).map(
+    (name): [string, string] => [name, process.env[name]!]
+  );
+  return {
+    GF_VERSION: '13.2.3',
+    GF_EDITION: 'Open Source',
+    GF_APP_URL: 'http://localhost:3000/',
+    ...Object.fromEntries(forwarded),
+  };
 }
 
 /** The environment go-plugin gives a Grafana plugin; the protocol list order is random, as in Go. */
@@ -348,7 +376,7 @@ function command(options: StartOptions): { file: string; args: string[] } {
 }
 
 function buildEnv(options: StartOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...(options.hostEnv ?? process.env), ...grafanaPluginEnv() };
+  const env: NodeJS.ProcessEnv = { ...(options.hostEnv ?? grafanaHostEnv()), ...grafanaPluginEnv() };
   for (const [key, value] of Object.entries(options.pluginEnv ?? {})) {
     if (value === undefined) {
       delete env[key];
