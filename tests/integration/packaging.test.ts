@@ -109,6 +109,8 @@ describe('npm run package', () => {
   });
 
   it('ships the logos, screenshots and included dashboards each plugin.json names', () => {
+    // The catalog page shows the app's screenshots.
+    expect((JSON.parse(text(`${packaged.id}/plugin.json`)) as Json).info.screenshots.length).toBeGreaterThan(0);
     for (const name of pluginJsonNames()) {
       const dir = path.posix.dirname(name);
       const plugin = JSON.parse(text(name)) as Json;
@@ -123,6 +125,13 @@ describe('npm run package', () => {
           plugin: plugin.id,
           file,
           present: true,
+        });
+      }
+      for (const screenshot of (plugin.info.screenshots as Json[] | undefined) ?? []) {
+        const png = packaged.entries.get(path.posix.join(dir, screenshot.path))!.getData();
+        expect({ screenshot: screenshot.path, png: png.subarray(0, 8).toString('latin1') }).toEqual({
+          screenshot: screenshot.path,
+          png: '\x89PNG\r\n\x1a\n',
         });
       }
       for (const include of ((plugin.includes as Json[] | undefined) ?? []).filter((i) => i.type === 'dashboard')) {
