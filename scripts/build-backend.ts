@@ -143,6 +143,23 @@ function quietly(file: string, args: string[], cwd: string): void {
   }
 }
 
+/**
+ * `apt-get download` into `dir`. A fresh Debian container (the compose builder's node:20-bookworm) has no
+ * package lists yet: as root the lists are fetched once and the download retried.
+ */
+function aptDownload(packages: string[], dir: string): void {
+  try {
+    quietly('apt-get', ['download', ...packages], dir);
+  } catch (error) {
+    if (process.getuid?.() !== 0) {
+      throw new Error(`${(error as Error).message}\n(if apt has no package lists yet: sudo apt-get update)`);
+    }
+    log('apt-get download failed; fetching the package lists (apt-get update) and retrying');
+    quietly('apt-get', ['update'], dir);
+    quietly('apt-get', ['download', ...packages], dir);
+  }
+}
+
 interface GlibcRuntime {
   /** The unpacked libraries of the target, loader included. */
   libDir: string;
@@ -166,12 +183,12 @@ function glibcRuntime(arch: Arch): GlibcRuntime {
     mkdirSync(debs, { recursive: true });
     const packages = CROSS_PACKAGES.map((name) => `${name}-${arch}-cross`);
     log(`fetching ${packages.join(' ')} with apt-get download`);
-    quietly('apt-get', ['download', ...packages], debs);
+    aptDownload(packages, debs);
     const unpack = () => readdirSync(debs).forEach((deb) => quietly('dpkg-deb', ['-x', deb, dir], debs));
     unpack();
     // libstdc++'s doc folder is a link to the GCC cross base package, which holds the copyright file.
     const gccBase = readlinkSync(path.join(dir, 'usr', 'share', 'doc', `libstdc++6-${arch}-cross`));
-    quietly('apt-get', ['download', gccBase], debs);
+    aptDownload([gccBase], debs);
     unpack();
     const lines = readdirSync(debs).map((deb) =>
       execFileSync('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Source'], { cwd: debs, encoding: 'utf8' })
@@ -211,7 +228,9 @@ function neededClosure(binary: string, libDir: string): string[] {
 
 /**
  * The launcher Grafana starts (busybox sh compatible, no external command, so it runs with an empty
- * PATH): exec keeps the PID Grafana watches and kills, and passes the environment on unchanged.
+ * PATH): exec keeps the PID Grafana watches and kills. The shells export variables of their own (busybox
+ * PATH, PWD, SHLVL; dash PWD); they are dropped so the backend gets Grafana's environment (it needs none
+ * of them: it starts no other program).
  */
 function launcherScript(arch: Arch): string {
   const runtime = `$d/${runtimeDirName(arch)}`;
@@ -219,6 +238,7 @@ function launcherScript(arch: Arch): string {
     '#!/bin/sh',
     '# Runs the Tesseract Monitor backend with the glibc bundled beside it, on musl and glibc hosts alike.',
     'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
+    'unset PATH PWD SHLVL',
     `exec "${runtime}/${GLIBC_LOADERS[arch]}" --library-path "${runtime}" "${runtime}/${SEA_NAME}" "$@"`,
     '',
   ].join('\n');
