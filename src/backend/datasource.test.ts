@@ -150,7 +150,7 @@ describe('errors', () => {
     expect((asRevert('f', bare) as ContractRevert).reason).toBe('Contract is paused');
     const other = new RpcError('rpc_error', 'RPC #1: eth_call failed: header not found (code -32000)');
     expect(asRevert('f', other)).toBe(other);
-    const down = new RpcError('unreachable', 'RPC #1: unreachable (ECONNREFUSED)');
+    const down = new RpcError('unreachable', 'RPC #1: unreachable (connection refused)');
     expect(asRevert('f', down)).toBe(down);
   });
 

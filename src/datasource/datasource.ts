@@ -11,6 +11,7 @@ import {
   DEFAULT_QUERY_TYPE,
   defaultQuery,
   parseQuery,
+  withDeploymentDefaults,
   type DeploymentSettings,
   type TesseractQuery,
   type VariablesQuery,
@@ -32,12 +33,12 @@ function withoutRefId<T extends { refId: string }>(query: T): Omit<T, 'refId'> {
 }
 
 export class DataSource extends DataSourceWithBackend<TesseractQuery, TesseractOptions> {
-  /** The deployments of this data source, as saved in its settings (no RPC URLs: those stay on the server). */
+  /** The deployments of this data source, as saved in its settings with the defaults filled in (no RPC URLs: those stay on the server). */
   readonly deployments: DeploymentSettings[];
 
   constructor(instanceSettings: DataSourceInstanceSettings<TesseractOptions>) {
     super(instanceSettings);
-    this.deployments = instanceSettings.jsonData?.deployments ?? [];
+    this.deployments = (instanceSettings.jsonData?.deployments ?? []).map(withDeploymentDefaults);
     this.variables = new TesseractVariableSupport(this);
     this.annotations = {
       QueryEditor: AnnotationsEditor,

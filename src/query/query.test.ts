@@ -1,4 +1,5 @@
 /** @jest-environment node */
+import YAML from 'yaml';
 import {
   TESSERACT_SIMPLE_ABI,
   defaultQuery,
@@ -10,6 +11,8 @@ import {
   validateDeployment,
   validateSettings,
   newDeployment,
+  parseRpcUrls,
+  rpcUrlsKey,
   QUERY_SCHEMA_VERSION,
 } from './index';
 
@@ -94,13 +97,19 @@ describe('parseArgument', () => {
   });
 
   it('explains invalid text', () => {
-    expect(parseArgument(txId, '0x1')).toEqual({ ok: false, error: '"tx_id" (bytes32) must be 0x followed by 64 hex digits' });
+    expect(parseArgument(txId, '0x1')).toEqual({
+      ok: false,
+      error: '"tx_id" (bytes32) must be 0x followed by 64 hex digits',
+    });
     expect(parseArgument(origin, 'abc')).toEqual({
       ok: false,
       error: '"origin_rollup" (address) must be 0x followed by 40 hex digits',
     });
     expect(parseArgument(timestamp, '-1')).toEqual({ ok: false, error: '"timestamp" (uint256) is out of range' });
-    expect(parseArgument({ name: 'n', type: 'uint8' }, '256')).toEqual({ ok: false, error: '"n" (uint8) is out of range' });
+    expect(parseArgument({ name: 'n', type: 'uint8' }, '256')).toEqual({
+      ok: false,
+      error: '"n" (uint8) is out of range',
+    });
   });
 });
 
@@ -111,7 +120,10 @@ describe('custom ABI', () => {
   });
 
   it('explains what is wrong', () => {
-    expect(parseCustomAbi('{')).toMatchObject({ ok: false, error: expect.stringMatching(/^Custom ABI is not valid JSON/) });
+    expect(parseCustomAbi('{')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Custom ABI is not valid JSON/),
+    });
     expect(parseCustomAbi('{}')).toEqual({ ok: false, error: 'Custom ABI must be a JSON array of ABI items' });
     const withoutFailed = TESSERACT_SIMPLE_ABI.filter((item) => item.name !== 'TransactionFailed');
     expect(parseCustomAbi(JSON.stringify(withoutFailed))).toEqual({
@@ -143,9 +155,49 @@ describe('deployment settings', () => {
     expect(validateDeployment(deployment, ['http://127.0.0.1:8545'])).toEqual({});
   });
 
+  it('fills every documented default into a minimal provisioned deployment (name, chain id, contract, RPC URL)', () => {
+    const provisioned = YAML.parse(`
+datasources:
+  - name: Minimal
+    type: tesseract-monitor-datasource
+    jsonData:
+      deployments:
+        - name: optimism
+          chainId: 10
+          contract: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
+    secureJsonData:
+      rpcUrls.optimism: https://rpc.example
+`).datasources[0];
+    const { settings, errors } = validateSettings(provisioned.jsonData);
+    expect(errors).toEqual([]);
+    expect(settings.deployments).toEqual([
+      {
+        id: 'optimism',
+        name: 'optimism',
+        chainId: 10,
+        contract: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+        abi: 'simple',
+        startBlock: 0,
+        confirmations: 5,
+        maxBlockRange: 10000,
+      },
+    ]);
+    const [deployment] = settings.deployments;
+    const rpcUrls = parseRpcUrls(provisioned.secureJsonData[rpcUrlsKey(deployment.id)]);
+    expect(validateDeployment(deployment, rpcUrls)).toEqual({});
+    // Present values are kept (and judged), null counts as left out; no operator means owner().
+    const explicit = { ...deployment, id: 'd1', confirmations: 0, startBlock: null, maxBlockRange: 'wide' };
+    const [kept] = validateSettings({ deployments: [explicit] }).settings.deployments;
+    expect(kept).toEqual({ ...deployment, id: 'd1', confirmations: 0, startBlock: 0, maxBlockRange: 'wide' });
+    expect(validateDeployment(kept)).toEqual({ maxBlockRange: 'Max block range must be a positive whole number' });
+    expect(kept.operator).toBeUndefined();
+  });
+
   it('flags duplicate names and missing deployments', () => {
     const a = { ...newDeployment('a'), name: 'x' };
-    expect(validateSettings({ deployments: [a, { ...a, id: 'b' }] }).errors).toEqual(['Deployment name "x" is used twice']);
+    expect(validateSettings({ deployments: [a, { ...a, id: 'b' }] }).errors).toEqual([
+      'Deployment name "x" is used twice',
+    ]);
     expect(validateSettings({}).errors).toEqual(['No deployments configured: add one in the data source settings']);
   });
 });

@@ -67,3 +67,20 @@ export const DEPLOYMENT_DEFAULTS: Omit<DeploymentSettings, 'id' | 'name' | 'chai
 export function newDeployment(id: string): DeploymentSettings {
   return { id, name: '', chainId: 1, contract: '', ...DEPLOYMENT_DEFAULTS };
 }
+
+/**
+ * A deployment as saved or provisioned, with every documented default filled in where the field is
+ * missing (undefined or null): ABI Simple, start block 0, 5 confirmations, max block range 10000, and
+ * the name as id (a provisioning file keys `rpcUrls.<name>` then). No operator means owner().
+ * Values that are present are kept as they are, for validateDeployment to judge.
+ */
+export function withDeploymentDefaults(raw: Partial<DeploymentSettings>): DeploymentSettings {
+  const filled: Record<string, unknown> = { ...raw };
+  const defaults: Record<string, unknown> = { ...DEPLOYMENT_DEFAULTS, id: raw.name };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (filled[key] === undefined || filled[key] === null) {
+      filled[key] = value;
+    }
+  }
+  return filled as unknown as DeploymentSettings;
+}

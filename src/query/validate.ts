@@ -4,7 +4,7 @@ import { HEALTH_FIELDS, METRICS, VARIABLE_KINDS } from './catalog';
 import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
 import { migrateQuery } from './migrate';
 import { describeValue } from './text';
-import { ABI_VARIANTS, type DeploymentSettings, type TesseractJsonData } from './settings';
+import { ABI_VARIANTS, withDeploymentDefaults, type DeploymentSettings, type TesseractJsonData } from './settings';
 import { QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
 
 export type QueryResult = { ok: true; query: TesseractQuery } | { ok: false; errors: string[] };
@@ -101,7 +101,9 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
         errors.push('format must be "table" or "value"');
       }
       if (!Object.hasOwn(HEALTH_FIELDS, query.field)) {
-        errors.push(`field "${describeValue(query.field)}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`);
+        errors.push(
+          `field "${describeValue(query.field)}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`
+        );
       }
       break;
     case 'events':
@@ -141,7 +143,10 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
         errors.push('functionName must name a function of the ABI');
       }
       checkStringList('args', query.args);
-      if (typeof query.block !== 'string' || !(query.block === 'latest' || /^\d+$/.test(query.block) || variablesAllowed(query.block))) {
+      if (
+        typeof query.block !== 'string' ||
+        !(query.block === 'latest' || /^\d+$/.test(query.block) || variablesAllowed(query.block))
+      ) {
         errors.push('block must be "latest" or a block number');
       }
       break;
@@ -203,12 +208,15 @@ export function validateDeployment(deployment: DeploymentSettings, rpcUrls?: str
   return errors;
 }
 
-/** Settings-level problems: malformed jsonData and duplicate names or ids. */
+/** The deployments with their defaults filled in, and settings-level problems: malformed jsonData, duplicate names or ids. */
 export function validateSettings(jsonData: unknown): { settings: TesseractJsonData; errors: string[] } {
   const errors: string[] = [];
   const raw = (jsonData ?? {}) as Partial<TesseractJsonData>;
   if (!Array.isArray(raw.deployments)) {
-    return { settings: { deployments: [] }, errors: ['No deployments configured: add one in the data source settings'] };
+    return {
+      settings: { deployments: [] },
+      errors: ['No deployments configured: add one in the data source settings'],
+    };
   }
   const names = new Set<unknown>();
   const ids = new Set<unknown>();
@@ -218,7 +226,8 @@ export function validateSettings(jsonData: unknown): { settings: TesseractJsonDa
       errors.push(`Deployment ${index + 1} is not an object: it is ignored`);
       continue;
     }
-    const { name, id } = deployment as Partial<DeploymentSettings>;
+    const filled = withDeploymentDefaults(deployment as Partial<DeploymentSettings>);
+    const { name, id } = filled;
     if (names.has(name)) {
       errors.push(`Deployment name "${describeValue(name)}" is used twice`);
     }
@@ -227,7 +236,7 @@ export function validateSettings(jsonData: unknown): { settings: TesseractJsonDa
     }
     names.add(name);
     ids.add(id);
-    deployments.push(deployment as DeploymentSettings);
+    deployments.push(filled);
   }
   return { settings: { deployments }, errors };
 }

@@ -266,7 +266,7 @@ describe('app', () => {
     expect(await visible(optimism.getByText('Up', { exact: true }))).toBe(true);
     expect(await visible(optimism.getByText('Not accepting'))).toBe(true);
     expect(await visible(arbitrum.getByText('Down', { exact: true }))).toBe(true);
-    expect(await visible(arbitrum.getByText('RPC #1: unreachable (ECONNREFUSED)'))).toBe(true);
+    expect(await visible(arbitrum.getByText('RPC #1: unreachable (connection refused)'))).toBe(true);
     expect(
       await visible(
         page.getByRole('table', { name: 'Recent failures on Tesseract devnet' }).getByText('Dependency failed')

@@ -178,7 +178,7 @@ export function overviewAnswer() {
             { name: 'rpc_latency_ms', type: 'number', values: [38, null] },
             { name: 'accepting', type: 'number', values: [0, null] },
             { name: 'accepting_reason', type: 'string', values: ['Transaction already exists', null] },
-            { name: 'last_error', type: 'string', values: [null, 'RPC #1: unreachable (ECONNREFUSED)'] },
+            { name: 'last_error', type: 'string', values: [null, 'RPC #1: unreachable (connection refused)'] },
           ]),
         ],
       },

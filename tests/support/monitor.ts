@@ -102,10 +102,10 @@ export function valueFor(result: QueryResult, chain: string): number | null {
   return values[0];
 }
 
-/** Block numbers of every log of `address`, straight from the node. */
-export async function logBlocks(rpcUrl: string, address: string): Promise<number[]> {
+/** Block numbers of every log of `address` (with one of `topic0s`, when given), straight from the node. */
+export async function logBlocks(rpcUrl: string, address: string, topic0s?: string[]): Promise<number[]> {
   const logs = await new JsonRpc(rpcUrl).call<Array<{ blockNumber: string }>>('eth_getLogs', [
-    { address, fromBlock: '0x0', toBlock: 'latest' },
+    { address, fromBlock: '0x0', toBlock: 'latest', ...(topic0s ? { topics: [topic0s] } : {}) },
   ]);
   return logs.map((log) => Number(log.blockNumber));
 }

@@ -1,6 +1,6 @@
 // A loopback JSON-RPC proxy between the backend and anvil. It records every request by method
 // (inside batches too) and injects the failures real providers produce: refused connections,
-// slowness, HTTP 429 and 401, each provider's eth_getLogs range/result limits, broken JSON, a wrong
+// slowness, HTTP 429 and 401 (also a node requiring basic auth), each provider's eth_getLogs range/result limits, broken JSON, a wrong
 // chain id, flapping, no batch support, and log replies unlike anvil's. Range limits behave like the provider: only calls over the limit are refused, so a
 // client that splits its ranges still gets every log.
 import http from 'node:http';
@@ -17,7 +17,47 @@ export type RangeLimit =
   /** Alchemy: any span up to maxSpan, or any span with at most maxResults logs; suggests a range. */
   | { shape: 'alchemy'; maxSpan: number; maxResults: number }
   /** QuickNode: "eth_getLogs is limited to a N range" (10000 on paid plans, 5 on the free tier). */
-  | { shape: 'quicknode'; maxSpan: number };
+  | { shape: 'quicknode'; maxSpan: number }
+  /**
+   * Alchemy's wording, naming a range (`namedSpan` blocks, and a 10K-log cap) that the node answering the retry
+   * does not serve: it takes at most maxSpan blocks, as a pool of nodes with other limits behind one URL does.
+   */
+  | { shape: 'misnamed-range'; maxSpan: number; namedSpan: number };
+
+/** Whether a provider with `limit` serves an eth_getLogs of `span` blocks holding `logCount` logs. */
+export function servesRange(limit: RangeLimit, span: number, logCount: number): boolean {
+  switch (limit.shape) {
+    case 'infura-results':
+      return logCount <= limit.maxResults;
+    case 'alchemy':
+      return span <= limit.maxSpan || logCount <= limit.maxResults;
+    default:
+      return span <= limit.maxSpan;
+  }
+}
+
+/**
+ * The fewest eth_getLogs that fetch blocks [fromBlock, toBlock] from a provider with `limit`, none wider than
+ * maxBlockRange, given the block number of every log the filter matches: each request as wide as served.
+ */
+export function fewestGetLogs(
+  limit: RangeLimit,
+  logBlocks: readonly number[],
+  fromBlock: number,
+  toBlock: number,
+  maxBlockRange: number
+): number {
+  const logsIn = (from: number, to: number) => logBlocks.filter((block) => block >= from && block <= to).length;
+  let requests = 0;
+  for (let from = fromBlock; from <= toBlock; requests++) {
+    let to = Math.min(toBlock, from + maxBlockRange - 1);
+    while (to > from && !servesRange(limit, to - from + 1, logsIn(from, to))) {
+      to--;
+    }
+    from = to + 1;
+  }
+  return requests;
+}
 
 /** A transport or protocol failure applied to whole HTTP requests. */
 export type Fault =
@@ -86,6 +126,8 @@ export interface RpcProxy {
   setFault(fault: Fault, options?: FaultOptions): void;
   setRangeLimit(limit: RangeLimit | null): void;
   setLogReplyQuirks(quirks: LogReplyQuirks): void;
+  /** Answer HTTP 401 unless the request carries these credentials as basic auth, as private nodes do; null: open. */
+  requireBasicAuth(credentials: { user: string; password: string } | null): void;
   counts(): ProxyCounts;
   /** JSON-RPC requests of one method since the last reset. */
   count(method: string): number;
@@ -145,6 +187,7 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
   let faultUsesLeft = Infinity;
   let rangeLimit: RangeLimit | null = null;
   let logQuirks: LogReplyQuirks = {};
+  let expectedAuthorization: string | null = null;
   const logQuirkState = { forkedLeft: 0 };
   let counts: ProxyCounts = { httpRequests: 0, byMethod: {}, rangeRejections: 0, faulted: 0 };
   let recorded: RecordedRequest[] = [];
@@ -289,12 +332,13 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     };
     // Highest toBlock such that [fromBlock, toBlock] holds at most maxResults logs.
     const lastFittingBlock = (blocks: number[], maxResults: number) => Math.max(fromBlock, blocks[maxResults] - 1);
+    const needsLogs = limit.shape === 'infura-results' || (limit.shape === 'alchemy' && span > limit.maxSpan);
+    const blocks = needsLogs ? await logsInRange() : [];
+    if (servesRange(limit, span, blocks.length)) {
+      return null;
+    }
     switch (limit.shape) {
       case 'infura-results': {
-        const blocks = await logsInRange();
-        if (blocks.length <= limit.maxResults) {
-          return null;
-        }
         return {
           code: -32005,
           message: `query returned more than ${limit.maxResults} results`,
@@ -302,17 +346,19 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
         };
       }
       case 'infura-range':
-        return span > limit.maxSpan ? { code: -32602, message: 'block range too large' } : null;
+        return { code: -32602, message: 'block range too large' };
       case 'max-block-range':
-        return span > limit.maxSpan ? { code: -32602, message: `exceed maximum block range: ${limit.maxSpan}` } : null;
+        return { code: -32602, message: `exceed maximum block range: ${limit.maxSpan}` };
+      case 'misnamed-range':
+        return {
+          code: -32602,
+          message:
+            `Log response size exceeded. You can make eth_getLogs requests with up to a ${limit.namedSpan} block ` +
+            `range and no limit on the response size, or you can request any block range with a cap of 10K logs ` +
+            `in the response. Based on your parameters, this block range should work: ` +
+            `[${hex(fromBlock)}, ${hex(fromBlock + limit.namedSpan - 1)}]`,
+        };
       case 'alchemy': {
-        if (span <= limit.maxSpan) {
-          return null;
-        }
-        const blocks = await logsInRange();
-        if (blocks.length <= limit.maxResults) {
-          return null;
-        }
         const suggestedTo = Math.max(lastFittingBlock(blocks, limit.maxResults), fromBlock + limit.maxSpan - 1);
         const spanText = limit.maxSpan % 1000 === 0 ? `${limit.maxSpan / 1000}K` : String(limit.maxSpan);
         const resultsText = limit.maxResults % 1000 === 0 ? `${limit.maxResults / 1000}K` : String(limit.maxResults);
@@ -326,9 +372,7 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
         };
       }
       case 'quicknode':
-        return span > limit.maxSpan
-          ? { code: -32614, message: `eth_getLogs is limited to a ${limit.maxSpan} range` }
-          : null;
+        return { code: -32614, message: `eth_getLogs is limited to a ${limit.maxSpan} range` };
     }
   }
 
@@ -400,6 +444,13 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
       outcome: 'forwarded',
     };
     recorded.push(record);
+
+    if (expectedAuthorization !== null && req.headers.authorization !== expectedAuthorization) {
+      record.outcome = 'unauthorized';
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="node"' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'unauthorized' } }));
+      return;
+    }
 
     // A node without batch support still serves single calls.
     const applies = matchesFault(methods) && (fault.kind !== 'no_batches' || Array.isArray(parsed));
@@ -498,6 +549,11 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     },
     setRangeLimit(limit: RangeLimit | null) {
       rangeLimit = limit;
+    },
+    requireBasicAuth(credentials) {
+      expectedAuthorization = credentials
+        ? `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
+        : null;
     },
     setLogReplyQuirks(quirks: LogReplyQuirks) {
       logQuirks = quirks;

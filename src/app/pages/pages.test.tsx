@@ -51,7 +51,7 @@ describe('Overview', () => {
     expect(within(optimism).getByText('38 ms')).toBeInTheDocument();
     const arbitrum = screen.getByRole('region', { name: 'Health of arbitrum' });
     expect(within(arbitrum).getByText('Down')).toBeInTheDocument();
-    expect(within(arbitrum).getByText('RPC #1: unreachable (ECONNREFUSED)')).toBeInTheDocument();
+    expect(within(arbitrum).getByText('RPC #1: unreachable (connection refused)')).toBeInTheDocument();
 
     const failures = screen.getByRole('table', { name: 'Recent failures on Tesseract devnet' });
     expect(within(failures).getByText('Dependency failed')).toBeInTheDocument();

@@ -2,14 +2,23 @@
 import { RangeTuner } from './getlogs';
 
 describe('RangeTuner', () => {
-  it('starts at the configured span, halves on a bare range error and remembers it as a cap', () => {
+  it('starts at the configured span, halves on a bare range error and probes back up by bisection below it', () => {
     const tuner = new RangeTuner(1000);
     expect(tuner.span).toBe(1000);
     expect(tuner.rejected('range_too_large', 1000)).toBe(500);
-    for (let i = 0; i < 10; i++) {
+    const spans: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      tuner.succeeded(tuner.span, 10);
+      spans.push(tuner.span);
+    }
+    expect(spans).toEqual([750, 875, 937, 968]);
+    // A refused probe lowers the cap and falls back to the widest span that worked.
+    expect(tuner.rejected('range_too_large', 968)).toBe(937);
+    expect(tuner.rangeCap).toBe(967);
+    for (let i = 0; i < 20; i++) {
       tuner.succeeded(tuner.span, 10);
     }
-    expect(tuner.span).toBe(500);
+    expect(tuner.span).toBe(967);
   });
 
   it('adopts a provider span cap and never grows past it', () => {
@@ -87,10 +96,76 @@ describe('RangeTuner', () => {
     expect(calls).toBeLessThanOrEqual(1.5 * minimum);
   });
 
-  it('always narrows, even when the suggestion is not smaller, and bottoms out at one block', () => {
+  it('halves when the suggestion is not smaller, and bottoms out at one block', () => {
     const tuner = new RangeTuner(8);
-    expect(tuner.rejected('too_many_results', 8, { suggestedRange: { fromBlock: 0, toBlock: 99 } })).toBe(7);
+    expect(tuner.rejected('too_many_results', 8, { suggestedRange: { fromBlock: 0, toBlock: 99 } })).toBe(4);
     expect(tuner.rejected('too_many_results', 2)).toBe(1);
     expect(tuner.rejected('timeout', 1)).toBe(1);
+  });
+
+  /** The requests a backfill of blocks [0, last] costs through the tuner, against a provider's rule. */
+  function backfill(
+    tuner: RangeTuner,
+    last: number,
+    refusal: (from: number, to: number) => Parameters<RangeTuner['rejected']> | null
+  ): number {
+    let calls = 0;
+    for (let from = 0; from <= last; calls++) {
+      const to = Math.min(last, from + tuner.span - 1);
+      const refused = refusal(from, to);
+      if (refused) {
+        expect(to).toBeGreaterThan(from); // a one-block span the provider refuses cannot be fetched
+        tuner.rejected(...refused);
+      } else {
+        tuner.succeeded(to - from + 1, 7 * (to - from + 1));
+        from = to + 1;
+      }
+    }
+    return calls;
+  }
+
+  /** Widest accepted spans from 0 on: the fewest requests a rule that accepts every sub-range allows. */
+  function fewest(last: number, maxBlockRange: number, accepts: (from: number, to: number) => boolean): number {
+    let requests = 0;
+    for (let from = 0; from <= last; requests++) {
+      let to = Math.min(last, from + maxBlockRange - 1);
+      while (!accepts(from, to)) {
+        to--;
+      }
+      from = to + 1;
+    }
+    return requests;
+  }
+
+  it.each<[string, number]>([
+    ['names a range it refuses again (Alchemy wording)', 4],
+    ['names a range it refuses again, wider than the request', 1],
+    ['refuses ranges with no hint', 13],
+  ])('stays within 2x the fewest requests when a provider %s (true cap %i blocks, 105 blocks)', (shape, cap) => {
+    const last = 104;
+    const accepts = (from: number, to: number) => to - from + 1 <= cap;
+    const refusal = (from: number, to: number): Parameters<RangeTuner['rejected']> | null => {
+      if (accepts(from, to)) {
+        return null;
+      }
+      const span = to - from + 1;
+      if (shape.startsWith('refuses ranges with no hint')) {
+        return ['range_too_large', span, {}];
+      }
+      // A named span the node answering the retry does not serve (a pool of nodes with other limits behind one URL).
+      const named = shape.includes('wider') ? span + 10 : 50;
+      return [
+        'too_many_results',
+        span,
+        { suggestedRange: { fromBlock: from, toBlock: from + named - 1 }, maxSpan: named, maxResults: 10_000 },
+      ];
+    };
+    const tuner = new RangeTuner(10_000);
+    const calls = backfill(tuner, last, refusal);
+    const minimum = fewest(last, 10_000, accepts);
+    expect(calls).toBeLessThanOrEqual(2 * minimum);
+    expect(tuner.rangeCap).toBeLessThanOrEqual(cap * 2);
+    // The cap is kept: the next sync's requests are accepted at once.
+    expect(refusal(0, tuner.span - 1)).toBeNull();
   });
 });

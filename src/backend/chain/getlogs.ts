@@ -31,21 +31,37 @@ const GROW_AFTER_SUCCESSES = 3;
 /** A span sized by log density aims this far under the provider's result cap: density varies between chunks. */
 const RESULT_CAP_MARGIN = 0.9;
 
+const spanOf = (range: { fromBlock: number; toBlock: number }) => range.toBlock - range.fromBlock + 1;
+
 /**
- * Learnt per deployment: how wide an eth_getLogs the providers accept right now. It starts at maxBlockRange,
- * so a history the provider serves in one reply costs one request. Range caps ("limited to a 10000 range") are
- * remembered for good. A result cap ("more than 10000 results", or the logs of a range the provider suggested)
- * is remembered too, and from then on each request is sized by the last reply's log density to just under it:
- * that keeps a dense backfill near the fewest requests the provider allows. Without a known result cap, a
- * narrowed span grows back by doubling after a few successes.
+ * Learnt per deployment (the log index keeps one for its life): how wide an eth_getLogs the providers accept.
+ * It starts at maxBlockRange, so a history the provider serves in one reply costs one request.
+ *
+ * - A refusal's hint (a suggested range, a stated cap) is followed once. When the provider refuses the span it
+ *   named, or names one no smaller than the span it refused, its hints are wrong: the span halves instead, so
+ *   any limit costs a logarithmic number of refusals, never one per block.
+ * - Range caps are remembered: a stated one for good; otherwise one below the smallest span refused whatever its
+ *   logs (a range error, or a wrong hint), and spans then probe back up towards it by bisection.
+ * - A result cap ("more than 10000 results", or the logs of a range the provider suggested) is remembered too, and
+ *   from then on each request is sized by the last reply's log density to just under it, but never below a span the
+ *   provider says it serves whatever the logs (Alchemy's "up to a 2K block range"). Without a known result cap, a
+ *   narrowed span grows back by doubling after a few successes.
  */
 export class RangeTuner {
   private cap: number;
+  /** The provider named its range cap: no probing above it. */
+  private capStated = false;
   private current: number;
   private successes = 0;
   private resultCap?: number;
+  /** A span the provider serves whatever its logs. */
+  private floor = 1;
+  /** Widest span accepted since the cap was last lowered: where a probe above it falls back to. */
+  private proven = 0;
   /** The last rejection suggested a range: the reply for it shows (a lower bound of) the result cap. */
   private suggestionPending = false;
+  /** The span being tried is the one the provider's last refusal named. */
+  private followingHint = false;
 
   constructor(readonly maxBlockRange: number) {
     this.cap = Math.max(1, Math.floor(maxBlockRange));
@@ -57,19 +73,32 @@ export class RangeTuner {
     return this.current;
   }
 
+  /** Widest span the provider is known or assumed to accept (maxBlockRange until a refusal says otherwise). */
+  get rangeCap(): number {
+    return this.cap;
+  }
+
   /** A request of `span` blocks returned `logCount` logs. */
   succeeded(span: number, logCount: number): void {
+    this.followingHint = false;
+    this.proven = Math.max(this.proven, span);
     if (this.suggestionPending && logCount > 0) {
       this.resultCap = Math.max(this.resultCap ?? 0, logCount);
     }
     this.suggestionPending = false;
     if (this.resultCap !== undefined) {
       const byDensity = logCount > 0 ? Math.floor((span * this.resultCap * RESULT_CAP_MARGIN) / logCount) : Infinity;
-      this.current = Math.max(1, Math.min(this.cap, byDensity));
+      this.current = Math.max(1, Math.min(this.cap, Math.max(this.floor, byDensity)));
       return;
     }
     this.successes++;
-    if (this.successes >= GROW_AFTER_SUCCESSES && this.current < this.cap) {
+    if (this.current >= this.cap || span < this.current) {
+      return;
+    }
+    if (this.cap < this.maxBlockRange && !this.capStated) {
+      // Between a span that worked and one refused: bisect.
+      this.current = Math.ceil((this.current + this.cap) / 2);
+    } else if (this.successes >= GROW_AFTER_SUCCESSES) {
       this.current = Math.min(this.cap, this.current * 2);
       this.successes = 0;
     }
@@ -78,22 +107,29 @@ export class RangeTuner {
   /** A request of `span` blocks was refused; returns the (strictly smaller) span to try next. */
   rejected(kind: 'range_too_large' | 'too_many_results' | 'timeout', span: number, hint: RangeHint = {}): number {
     this.successes = 0;
-    let next = Math.floor(span / 2);
-    if (hint.suggestedRange) {
-      next = hint.suggestedRange.toBlock - hint.suggestedRange.fromBlock + 1;
-    } else if (hint.maxSpan !== undefined) {
-      next = hint.maxSpan;
+    const hinted = hint.suggestedRange ? spanOf(hint.suggestedRange) : hint.maxSpan;
+    const wrongHint = this.followingHint || (hinted !== undefined && hinted >= span);
+    const followHint = hinted !== undefined && !wrongHint;
+    if (span <= this.floor) {
+      this.floor = 1; // it was not served whatever its logs after all
     }
-    next = Math.max(1, Math.min(next, span - 1));
-    if (kind === 'range_too_large') {
-      // A range cap is a property of the provider: never grow past it again.
-      this.cap = Math.min(this.cap, hint.maxSpan ?? next);
+    if (kind === 'range_too_large' || wrongHint) {
+      // Refused whatever its logs: a range cap, the one the provider stated when its hint is to be believed.
+      const stated = followHint && kind === 'range_too_large' ? hint.maxSpan : undefined;
+      this.capStated = stated !== undefined;
+      this.cap = Math.max(1, Math.min(this.cap, stated ?? span - 1));
+      this.proven = Math.min(this.proven, this.cap);
     }
     if (kind === 'too_many_results') {
       this.resultCap = hint.maxResults ?? this.resultCap;
-      this.suggestionPending = hint.suggestedRange !== undefined && hint.maxResults === undefined;
+      this.suggestionPending = followHint && hint.suggestedRange !== undefined && hint.maxResults === undefined;
+      if (followHint && hint.maxSpan !== undefined) {
+        this.floor = Math.max(this.floor, Math.min(hint.maxSpan, this.cap));
+      }
     }
-    this.current = Math.min(next, this.cap);
+    this.followingHint = followHint;
+    const halved = Math.max(Math.floor(span / 2), this.proven < span ? this.proven : 0);
+    this.current = Math.max(1, Math.min(followHint ? hinted : halved, span - 1, this.cap));
     return this.current;
   }
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { RpcError } from './errors';
-import { RpcPool } from './rpc';
+import { networkCause, RpcPool, splitCredentials } from './rpc';
 
 /** A node whose eth_call of data "0xbad" reverts; with `batches: false` it refuses batches as some nodes do. */
 async function revertingNode(batches: boolean) {
@@ -47,5 +47,68 @@ describe.each([true, false])('RpcPool.batchSettled (node takes batches: %s)', (b
     } finally {
       await node.close();
     }
+  });
+});
+
+describe('RpcPool with credentials in the URL', () => {
+  it('sends user:pass@ as a percent-decoded basic Authorization header to the URL without them', async () => {
+    const seen: Array<{ url?: string; authorization?: string }> = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url, authorization: req.headers.authorization });
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: '0x1' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const pool = new RpcPool({ urls: [`http://us%40er:p%3Ass%20w@127.0.0.1:${port}/v3/key?x=1`] });
+      await expect(pool.call('eth_blockNumber', [])).resolves.toBe('0x1');
+      expect(seen).toEqual([
+        { url: '/v3/key?x=1', authorization: `Basic ${Buffer.from('us@er:p:ss w').toString('base64')}` },
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('leaves URLs without credentials (and unparsable ones) alone', () => {
+    expect(splitCredentials('https://rpc.example/v3/key')).toEqual({ url: 'https://rpc.example/v3/key' });
+    expect(splitCredentials('not a url')).toEqual({ url: 'not a url' });
+  });
+});
+
+describe('RpcPool network failures', () => {
+  it('says what happened in words, not Node codes: refused, reset', async () => {
+    const server = http.createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const resetUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    try {
+      const options = { maxRetries: 0 };
+      await expect(new RpcPool({ urls: [refusedUrl], ...options }).call('eth_blockNumber', [])).rejects.toThrow(
+        'RPC #1: unreachable (connection refused)'
+      );
+      await expect(new RpcPool({ urls: [resetUrl], ...options }).call('eth_blockNumber', [])).rejects.toThrow(
+        'RPC #1: unreachable (connection reset)'
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('names DNS and TLS failures, and falls back to the code for others', () => {
+    const failure = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: { code } });
+    expect(networkCause(failure('ENOTFOUND'))).toBe('DNS lookup failed: no such host');
+    expect(networkCause(failure('CERT_HAS_EXPIRED'))).toBe('TLS certificate expired');
+    expect(networkCause(failure('ERR_SSL_WRONG_VERSION_NUMBER'))).toBe('TLS failed (ERR_SSL_WRONG_VERSION_NUMBER)');
+    expect(networkCause(failure('UND_ERR_CONNECT_TIMEOUT'))).toBe('connection timed out');
+    expect(networkCause(failure('EWHATEVER'))).toBe('network error (EWHATEVER)');
+    expect(networkCause(new TypeError('fetch failed'))).toBe('connection failed');
   });
 });

@@ -78,7 +78,9 @@ export interface RpcPoolStatus {
 
 interface Endpoint {
   index: number;
+  /** Without credentials: those go in `authorization`. */
   url: string;
+  authorization?: string;
   label: string;
   chainIdOk: boolean | null;
   chainCheck?: Promise<void>;
@@ -109,10 +111,62 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function networkCause(error: unknown): string {
+/** What a Node network error code means, in words (the codes are Node's and undici's internals). */
+const NETWORK_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  UND_ERR_SOCKET: 'connection reset',
+  UND_ERR_CLOSED: 'connection reset',
+  ENOTFOUND: 'DNS lookup failed: no such host',
+  EAI_AGAIN: 'DNS lookup failed (temporary)',
+  EAI_FAIL: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no reply in time',
+  UND_ERR_BODY_TIMEOUT: 'reply stalled',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPROTO: 'TLS handshake failed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate is for another host',
+};
+
+/** Why fetch failed, in words. Never the error's own message: undici's can quote the URL. */
+export function networkCause(error: unknown): string {
   const cause = isObject(error) ? (error as { cause?: unknown }).cause : undefined;
   const code = isObject(cause) && typeof cause.code === 'string' ? cause.code : undefined;
-  return code ?? 'connection failed';
+  if (code === undefined) {
+    return 'connection failed';
+  }
+  if (NETWORK_CAUSES[code]) {
+    return NETWORK_CAUSES[code];
+  }
+  return /^ERR_(?:TLS|SSL)_|CERT/.test(code) ? `TLS failed (${code})` : `network error (${code})`;
+}
+
+/**
+ * The URL fetch can use and the Authorization header for its credentials: fetch refuses URLs with
+ * `user:pass@`, which private nodes use for basic auth. The userinfo is percent-decoded, as RFC 3986 encodes it.
+ */
+export function splitCredentials(url: string): { url: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (parsed.username === '' && parsed.password === '') {
+    return { url };
+  }
+  const userinfo = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, authorization: `Basic ${Buffer.from(userinfo, 'utf8').toString('base64')}` };
 }
 
 /** A pool of JSON-RPC endpoints for one chain (primary + fallbacks), speaking raw JSON-RPC over fetch. */
@@ -139,7 +193,7 @@ export class RpcPool {
     }
     this.endpoints = options.urls.map((url, index) => ({
       index,
-      url,
+      ...splitCredentials(url),
       label: endpointLabel(index),
       chainIdOk: null,
       cooldownUntil: 0,
@@ -359,7 +413,11 @@ export class RpcPool {
       try {
         response = await fetch(endpoint.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            ...(endpoint.authorization ? { authorization: endpoint.authorization } : {}),
+          },
           body,
           signal: controller.signal,
         });

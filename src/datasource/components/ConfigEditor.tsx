@@ -2,7 +2,14 @@ import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { css } from '@emotion/css';
 import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
 import React from 'react';
-import { newDeployment, parseRpcUrls, rpcUrlsKey, validateSettings, type DeploymentSettings } from '../../query';
+import {
+  newDeployment,
+  parseRpcUrls,
+  rpcUrlsKey,
+  validateSettings,
+  withDeploymentDefaults,
+  type DeploymentSettings,
+} from '../../query';
 import type { TesseractOptions } from '../types';
 import { DeploymentEditor } from './DeploymentEditor';
 
@@ -23,7 +30,8 @@ export function newDeploymentId(existing: DeploymentSettings[]): string {
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const styles = useStyles2(getStyles);
-  const deployments = options.jsonData.deployments ?? [];
+  // A provisioned deployment may leave out the documented defaults: show (and save) them filled in.
+  const deployments = (options.jsonData.deployments ?? []).map(withDeploymentDefaults);
   const secureFields = options.secureJsonFields ?? {};
   const secureData: SecureJsonData = options.secureJsonData ?? {};
   const settingsErrors = deployments.length > 0 ? validateSettings(options.jsonData).errors : [];
