@@ -59,16 +59,19 @@ export function expectedExecutables(dist: string): string[] {
 /**
  * plugin.json as released: create-plugin's webpack adds `buildMode`, which the plugin.json schema
  * the catalog validates against does not allow (additionalProperties: false). A production build
- * is what Grafana assumes without it; a development build must not be released at all.
+ * is what Grafana assumes without it; a development build must not be released at all. A signed
+ * build (`npm run sign` wrote MANIFEST.txt with every file's hash) ships it unchanged: Grafana
+ * rejects a plugin whose files differ from its manifest, and ignores the extra field.
  */
-function releasePluginJson(file: string): Buffer {
-  const { buildMode, ...plugin } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+function releasePluginJson(file: string, signed: boolean): Buffer {
+  const original = readFileSync(file);
+  const { buildMode, ...plugin } = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
   if (buildMode !== undefined && buildMode !== 'production') {
     throw new Error(
       `${path.relative(ROOT, file)} is a ${String(buildMode)} build: run \`npm run build\` (production) first`
     );
   }
-  return Buffer.from(`${JSON.stringify(plugin, null, 2)}\n`);
+  return signed ? original : Buffer.from(`${JSON.stringify(plugin, null, 2)}\n`);
 }
 
 export interface PackageResult {
@@ -86,6 +89,7 @@ export function packagePlugin(dist = DIST, outDir = ARTIFACTS): PackageResult {
     throw new Error(`dist/ is incomplete (missing ${missing.join(', ')}): run \`npm run build\` first`);
   }
 
+  const signed = existsSync(path.join(dist, 'MANIFEST.txt'));
   const zip = new AdmZip();
   const files = filesUnder(dist).sort();
   // Directory entries first, as `zip -r` writes them: some unzip implementations need them.
@@ -98,7 +102,7 @@ export function packagePlugin(dist = DIST, outDir = ARTIFACTS): PackageResult {
     // Grafana keeps a zip entry's mode when it installs: the bundled glibc loader must stay executable.
     const mode = executables.has(relative) || (statSync(file).mode & 0o111) !== 0 ? EXECUTABLE_MODE : FILE_MODE;
     const entryName = path.posix.join(app.id, ...relative.split(path.sep));
-    const content = path.basename(file) === 'plugin.json' ? releasePluginJson(file) : readFileSync(file);
+    const content = path.basename(file) === 'plugin.json' ? releasePluginJson(file, signed) : readFileSync(file);
     zip.addFile(entryName, content, '', mode);
     const entry = zip.getEntry(entryName);
     if (entry) {
