@@ -11,16 +11,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
 import Ajv from 'ajv';
+import { ELF_MACHINE, elfMachine, elfNeeded } from '../../scripts/elf';
 import { loadCompose } from '../support/compose';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // CI clones the repository with ../shared beside it.
 const SCHEMA_PATH = path.resolve(ROOT, '../shared/grafana-schemas/plugin.schema.json');
-const TARGETS: Array<[string, number]> = [
-  // ELF e_machine: x86-64 and AArch64.
-  ['linux_amd64', 0x3e],
-  ['linux_arm64', 0xb7],
+const TARGETS = [
+  { target: 'linux_amd64', machine: ELF_MACHINE.amd64, loader: 'ld-linux-x86-64.so.2' },
+  { target: 'linux_arm64', machine: ELF_MACHINE.arm64, loader: 'ld-linux-aarch64.so.1' },
 ];
+/** The Node binary with the backend injected, in each runtime folder, and the fuse postject flips. */
+const SEA_BINARY = 'gpx_tesseract_monitor';
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** Private keys of anvil's well-known accounts: test keys, but they must never ship in a bundle. */
 const ANVIL_KEY_PREFIXES = ['ac0974bec39a17e3', '59c6995e998f97a5', '5de4111afa1a4b94'];
 
@@ -56,6 +59,13 @@ const text = (name: string) => {
 };
 const pluginJsonNames = () => [...packaged.entries.keys()].filter((name) => name.endsWith('/plugin.json'));
 const unixMode = (entry: AdmZip.IZipEntry) => (entry.header.attr >>> 16) & 0o777;
+/** The octal mode of a regular-file entry (Grafana's installer keeps it), failing for a missing entry. */
+const regularFileMode = (name: string) => {
+  const entry = packaged.entries.get(name);
+  expect({ name, present: entry !== undefined }).toEqual({ name, present: true });
+  expect((entry!.header.attr >>> 16) & 0o170000).toBe(0o100000);
+  return unixMode(entry!).toString(8);
+};
 
 describe('npm run package', () => {
   it('writes <id>-<version>.zip with matching sha1 and md5 files', () => {
@@ -140,21 +150,60 @@ describe('npm run package', () => {
     }
   });
 
-  it('ships a backend executable per platform, named from `executable`, mode 0755, built for that CPU', () => {
+  it('ships a launcher per platform, named from `executable`, mode 0755, that runs the bundled loader', () => {
     const backends = pluginJsonNames()
       .map((name) => ({ dir: path.posix.dirname(name), plugin: JSON.parse(text(name)) as Json }))
       .filter(({ plugin }) => plugin.backend === true);
     expect(backends.map(({ plugin }) => plugin.id)).toEqual(['tesseract-monitor-datasource']);
     for (const { dir, plugin } of backends) {
       expect(plugin.executable).toMatch(/^gpx_/);
-      for (const [target, machine] of TARGETS) {
-        const entry = packaged.entries.get(`${dir}/${plugin.executable}_${target}`);
-        expect(entry).toBeDefined();
-        expect((unixMode(entry!) & 0o777).toString(8)).toBe('755');
-        expect((entry!.header.attr >>> 16) & 0o170000).toBe(0o100000);
-        const header = entry!.getData().subarray(0, 20);
-        expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-        expect(header.readUInt16LE(18)).toBe(machine);
+      for (const { target, loader } of TARGETS) {
+        const name = `${dir}/${plugin.executable}_${target}`;
+        expect(regularFileMode(name)).toBe('755');
+        const runtime = `$d/runtime_${target}`;
+        // Builtins only (case, unset, exec): it runs with an empty PATH and keeps the PID Grafana started.
+        expect(text(name).split('\n')).toEqual([
+          '#!/bin/sh',
+          expect.stringMatching(/^# /),
+          'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
+          'unset PATH PWD SHLVL',
+          `exec "${runtime}/${loader}" --library-path "${runtime}" "${runtime}/${SEA_BINARY}" "$@"`,
+          '',
+        ]);
+      }
+    }
+  });
+
+  it('ships per platform a runtime folder: the Node binary and every library it needs, for that CPU', () => {
+    for (const { target, machine, loader } of TARGETS) {
+      const runtime = `${packaged.id}/datasource/runtime_${target}`;
+      const elf = (file: string) => {
+        const data = packaged.entries.get(`${runtime}/${file}`)?.getData();
+        expect({ file: `${runtime}/${file}`, present: data !== undefined }).toEqual({
+          file: `${runtime}/${file}`,
+          present: true,
+        });
+        expect({ file, machine: elfMachine(data!) }).toEqual({ file, machine });
+        return data!;
+      };
+      const node = elf(SEA_BINARY);
+      expect(node.includes(`${SEA_FUSE}:1`)).toBe(true);
+      expect(regularFileMode(`${runtime}/${loader}`)).toBe('755');
+      // Every DT_NEEDED, transitively, is beside it: nothing comes from the host's libraries.
+      const seen = new Set<string>();
+      const pending = elfNeeded(node);
+      while (pending.length > 0) {
+        const library = pending.pop()!;
+        if (!seen.has(library)) {
+          seen.add(library);
+          pending.push(...elfNeeded(elf(library)));
+        }
+      }
+      expect([...seen]).toContain(loader);
+      // glibc (LGPL) and the GCC runtime ship with their copyright files and the Debian packages they are from.
+      for (const file of ['SOURCES', 'gcc-12-cross-base', `libc6-${target.replace('linux_', '')}-cross`]) {
+        const size = packaged.entries.get(`${runtime}/copyright/${file}`)?.header.size ?? 0;
+        expect({ file, nonEmpty: size > 0 }).toEqual({ file, nonEmpty: true });
       }
     }
   });
