@@ -313,6 +313,8 @@ export interface StartOptions {
    * stays the plugin's.
    */
   wrapper?: string[];
+  /** Arguments after the executable (Grafana passes none). */
+  args?: string[];
   /** Run `src/backend/main.ts` through tsx instead of a built executable. */
   dev?: boolean;
   /** Run this TypeScript entry point (relative to the repo root) through tsx, e.g. a test plugin. */
@@ -377,12 +379,12 @@ function command(options: StartOptions): { file: string; args: string[] } {
   const file = options.executable ?? DEFAULT_EXECUTABLE;
   if (options.wrapper) {
     const [wrapper, ...wrapperArgs] = options.wrapper;
-    return { file: wrapper, args: [...wrapperArgs, file] };
+    return { file: wrapper, args: [...wrapperArgs, file, ...(options.args ?? [])] };
   }
   if (!existsSync(file)) {
     throw new Error(`plugin executable ${file} is missing: run \`npm run build:backend\` first`);
   }
-  return { file, args: [] };
+  return { file, args: options.args ?? [] };
 }
 
 function buildEnv(options: StartOptions): NodeJS.ProcessEnv {
