@@ -51,7 +51,16 @@ export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 export const HEALTH_FIELDS: Readonly<Record<HealthField, CatalogEntry>> = {
   up: { label: 'Up', unit: 'none', description: '1 when the RPC answers and the chain id matches, else 0' },
   head_block: { label: 'Head block', unit: 'locale', description: 'Latest block number' },
-  head_age_seconds: { label: 'Head age', unit: 's', description: 'Seconds since the latest block' },
+  head_age_seconds: {
+    label: 'Head age',
+    unit: 's',
+    description: 'Seconds since the latest block (0 when its timestamp is ahead of this server: see clock skew)',
+  },
+  clock_skew_seconds: {
+    label: 'Clock skew',
+    unit: 's',
+    description: "Seconds the latest block's timestamp is ahead of this server's clock (0 when it is not)",
+  },
   code_present: { label: 'Contract code', unit: 'none', description: '1 when code exists at the address' },
   paused: { label: 'Paused', unit: 'none', description: '1 when paused() is true (ABIs with paused only)' },
   circuit_breaker_active: {
