@@ -35,13 +35,25 @@ export const METRICS: Readonly<Record<MetricName, CatalogEntry>> = {
     label: 'Pending',
     unit: 'short',
     description:
-      'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
+      'Still BUFFERED with no TransactionFailed logged, within timestamp + coordination window (judged at each bucket end)',
+  },
+  awaiting_retry: {
+    label: 'Awaiting retry',
+    unit: 'short',
+    description:
+      'Still BUFFERED after a logged TransactionFailed (a failed dependency check leaves the state alone), within timestamp + coordination window: a retry can still make it ready',
   },
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',
     description:
       'Still BUFFERED past timestamp + coordination window with no TransactionFailed logged (every expiry on TesseractBuffer, which reverts its failure logs away)',
+  },
+  failed_final: {
+    label: 'Failed (final)',
+    unit: 'short',
+    description:
+      'Still BUFFERED past timestamp + coordination window after a logged TransactionFailed: never retried in time. With ready, pending, awaiting retry and silent failures it partitions every transaction buffered so far',
   },
   pauses: { label: 'Pauses', unit: 'short', description: 'EmergencyPause events per bucket (Buffer variant)' },
 };

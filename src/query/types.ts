@@ -84,7 +84,9 @@ export type MetricName =
   | 'resolution_p95'
   | 'resolution_p99'
   | 'pending'
+  | 'awaiting_retry'
   | 'silent_failures'
+  | 'failed_final'
   | 'pauses';
 
 export interface MetricsQuery extends QueryBase {
