@@ -126,8 +126,10 @@ export interface LedgerSummary {
   /** Buffered→Ready, from block timestamps, for txs that became ready in the range. */
   resolutionTimes: ResolutionTime[];
   resolutionSeconds: { count: number; mean: number; p50: number; p95: number; max: number };
-  /** At toTime: still BUFFERED and inside timestamp + window. */
+  /** At toTime: still BUFFERED and inside timestamp + window, with no TransactionFailed logged. */
   pending: number;
+  /** At toTime: still BUFFERED and inside timestamp + window after a logged TransactionFailed (retriable). */
+  awaitingRetry: number;
   /** At toTime: still BUFFERED past timestamp + window (expired without a final state change). */
   pendingExpired: number;
   /** Of pendingExpired: those with no TransactionFailed logged by toTime (the plugin's silent failures). */
@@ -169,6 +171,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
     resolutionTimes: [],
     resolutionSeconds: { count: 0, mean: 0, p50: 0, p95: 0, max: 0 },
     pending: 0,
+    awaitingRetry: 0,
     pendingExpired: 0,
     expiredUnreported: 0,
   };
@@ -254,6 +257,8 @@ export function summarizeLedger(entries: readonly LedgerEntry[], options: Ledger
       if (!failureLogged.has(txKey)) {
         summary.expiredUnreported += 1;
       }
+    } else if (failureLogged.has(txKey)) {
+      summary.awaitingRetry += 1;
     } else {
       summary.pending += 1;
     }

@@ -169,8 +169,10 @@ export class TesseractDataSource implements DataSourceInstance {
     const failed = checks.filter((check) => !check.ok).length + problems.length;
     const summary =
       failed === 0
-        ? `All ${checks.length} deployment(s) OK`
-        : `${failed} problem(s): ${[...problems, ...checks.filter((c) => !c.ok).map((c) => c.message)].join(' | ')}`;
+        ? checks.length === 1
+          ? 'The deployment is OK'
+          : `All ${checks.length} deployments OK`
+        : `${failed} ${failed === 1 ? 'problem' : 'problems'}: ${[...problems, ...checks.filter((c) => !c.ok).map((c) => c.message)].join(' | ')}`;
     return {
       status: failed === 0 ? 'OK' : 'ERROR',
       message: summary,

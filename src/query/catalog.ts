@@ -35,13 +35,25 @@ export const METRICS: Readonly<Record<MetricName, CatalogEntry>> = {
     label: 'Pending',
     unit: 'short',
     description:
-      'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
+      'Still BUFFERED with no TransactionFailed logged, within timestamp + coordination window (judged at each bucket end)',
+  },
+  awaiting_retry: {
+    label: 'Awaiting retry',
+    unit: 'short',
+    description:
+      'Still BUFFERED after a logged TransactionFailed (a failed dependency check leaves the state alone), within timestamp + coordination window: a retry can still make it ready',
   },
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',
     description:
       'Still BUFFERED past timestamp + coordination window with no TransactionFailed logged (every expiry on TesseractBuffer, which reverts its failure logs away)',
+  },
+  failed_final: {
+    label: 'Failed (final)',
+    unit: 'short',
+    description:
+      'Still BUFFERED past timestamp + coordination window after a logged TransactionFailed: never retried in time. With ready, pending, awaiting retry and silent failures it partitions every transaction buffered so far',
   },
   pauses: { label: 'Pauses', unit: 'short', description: 'EmergencyPause events per bucket (Buffer variant)' },
 };
@@ -51,7 +63,16 @@ export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 export const HEALTH_FIELDS: Readonly<Record<HealthField, CatalogEntry>> = {
   up: { label: 'Up', unit: 'none', description: '1 when the RPC answers and the chain id matches, else 0' },
   head_block: { label: 'Head block', unit: 'locale', description: 'Latest block number' },
-  head_age_seconds: { label: 'Head age', unit: 's', description: 'Seconds since the latest block' },
+  head_age_seconds: {
+    label: 'Head age',
+    unit: 's',
+    description: 'Seconds since the latest block (0 when its timestamp is ahead of this server: see clock skew)',
+  },
+  clock_skew_seconds: {
+    label: 'Clock skew',
+    unit: 's',
+    description: "Seconds the latest block's timestamp is ahead of this server's clock (0 when it is not)",
+  },
   code_present: { label: 'Contract code', unit: 'none', description: '1 when code exists at the address' },
   paused: { label: 'Paused', unit: 'none', description: '1 when paused() is true (ABIs with paused only)' },
   circuit_breaker_active: {

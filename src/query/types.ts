@@ -8,7 +8,11 @@ export const QUERY_SCHEMA_VERSION = 2;
 export type QueryType = 'health' | 'events' | 'metrics' | 'transaction' | 'call' | 'variables';
 
 export const QUERY_TYPES: ReadonlyArray<{ value: QueryType; label: string; description: string }> = [
-  { value: 'health', label: 'Health', description: 'RPC, head block, contract state and whether it accepts transactions' },
+  {
+    value: 'health',
+    label: 'Health',
+    description: 'RPC, head block, contract state and whether it accepts transactions',
+  },
   { value: 'events', label: 'Events', description: 'Decoded contract events as a table' },
   { value: 'metrics', label: 'Metrics', description: 'Counts, rates, ratios, resolution time, backlog over time' },
   { value: 'transaction', label: 'Transaction', description: 'Lifecycle of tx_ids across every deployment' },
@@ -31,6 +35,7 @@ export type HealthField =
   | 'up'
   | 'head_block'
   | 'head_age_seconds'
+  | 'clock_skew_seconds'
   | 'code_present'
   | 'paused'
   | 'circuit_breaker_active'
@@ -79,7 +84,9 @@ export type MetricName =
   | 'resolution_p95'
   | 'resolution_p99'
   | 'pending'
+  | 'awaiting_retry'
   | 'silent_failures'
+  | 'failed_final'
   | 'pauses';
 
 export interface MetricsQuery extends QueryBase {
@@ -120,12 +127,6 @@ export interface VariablesQuery extends QueryBase {
   limit: number;
 }
 
-export type TesseractQuery =
-  | HealthQuery
-  | EventsQuery
-  | MetricsQuery
-  | TransactionQuery
-  | CallQuery
-  | VariablesQuery;
+export type TesseractQuery = HealthQuery | EventsQuery | MetricsQuery | TransactionQuery | CallQuery | VariablesQuery;
 
 export type QueryOfType<T extends QueryType> = Extract<TesseractQuery, { queryType: T }>;

@@ -5,7 +5,7 @@
  * settings that cannot work. RPC URLs never appear in what the user sees.
  */
 import { hexlify, Interface, randomBytes } from 'ethers';
-import { freePort, JsonRpc, summarizeLedger } from '../../devnet';
+import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
@@ -68,7 +68,7 @@ describe('an unreachable deployment', () => {
     const row = (column(table, 'chain') as string[]).indexOf('offline');
     expect(column(table, 'up')).toEqual([1, 1, 1, 0]);
     expect(column(table, 'head_block')[row]).toBeNull();
-    expect(column(table, 'last_error')[row]).toMatch(/RPC #1: unreachable \(ECONNREFUSED\)/);
+    expect(column(table, 'last_error')[row]).toMatch(/RPC #1: unreachable \(connection refused\)/);
     expect(JSON.stringify(column(table, 'last_error'))).not.toContain(deadUrl);
 
     const up = await run(settings(), { queryType: 'health', format: 'value', field: 'up' });
@@ -88,7 +88,7 @@ describe('an unreachable deployment', () => {
     expect(result.frames[0].meta?.notices).toEqual([
       expect.objectContaining({
         severity: 'warning',
-        text: expect.stringMatching(/^offline: no data: RPC #1: unreachable \(ECONNREFUSED\)$/),
+        text: expect.stringMatching(/^offline: no data: RPC #1: unreachable \(connection refused\)$/),
       }),
     ]);
     const alone = await run(settings(), { queryType: 'events', deployments: ['offline'], limit: 10 });
@@ -100,7 +100,7 @@ describe('an unreachable deployment', () => {
   it('fails CheckHealth with a precise line for it and OK for the others', async () => {
     const health = await host.checkHealth(settings());
     expect(health.status).toBe('ERROR');
-    expect(health.message).toMatch(/^1 problem\(s\): offline: RPC not usable for chain 4242: RPC #1: unreachable/);
+    expect(health.message).toMatch(/^1 problem: offline: RPC not usable for chain 4242: RPC #1: unreachable/);
     expect(JSON.stringify(health)).not.toContain(deadUrl);
     const verbose = (health.details as { verboseMessage: string }).verboseMessage.split('\n');
     expect(verbose.filter((line) => line.startsWith('OK '))).toHaveLength(3);
@@ -299,5 +299,87 @@ describe('settings that cannot work', () => {
     expect(unknown.error).toBe('Unknown deployment "nowhere" (configured: optimism, broken)');
     // The usable deployment still answers when every deployment is asked for.
     expect((await run(settings, { queryType: 'health' })).frames[0].fields[0].values).toEqual(['optimism']);
+  });
+});
+
+describe('settings as an operator writes them', () => {
+  it('a minimal provisioned deployment (name, chain id, contract, RPC URL) gets the documented defaults and answers', async () => {
+    const optimism = sim.devnet.deployments[0];
+    const settings: SettingsInput = {
+      uid: 'faults-minimal',
+      jsonData: { deployments: [{ name: 'optimism', chainId: optimism.chainId, contract: optimism.contract }] },
+      secureJsonData: { 'rpcUrls.optimism': optimism.rpcUrl },
+      lastUpdatedMS: 1_700_000_000_000,
+    };
+    const health = await host.checkHealth(settings);
+    expect([health.status, health.message]).toEqual(['OK', 'The deployment is OK']);
+    const table = (await run(settings, { queryType: 'health' })).frames[0];
+    // No operator: the dry run is sent as owner(), which the devnet authorized.
+    expect([column(table, 'up')[0], column(table, 'code_present')[0], column(table, 'accepting')[0]]).toEqual([
+      1, 1, 1,
+    ]);
+    // Start block 0 and the default max block range index the whole history.
+    const buffered = await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window' });
+    expect(buffered.frames[0].fields[0].values[0]).toBe(
+      summarizeLedger(sim.entries, { deployment: 'optimism' }).buffered
+    );
+  });
+
+  it('an RPC URL with user:pass@ connects with basic auth, and the password shows nowhere', async () => {
+    const password = 'p@ss:w/rd SECRET-MARKER-7d2a';
+    const proxy = await proxyFor('optimism');
+    proxy.requireBasicAuth({ user: 'monitor', password });
+    const withCredentials = (secret: string) => `http://monitor:${encodeURIComponent(secret)}@127.0.0.1:${proxy.port}/`;
+    const optimism = sim.devnet.deployments[0];
+    const settings = monitorSettings('faults-basic-auth', [
+      { deployment: optimism, urls: [withCredentials(password)] },
+      {
+        deployment: optimism,
+        urls: [withCredentials(`wrong ${password}`)],
+        overrides: { id: 'id-wrong-password', name: 'wrong-password' },
+      },
+    ]);
+    const result = await run(settings, { queryType: 'health' });
+    const table = result.frames[0];
+    expect(column(table, 'up')).toEqual([1, 0]);
+    expect(column(table, 'last_error')[1]).toBe('RPC #1: HTTP 401: unauthorized');
+    expect(proxy.requests().filter((r) => r.outcome === 'unauthorized').length).toBeGreaterThan(0);
+    expect(proxy.requests().filter((r) => r.outcome !== 'unauthorized').length).toBeGreaterThan(0);
+    const health = await host.checkHealth(settings);
+    expect(health.message).toMatch(/^1 problem: wrong-password: .*RPC #1: HTTP 401/);
+    const everything = [JSON.stringify(result), JSON.stringify(health), host.stderrLines.join('\n')].join('\n');
+    expect(everything).not.toContain('SECRET-MARKER-7d2a');
+    expect(everything).not.toContain(encodeURIComponent('SECRET-MARKER-7d2a'));
+  });
+});
+
+describe('a chain clock ahead of this server', () => {
+  it('reports the skew instead of a silent head age of 0', async () => {
+    const ahead = 3600;
+    const anvil = await startAnvil({ chainId: 4343, genesisTimestamp: Math.floor(Date.now() / 1000) + ahead });
+    try {
+      const settings = monitorSettings('faults-clock-skew', [
+        { deployment: sim.devnet.deployments[0], urls: [anvil.rpcUrl], overrides: { name: 'ahead', chainId: 4343 } },
+      ]);
+      const table = (await run(settings, { queryType: 'health' })).frames[0];
+      expect(column(table, 'up')).toEqual([1]);
+      expect(column(table, 'head_age_seconds')).toEqual([0]);
+      const skew = column(table, 'clock_skew_seconds')[0] as number;
+      expect(skew).toBeGreaterThan(ahead - 60);
+      expect(skew).toBeLessThanOrEqual(ahead + 1);
+      const age = await run(settings, { queryType: 'health', format: 'value', field: 'head_age_seconds' });
+      expect(age.frames[0].meta?.notices).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            severity: 'info',
+            text: expect.stringMatching(
+              /^ahead: the head block's timestamp is \d+ s ahead of this server's clock, so its age reads 0$/
+            ),
+          }),
+        ])
+      );
+    } finally {
+      await anvil.stop();
+    }
   });
 });

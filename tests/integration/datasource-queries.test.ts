@@ -88,7 +88,9 @@ describe('metrics', () => {
     'resolution_p95',
     'resolution_p99',
     'pending',
+    'awaiting_retry',
     'silent_failures',
+    'failed_final',
   ];
 
   function windowValues(frames: DecodedFrame[]): Map<string, number | null> {
@@ -116,7 +118,13 @@ describe('metrics', () => {
         t.failed,
         t.pauses,
       ]);
-      expect([name, got('pending'), got('silent_failures')]).toEqual([name, t.pending, t.expiredUnreported]);
+      expect([name, got('pending'), got('awaiting_retry'), got('silent_failures'), got('failed_final')]).toEqual([
+        name,
+        t.pending,
+        t.awaitingRetry,
+        t.expiredUnreported,
+        t.pendingExpired - t.expiredUnreported,
+      ]);
       expect(got('success_ratio')).toBe(t.buffered ? t.ready / t.buffered : null);
       expect(got('failure_ratio')).toBe(t.buffered ? t.failed / t.buffered : null);
       expect(got('buffered_rate')).toBeCloseTo(t.buffered / ((toMs + 1 - fromMs) / 60_000), 9);
@@ -143,6 +151,10 @@ describe('metrics', () => {
       // mark_executed logs nothing: executed comes from get_transaction_state of the range's ready txs.
       expect([name, values.get(`${name} executed`)]).toEqual([name, truth(name).executed]);
       expect(truth(name).buffered).toBeGreaterThan(100);
+      // Over the whole history the states partition what was buffered: nothing counted twice, nothing lost.
+      const states = ['ready', 'pending', 'awaiting_retry', 'silent_failures', 'failed_final'];
+      const sum = states.reduce((total, metric) => total + (values.get(`${name} ${metric}`) ?? 0), 0);
+      expect([name, sum]).toEqual([name, values.get(`${name} buffered`)]);
     }
     // The Buffer variant reverts its failure logs away: only the backlog shows them.
     expect(truth('arbitrum').failed).toBe(0);
@@ -269,7 +281,7 @@ describe('transaction', () => {
       const outcome = field(table, 'outcome').values[rows[0]];
       const expected: Record<number, string[]> = {
         0: ['not buffered'],
-        2: ['pending', 'failed', 'expired'],
+        2: ['pending', 'awaiting retry', 'failed', 'expired'],
         4: ['ready'],
         8: ['executed'],
       };
@@ -323,8 +335,11 @@ describe('health', () => {
       1,
       'accepts new transactions',
     ]);
-    // The published Vyper build rejects every new tx.
-    expect([value('base', 'accepting'), value('base', 'accepting_reason')]).toEqual([0, 'Transaction already exists']);
+    // The published Vyper build rejects every new tx, and the reason says why a fresh id "exists".
+    expect([value('base', 'accepting'), value('base', 'accepting_reason')]).toEqual([
+      0,
+      expect.stringMatching(/^Transaction already exists, for a tx_id never used: the published Vyper build .*state 0/),
+    ]);
     expect(value('arbitrum', 'accepting')).toBe(pausedAtEnd ? 0 : 1);
   });
 

@@ -1,4 +1,4 @@
-import { numberField, stringField, type Frame } from '../grafana';
+import { numberField, stringField, type Frame, type FrameNotice } from '../grafana';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
 import { probeHealth, type HealthReport } from '../tesseract/health';
 import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
@@ -26,9 +26,16 @@ function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]):
   const info = HEALTH_FIELDS[field];
   return ctx.deployments.map((deployment, i) => {
     const report = reports[i];
-    const notices = report.lastError
-      ? [{ severity: 'warning' as const, text: `${deployment.name}: ${report.lastError}` }]
+    const notices: FrameNotice[] = report.lastError
+      ? [{ severity: 'warning', text: `${deployment.name}: ${report.lastError}` }]
       : [];
+    const skew = report.values.clock_skew_seconds;
+    if (field === 'head_age_seconds' && skew) {
+      notices.push({
+        severity: 'info',
+        text: `${deployment.name}: the head block's timestamp is ${skew} s ahead of this server's clock, so its age reads 0`,
+      });
+    }
     return {
       name: `${deployment.name} ${field}`,
       meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION, notices },

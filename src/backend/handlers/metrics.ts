@@ -6,6 +6,7 @@ import {
   aggregate,
   bucketWidthSeconds,
   makeBuckets,
+  needsCoordinationWindow,
   needsExecutedStates,
   windowBucket,
   type Buckets,
@@ -28,8 +29,8 @@ async function metricInput(
   buckets: Buckets
 ): Promise<{ input: MetricInput; notices: FrameNotice[] }> {
   const events = await deployment.events();
-  const needsWindow = metrics.includes('silent_failures');
-  const coordinationWindow = needsWindow ? await deployment.coordinationWindow() : null;
+  // Without the window every BUFFERED tx would read as pending, however long expired.
+  const coordinationWindow = needsCoordinationWindow(metrics) ? await deployment.coordinationWindow() : null;
   const notices: FrameNotice[] = [];
   let isExecuted: MetricInput['isExecuted'];
   if (needsExecutedStates(metrics, events)) {

@@ -21,7 +21,8 @@ describe('transaction outcome', () => {
     expect(outcomeOf(state(0n), undefined, 30, 500)).toBe('not buffered');
     expect(outcomeOf(state(2n), buffered, 30, 130)).toBe('pending');
     expect(outcomeOf(state(2n), buffered, 30, 131)).toBe('expired');
-    expect(outcomeOf(state(2n), retried, 30, 120)).toBe('failed');
+    expect(outcomeOf(state(2n), retried, 30, 120)).toBe('awaiting retry');
+    expect(outcomeOf(state(2n), retried, 30, 131)).toBe('failed');
     expect(outcomeOf(state(2n), buffered, null, 10_000)).toBe('pending');
   });
 });

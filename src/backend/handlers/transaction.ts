@@ -18,8 +18,9 @@ interface Row {
 }
 
 /**
- * Where the tx stands now: executed / ready from the state; a BUFFERED tx is expired past its
- * deadline, failed when it logged a failure (Simple keeps it BUFFERED for a retry), else pending.
+ * Where the tx stands now: executed / ready from the state; a BUFFERED tx is, as in the backlog metrics,
+ * pending, or awaiting retry once it logged a failure (Simple keeps it BUFFERED for a retry), and past its
+ * deadline expired, or failed (final) when it had logged a failure.
  */
 export function outcomeOf(
   state: DecodedState | undefined,
@@ -37,9 +38,9 @@ export function outcomeOf(
     return 'ready'; // only without a state to read (an ABI lacking get_transaction_state)
   }
   if (now > deadline(lifecycle, window)) {
-    return 'expired';
+    return lifecycle.failures > 0 ? 'failed' : 'expired';
   }
-  return lifecycle.failures > 0 ? 'failed' : 'pending';
+  return lifecycle.failures > 0 ? 'awaiting retry' : 'pending';
 }
 
 /**

@@ -18,11 +18,21 @@ const PROBE_TARGET = '0x0000000000000000000000000000000000000b0b';
 const PROBE_PAYLOAD = '0x01';
 const PROBE_LEAD_SECONDS = 60;
 
+/**
+ * The dry run's tx_id is the head's hash, never used: a contract that says it exists is the published Vyper
+ * build, whose enum flags make an unused id read state 0 instead of EMPTY (1), so it rejects every new transaction.
+ */
+const ALREADY_EXISTS = 'Transaction already exists';
+const VYPER_ENUM_BUG =
+  'Transaction already exists, for a tx_id never used: the published Vyper build reads an unused id as state 0, ' +
+  'not EMPTY (1), so it rejects every new transaction';
+
 function emptyValues(): Record<HealthField, number | null> {
   return {
     up: 0,
     head_block: null,
     head_age_seconds: null,
+    clock_skew_seconds: null,
     code_present: null,
     paused: null,
     circuit_breaker_active: null,
@@ -63,7 +73,9 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
       ...state.values,
       up: 1,
       head_block: header.number,
+      // A chain clock ahead of ours would read as a negative age: the age stops at 0 and the skew says by how much.
       head_age_seconds: Math.max(0, Math.round(nowMs / 1000 - header.timestamp)),
+      clock_skew_seconds: Math.max(0, Math.round(header.timestamp - nowMs / 1000)),
       rpc_latency_ms: head.latencyMs,
     },
   };
@@ -190,7 +202,7 @@ async function readAccepting(
   const refusal = deployment.refusal('buffer_transaction', answer);
   if (refusal instanceof ContractRevert) {
     report.values.accepting = 0;
-    report.acceptingReason = refusal.reason;
+    report.acceptingReason = refusal.reason === ALREADY_EXISTS ? VYPER_ENUM_BUG : refusal.reason;
   } else {
     report.lastError = errorText(refusal);
   }

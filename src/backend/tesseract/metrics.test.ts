@@ -133,7 +133,18 @@ describe('aggregate', () => {
       windowBucket(ms(1000), ms(1199))
     );
     expect(unknownWindow.get('silent_failures')).toEqual([null]);
-    expect(unknownWindow.get('pending')).toEqual([3]); // c, d and f
+    expect(unknownWindow.get('pending')).toEqual([2]); // d and f; c failed, so it awaits a retry
+  });
+
+  it('tells a failed dependency check (awaiting retry, then failed for good) apart from pending', () => {
+    const backlog: MetricName[] = ['pending', 'awaiting_retry', 'silent_failures', 'failed_final'];
+    // At 1030 c's failure is logged and its deadline (1040) not passed; at 1139 it has expired unretried.
+    const values = (toSeconds: number) => {
+      const result = aggregate(input, backlog, windowBucket(ms(1000), ms(toSeconds)));
+      return backlog.map((metric) => result.get(metric)![0]);
+    };
+    expect(values(1030)).toEqual([2, 1, 0, 0]); // b and f pending, c awaiting retry
+    expect(values(1139)).toEqual([0, 0, 2, 1]); // f and d silent, c failed (final)
   });
 
   it('counts executed from on-chain state when the ABI has no execution event', () => {
@@ -144,6 +155,75 @@ describe('aggregate', () => {
     );
     expect(executed.get('executed')).toEqual([1]);
   });
+});
+
+describe('backlog states', () => {
+  /** Deterministic PRNG (mulberry32), so a failure names its history. */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it.each([1, 2, 3, 4, 5])(
+    'ready + pending + awaiting_retry + silent_failures + failed_final = buffered at every bucket end (seed %i)',
+    (seed) => {
+      const random = prng(seed);
+      const window = 40;
+      const history: TesseractEvent[] = [];
+      // Simple logs its failures (dependency checks, expiries) and leaves the tx BUFFERED; Buffer reverts them away.
+      const logsFailures = seed % 2 === 1;
+      for (let tx = 0; tx < 300; tx++) {
+        const id = `t${tx}`;
+        let time = 1000 + Math.floor(random() * 2000);
+        history.push(buffered(id, time, time + Math.floor(random() * 20) - 10));
+        for (let attempt = 0; attempt < 3 && random() < 0.6; attempt++) {
+          time += 1 + Math.floor(random() * 30);
+          if (logsFailures && random() < 0.5) {
+            history.push(failed(id, time, 'Dependencies not satisfied'));
+          } else if (random() < 0.5) {
+            history.push(ready(id, time));
+            break;
+          }
+        }
+      }
+      history.sort((a, b) => a.timestamp - b.timestamp);
+      const input = { events: EventTable.from(history), coordinationWindow: window, isExecuted: () => true };
+      const metrics: MetricName[] = [
+        'buffered',
+        'ready',
+        'executed',
+        'pending',
+        'awaiting_retry',
+        'silent_failures',
+        'failed_final',
+      ];
+      const result = aggregate(input, metrics, makeBuckets(ms(900), ms(3200), 60));
+      const series = (metric: MetricName) => result.get(metric) as number[];
+      let bufferedSoFar = 0;
+      let readySoFar = 0;
+      series('buffered').forEach((count, k) => {
+        bufferedSoFar += count;
+        readySoFar += series('ready')[k];
+        const states = ['pending', 'awaiting_retry', 'silent_failures', 'failed_final'] as const;
+        expect(readySoFar + states.reduce((sum, metric) => sum + series(metric)[k], 0)).toBe(bufferedSoFar);
+        expect(series('executed')[k]).toBeLessThanOrEqual(series('ready')[k]); // executed txs are ready ones
+      });
+      expect(bufferedSoFar).toBe(300);
+      // Every state occurs in these histories (failure states only where failures are logged).
+      for (const metric of ['pending', 'silent_failures'] as const) {
+        expect(Math.max(...series(metric))).toBeGreaterThan(0);
+      }
+      for (const metric of ['awaiting_retry', 'failed_final'] as const) {
+        expect(Math.max(...series(metric)) > 0).toBe(logsFailures);
+      }
+    }
+  );
 });
 
 describe('shared scans', () => {

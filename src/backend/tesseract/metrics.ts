@@ -84,6 +84,21 @@ export function needsExecutedStates(metrics: readonly MetricName[], events: Even
   return metrics.includes('executed') && events.countOf(EventKind.Executed) === 0;
 }
 
+/** States at each bucket's end of the txs still BUFFERED: with `ready`, they partition every tx buffered so far. */
+const BACKLOG_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
+  'pending',
+  'awaiting_retry',
+  'silent_failures',
+  'failed_final',
+]);
+
+/** Whether a metric needs coordination_window(): every backlog state depends on the deadline. */
+export function needsCoordinationWindow(metrics: readonly MetricName[]): boolean {
+  return metrics.some((metric) => BACKLOG_METRICS.has(metric));
+}
+
+type Backlog = Record<'pending' | 'awaiting_retry' | 'silent_failures' | 'failed_final', number[]>;
+
 const QUANTILES: Partial<Record<MetricName, number>> = {
   resolution_p50: 0.5,
   resolution_p95: 0.95,
@@ -143,7 +158,7 @@ export function aggregate(
 
   const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
   const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
-  const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
+  const wantsBacklog = needsCoordinationWindow(metrics);
   // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
     ? remembered(table, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
@@ -186,9 +201,11 @@ export function aggregate(
       case 'resolution_p99':
         return counts.resolutions.map((samples) => quantile(samples, QUANTILES[metric] as number));
       case 'pending':
-        return [...backlog!.pending];
+      case 'awaiting_retry':
+        return [...backlog![metric]];
       case 'silent_failures':
-        return input.coordinationWindow === null ? ends.map(() => null) : [...backlog!.silent];
+      case 'failed_final':
+        return input.coordinationWindow === null ? ends.map(() => null) : [...backlog![metric]];
     }
   }
 }
@@ -260,16 +277,27 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
 }
 
 /**
- * At each instant T (ascending), for txs still BUFFERED at T (buffered at or before T, not ready by T;
- * failures leave the state alone): pending when T ≤ deadline; silent when T > deadline and no
- * TransactionFailed was logged by T — an expiry nobody saw fail (on TesseractBuffer, where failure logs
- * are reverted away, every expiry). A logged failure already reached the failures table and its alert.
- * One pass with difference arrays: O(txs · log instants).
+ * At each instant T (ascending), every tx buffered at or before T and not ready by T (failures leave the state
+ * alone) is in exactly one state, by whether T is past its deadline and whether a TransactionFailed was logged
+ * by T: pending (neither), awaiting_retry (a failed dependency check, still retriable), silent_failures (expired
+ * with no failure logged: on TesseractBuffer, where failure logs are reverted away, every expiry) and
+ * failed_final (expired after a logged failure: never retried in time). So ready + these four = buffered, counted
+ * from the start of the index. One pass with difference arrays: O(txs · log instants).
  */
-function backlogAt(input: MetricInput, instants: readonly number[]): { pending: number[]; silent: number[] } {
+function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
   const n = instants.length;
-  const pendingDiff = new Array<number>(n + 1).fill(0);
-  const silentDiff = new Array<number>(n + 1).fill(0);
+  const diffs = {
+    pending: new Array<number>(n + 1).fill(0),
+    awaiting_retry: new Array<number>(n + 1).fill(0),
+    silent_failures: new Array<number>(n + 1).fill(0),
+    failed_final: new Array<number>(n + 1).fill(0),
+  };
+  const during = (diff: number[], from: number, to: number) => {
+    if (from < to) {
+      diff[from]++;
+      diff[to]--;
+    }
+  };
   const table = input.events;
   const { timestamps, declaredTimes } = table;
   const timeOf = (position: number) => (position < 0 ? Infinity : timestamps.get(position));
@@ -286,28 +314,21 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
     );
     const from = lowerBound(instants, timestamps.get(buffered)); // first T ≥ buffered time
     const to = lowerBound(instants, timeOf(table.readyAt(ref))); // first T ≥ ready time: READY by then
-    const expiry = lowerBound(instants, deadline, true); // first T > deadline
-    const pendingTo = Math.min(to, expiry);
-    if (from < pendingTo) {
-      pendingDiff[from]++;
-      pendingDiff[pendingTo]--;
-    }
-    const silentFrom = Math.max(from, expiry);
-    const silentTo = Math.min(to, lowerBound(instants, timeOf(table.failedAt(ref)))); // reported by then
-    if (silentFrom < silentTo) {
-      silentDiff[silentFrom]++;
-      silentDiff[silentTo]--;
-    }
+    const expiry = Math.max(from, lowerBound(instants, deadline, true)); // first T > deadline
+    const failed = Math.max(from, lowerBound(instants, timeOf(table.failedAt(ref)))); // first failure logged by then
+    during(diffs.pending, from, Math.min(to, expiry, failed));
+    during(diffs.awaiting_retry, failed, Math.min(to, expiry));
+    during(diffs.silent_failures, expiry, Math.min(to, failed));
+    during(diffs.failed_final, Math.max(expiry, failed), to);
   }
-  const pending: number[] = [];
-  const silent: number[] = [];
-  let p = 0;
-  let s = 0;
-  for (let k = 0; k < n; k++) {
-    p += pendingDiff[k];
-    s += silentDiff[k];
-    pending.push(p);
-    silent.push(s);
-  }
-  return { pending, silent };
+  const running = (diff: number[]) => {
+    let sum = 0;
+    return diff.slice(0, n).map((change) => (sum += change));
+  };
+  return {
+    pending: running(diffs.pending),
+    awaiting_retry: running(diffs.awaiting_retry),
+    silent_failures: running(diffs.silent_failures),
+    failed_final: running(diffs.failed_final),
+  };
 }
