@@ -122,7 +122,8 @@ metrics.gauge('tesseract_indexed_events', 'Decoded events held in memory, by cha
 
 // A scrape brings every deployment to its head (one request when no block is new) and reads the count.
 metrics.beforeCollect(async () => {
-  await Promise.all(
+  // Settled: one deployment whose RPC fails must not cut the wait for the others short.
+  await Promise.allSettled(
     [...exported.values()].flatMap((instance) =>
       instance.deployments.map(async (deployment) => {
         await deployment.sync();

@@ -66,11 +66,16 @@ export function lifecycleFields(table: EventTable, position: number, labels: Lif
   if (event.txId !== null) {
     fields.tx_id = unpackWord(event.txId);
   }
-  if (event.origin !== null) {
-    fields.origin = event.origin;
+  // Ready and Failed name only the tx_id: the rollups come from its Buffered, so every line can be searched by them.
+  const ref = table.txRefs.get(position);
+  const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
+  const origin = event.origin ?? (buffered >= 0 ? table.origin(buffered) : null);
+  const target = event.target ?? (buffered >= 0 ? table.target(buffered) : null);
+  if (origin !== null) {
+    fields.origin = origin;
   }
-  if (event.target !== null) {
-    fields.target = event.target;
+  if (target !== null) {
+    fields.target = target;
   }
   if (event.dependency !== null) {
     fields.dependency = unpackWord(event.dependency);
