@@ -15,12 +15,16 @@ export interface SyntheticChainOptions {
   blocks: number;
   /** Timestamp of block 1; blocks are 12 s apart. */
   startTime: number;
+  /** The head at start (default `blocks`): later blocks appear with setHead, e.g. as a burst of new logs. */
+  head?: number;
 }
 
 export interface SyntheticChain {
   url: string;
   /** eth_getLogs calls answered. */
   getLogsCalls(): number;
+  /** Moves the head (at most to `blocks`): the blocks up to it and their logs exist from now on. */
+  setHead(block: number): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ export async function startSyntheticChain(options: SyntheticChainOptions): Promi
   const perBlock = Math.ceil(options.logs / options.blocks);
   const contract = options.contract.toLowerCase();
   let getLogsCalls = 0;
+  let head = Math.min(options.head ?? options.blocks, options.blocks);
 
   const blockHash = (n: number) => word(n, 0xb10c);
   const header = (n: number) => ({
@@ -78,7 +83,7 @@ export async function startSyntheticChain(options: SyntheticChainOptions): Promi
   const logsOf = (fromBlock: number, toBlock: number): string => {
     // Built as text: a 10k-log answer is ~6 MB and JSON.stringify of objects would double the bench's own memory.
     const parts: string[] = [];
-    for (let block = Math.max(1, fromBlock); block <= Math.min(options.blocks, toBlock); block++) {
+    for (let block = Math.max(1, fromBlock); block <= Math.min(head, toBlock); block++) {
       const first = (block - 1) * perBlock;
       const count = Math.min(perBlock, options.logs - first);
       for (let i = 0; i < count; i++) {
@@ -95,7 +100,7 @@ export async function startSyntheticChain(options: SyntheticChainOptions): Promi
     }
     return `[${parts.join(',')}]`;
   };
-  const blockOf = (tag: unknown) => (tag === 'latest' || tag === undefined ? options.blocks : Number(tag));
+  const blockOf = (tag: unknown) => (tag === 'latest' || tag === undefined ? head : Number(tag));
 
   const answer = (request: { id?: unknown; method?: string; params?: unknown[] }): string => {
     const reply = (result: string) => `{"jsonrpc":"2.0","id":${JSON.stringify(request.id ?? null)},"result":${result}}`;
@@ -104,10 +109,10 @@ export async function startSyntheticChain(options: SyntheticChainOptions): Promi
       case 'eth_chainId':
         return reply(JSON.stringify(hex(options.chainId)));
       case 'eth_blockNumber':
-        return reply(JSON.stringify(hex(options.blocks)));
+        return reply(JSON.stringify(hex(head)));
       case 'eth_getBlockByNumber': {
         const n = blockOf(params[0]);
-        return reply(n >= 0 && n <= options.blocks ? JSON.stringify(header(n)) : 'null');
+        return reply(n >= 0 && n <= head ? JSON.stringify(header(n)) : 'null');
       }
       case 'eth_getLogs': {
         getLogsCalls++;
@@ -138,6 +143,9 @@ export async function startSyntheticChain(options: SyntheticChainOptions): Promi
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     getLogsCalls: () => getLogsCalls,
+    setHead: (block) => {
+      head = Math.min(block, options.blocks);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -32,7 +32,9 @@ import { metricsQuery } from './handlers/metrics';
 import { transactionQuery } from './handlers/transaction';
 import { variableValues, variablesQuery } from './handlers/variables';
 import { checkDeployment } from './tesseract/check';
+import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/confirmed';
 import { Deployment } from './tesseract/deployment';
+import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
 
 type Handler = (ctx: HandlerContext<never>) => Promise<Frame[]>;
 
@@ -59,10 +61,83 @@ const rpcDuration = metrics.histogram(
 );
 const rpcFailovers = metrics.counter('tesseract_rpc_failovers_total', 'Times a deployment switched RPC endpoint.');
 const syncedLogs = metrics.counter('tesseract_logs_indexed_total', 'Logs added to the in-memory index, by chain.');
-const liveDeployments = new Set<Deployment>();
-metrics.gauge('tesseract_indexed_events', 'Decoded events held in memory, by chain.', () =>
-  [...liveDeployments].map((d) => ({ labels: { chain: d.name }, value: d.logIndex().stats().count }))
+
+/**
+ * The guide's series. Grafana's CollectMetrics request names only the plugin, no data source, so every
+ * instance this process holds is exported; `datasource_uid` keeps two data sources on one contract apart.
+ * The counters are on-chain totals of confirmed events (see ConfirmedEvents), served once a deployment's
+ * first sync is complete.
+ */
+const exported = new Map<string, TesseractDataSource>();
+/** transaction_count() at the last head a collection read, per deployment. */
+const transactionCounts = new WeakMap<Deployment, number>();
+
+function exportedDeployments(): Array<{ deployment: Deployment; labels: Record<string, string> }> {
+  return [...exported].flatMap(([uid, instance]) =>
+    instance.deployments
+      .filter((deployment) => deployment.confirmed().ready)
+      .map((deployment) => ({ deployment, labels: { ...deployment.labels, datasource_uid: uid } }))
+  );
+}
+
+const totalsSeries = (key: 'buffered' | 'ready' | 'failed') => () =>
+  exportedDeployments().map(({ deployment, labels }) => ({ labels, value: deployment.confirmed().totals()[key] }));
+metrics.counterFrom(
+  'tesseract_transactions_buffered_total',
+  'TransactionBuffered events on chain from the start block, confirmed blocks only.',
+  totalsSeries('buffered')
 );
+metrics.counterFrom(
+  'tesseract_transactions_ready_total',
+  'TransactionReady events on chain from the start block, confirmed blocks only.',
+  totalsSeries('ready')
+);
+metrics.counterFrom(
+  'tesseract_transactions_failed_total',
+  'TransactionFailed events on chain from the start block, confirmed blocks only.',
+  totalsSeries('failed')
+);
+metrics.gauge('tesseract_transaction_count', 'transaction_count() of the contract at the latest head read.', () =>
+  exportedDeployments().flatMap(({ deployment, labels }) => {
+    const value = transactionCounts.get(deployment);
+    return value === undefined ? [] : [{ labels, value }];
+  })
+);
+metrics.histogramFrom(
+  'tesseract_resolution_time_seconds',
+  'Buffered to Ready, block time to block time, of confirmed TransactionReady events.',
+  RESOLUTION_BUCKETS_SECONDS,
+  () =>
+    exportedDeployments().map(({ deployment, labels }) => ({ labels, ...deployment.confirmed().totals().resolution }))
+);
+
+metrics.gauge('tesseract_indexed_events', 'Decoded events held in memory, by chain.', () =>
+  [...exported].flatMap(([uid, instance]) =>
+    instance.deployments.map((d) => ({
+      labels: { chain: d.name, datasource_uid: uid },
+      value: d.logIndex().stats().count,
+    }))
+  )
+);
+
+// A scrape brings every deployment to its head (one request when no block is new) and reads the count.
+metrics.beforeCollect(async () => {
+  // Settled: one deployment whose RPC fails must not cut the wait for the others short.
+  await Promise.allSettled(
+    [...exported.values()].flatMap((instance) =>
+      instance.deployments.map(async (deployment) => {
+        await deployment.sync();
+        if (deployment.contract.hasFunction('transaction_count')) {
+          const [count] = await deployment.call('transaction_count');
+          transactionCounts.set(deployment, Number(count));
+        }
+      })
+    )
+  );
+});
+
+/** Lifecycle log lines, over all deployments: bursts beyond this are summarised. */
+const lifecycleLines = new LineBudget(100, 10);
 
 function observerFor(chain: string): RpcObserver {
   return {
@@ -77,7 +152,24 @@ function observerFor(chain: string): RpcObserver {
   };
 }
 
-function recordSync(chain: string, report: SyncReport, fresh: boolean, logger: Logger): void {
+function recordSync(
+  deployment: Deployment,
+  report: SyncReport,
+  fresh: boolean,
+  confirmed: NewlyConfirmed | undefined,
+  logger: Logger
+): void {
+  const chain = deployment.name;
+  if (confirmed?.first) {
+    logger.info('Lifecycle events are logged from here on', {
+      ...deployment.labels,
+      history_to_block: confirmed.historyToBlock,
+      history_events: report.added,
+    });
+  }
+  if (confirmed) {
+    logNewEvents(deployment.logIndex().store, confirmed, deployment.labels, lifecycleLines, logger);
+  }
   // A reused report, or a sync that fetched no new block, was answered from the index.
   const cached = !fresh || report.getLogsCalls === 0;
   (cached ? pluginMetrics.cacheHits : pluginMetrics.cacheMisses).inc({ cache: 'log_index' });
@@ -113,8 +205,10 @@ export class TesseractDataSource implements DataSourceInstance {
   readonly deployments: Deployment[] = [];
   private readonly broken: BrokenDeployment[] = [];
   private readonly settingsErrors: string[];
+  private readonly uid: string;
 
   constructor(settings: InstanceSettings, logger: Logger) {
+    this.uid = settings.uid;
     const { settings: parsed, errors } = validateSettings(settings.jsonData);
     this.settingsErrors = errors;
     for (const deployment of parsed.deployments) {
@@ -126,15 +220,14 @@ export class TesseractDataSource implements DataSourceInstance {
         continue;
       }
       try {
-        const runtime = new Deployment({
+        const runtime: Deployment = new Deployment({
           settings: deployment,
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-          onSync: (report, fresh) => recordSync(deployment.name, report, fresh, logger),
+          onSync: (report, fresh, confirmed) => recordSync(runtime, report, fresh, confirmed, logger),
         });
         this.deployments.push(runtime);
-        liveDeployments.add(runtime);
       } catch (error) {
         this.broken.push({ name, problem: error instanceof Error ? error.message : String(error) });
       }
@@ -142,6 +235,8 @@ export class TesseractDataSource implements DataSourceInstance {
     for (const { name, problem } of this.broken) {
       logger.warn('Deployment not usable', { chain: name, error: problem });
     }
+    // Replaces the instance of the same data source (settings changed): one set of series per uid.
+    exported.set(this.uid, this);
   }
 
   async query(dataQuery: DataQuery, ctx: QueryContext): Promise<Frame[]> {
@@ -208,9 +303,11 @@ export class TesseractDataSource implements DataSourceInstance {
   }
 
   dispose(): void {
+    if (exported.get(this.uid) === this) {
+      exported.delete(this.uid);
+    }
     for (const deployment of this.deployments) {
       deployment.dispose();
-      liveDeployments.delete(deployment);
     }
   }
 

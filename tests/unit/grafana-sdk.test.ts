@@ -77,6 +77,38 @@ describe('metrics registry', () => {
     );
     expect(() => registry.counter('bad-name', 'x')).toThrow(/invalid metric name/);
   });
+
+  it('samples counters and histograms at collection, after its hooks, waiting for them at most the timeout', async () => {
+    const registry = new MetricsRegistry();
+    let total = 1;
+    registry.counterFrom('events_total', 'Events.', () => [{ labels: { chain: 'a' }, value: total }]);
+    registry.histogramFrom('wait_seconds', 'Wait.', [1, 10], () => [
+      { labels: { chain: 'a' }, cumulativeCounts: [1, 2], sum: 7, count: 3 },
+    ]);
+    registry.beforeCollect(async () => {
+      total = 5;
+    });
+    registry.beforeCollect(() => Promise.reject(new Error('its own problem')));
+    registry.beforeCollect(() => new Promise(() => undefined)); // never settles
+    const started = Date.now();
+    const text = await registry.collect(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(text).toBe(
+      [
+        '# HELP events_total Events.',
+        '# TYPE events_total counter',
+        'events_total{chain="a"} 5',
+        '# HELP wait_seconds Wait.',
+        '# TYPE wait_seconds histogram',
+        'wait_seconds_bucket{chain="a",le="1"} 1',
+        'wait_seconds_bucket{chain="a",le="10"} 2',
+        'wait_seconds_bucket{chain="a",le="+Inf"} 3',
+        'wait_seconds_sum{chain="a"} 7',
+        'wait_seconds_count{chain="a"} 3',
+        '',
+      ].join('\n')
+    );
+  });
 });
 
 describe('request decoding', () => {

@@ -2,7 +2,18 @@ export * from './types';
 export * from './frames';
 export { QueryError, toErrorReport, type ErrorSource, type QueryErrorOptions } from './errors';
 export { createLogger, hclogTimestamp, type Logger, type LogFields, type LogLevel } from './logger';
-export { metrics, pluginMetrics, MetricsRegistry, Counter, Histogram, Gauge, type Labels } from './metrics';
+export {
+  metrics,
+  pluginMetrics,
+  MetricsRegistry,
+  Counter,
+  Histogram,
+  SampledMetric,
+  SampledHistogram,
+  type HistogramSample,
+  type Labels,
+  type Sample,
+} from './metrics';
 export { InstanceManager } from './instances';
 export { startServer, type PluginServer, type ServeOptions } from './server';
 export { runPlugin, handshakeProblem, handshakeLine } from './plugin';

@@ -1,5 +1,5 @@
 /**
- * A small Prometheus registry: counters and histograms with labels, rendered in the text exposition
+ * A small Prometheus registry: counters, gauges and histograms with labels (kept here or sampled at collection), rendered in the text exposition
  * format that Grafana's CollectMetrics expects.
  */
 export type Labels = Record<string, string>;
@@ -66,17 +66,61 @@ export class Counter implements Metric {
   }
 }
 
-export class Gauge implements Metric {
+export interface Sample {
+  labels?: Labels;
+  value: number;
+}
+
+/** Samples read when metrics are collected: a gauge, or a counter kept by someone else (e.g. on-chain totals). */
+export class SampledMetric implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly read: () => Array<{ labels?: Labels; value: number }>
+    readonly type: 'gauge' | 'counter',
+    private readonly read: () => Sample[]
   ) {}
 
   render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
     for (const { labels, value } of this.read()) {
       lines.push(`${this.name}${renderLabels(labels ?? {})} ${formatNumber(value)}`);
+    }
+    return lines;
+  }
+}
+
+/** One histogram series: cumulative counts per upper bound (without +Inf, which is `count`). */
+export interface HistogramSample {
+  labels: Labels;
+  cumulativeCounts: readonly number[];
+  sum: number;
+  count: number;
+}
+
+function histogramLines(name: string, buckets: readonly number[], sample: HistogramSample): string[] {
+  const lines = buckets.map(
+    (bound, index) =>
+      `${name}_bucket${renderLabels(sample.labels, { le: formatNumber(bound) })} ${sample.cumulativeCounts[index]}`
+  );
+  lines.push(`${name}_bucket${renderLabels(sample.labels, { le: '+Inf' })} ${sample.count}`);
+  lines.push(`${name}_sum${renderLabels(sample.labels)} ${formatNumber(sample.sum)}`);
+  lines.push(`${name}_count${renderLabels(sample.labels)} ${sample.count}`);
+  return lines;
+}
+
+/** A histogram whose series are read when metrics are collected. */
+export class SampledHistogram implements Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+    private readonly read: () => HistogramSample[]
+  ) {}
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const sample of this.read()) {
+      lines.push(...histogramLines(this.name, this.buckets, sample));
     }
     return lines;
   }
@@ -124,12 +168,7 @@ export class Histogram implements Metric {
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, counts, sum, count } of this.series.values()) {
-      this.buckets.forEach((bound, index) => {
-        lines.push(`${this.name}_bucket${renderLabels(labels, { le: formatNumber(bound) })} ${counts[index]}`);
-      });
-      lines.push(`${this.name}_bucket${renderLabels(labels, { le: '+Inf' })} ${count}`);
-      lines.push(`${this.name}_sum${renderLabels(labels)} ${formatNumber(sum)}`);
-      lines.push(`${this.name}_count${renderLabels(labels)} ${count}`);
+      lines.push(...histogramLines(this.name, this.buckets, { labels, cumulativeCounts: counts, sum, count }));
     }
     return lines;
   }
@@ -137,8 +176,12 @@ export class Histogram implements Metric {
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/** Well inside Prometheus' default 10 s scrape timeout. */
+const COLLECT_HOOK_TIMEOUT_MS = 4000;
+
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
+  private readonly hooks: Array<() => Promise<void>> = [];
 
   private register<T extends Metric>(name: string, create: () => T): T {
     if (!METRIC_NAME.test(name)) {
@@ -163,8 +206,43 @@ export class MetricsRegistry {
   }
 
   /** A gauge whose samples are read when metrics are collected. */
-  gauge(name: string, help: string, read: () => Array<{ labels?: Labels; value: number }>): Gauge {
-    return this.register(name, () => new Gauge(name, help, read));
+  gauge(name: string, help: string, read: () => Sample[]): SampledMetric {
+    return this.register(name, () => new SampledMetric(name, help, 'gauge', read));
+  }
+
+  /** A counter whose samples are read when metrics are collected; `read` must keep each series monotonic. */
+  counterFrom(name: string, help: string, read: () => Sample[]): SampledMetric {
+    return this.register(name, () => new SampledMetric(name, help, 'counter', read));
+  }
+
+  /** A histogram whose series are read when metrics are collected (cumulative, as exposed). */
+  histogramFrom(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    read: () => HistogramSample[]
+  ): SampledHistogram {
+    return this.register(name, () => new SampledHistogram(name, help, buckets, read));
+  }
+
+  /**
+   * Runs before every collection (CollectMetrics), e.g. to bring sampled values up to date. Collection
+   * waits for the hooks at most `timeoutMs` (their errors are theirs to report), then renders what is there.
+   */
+  beforeCollect(hook: () => Promise<void>): void {
+    this.hooks.push(hook);
+  }
+
+  /** Runs the beforeCollect hooks (bounded by their timeout), then renders. */
+  async collect(timeoutMs = COLLECT_HOOK_TIMEOUT_MS): Promise<string> {
+    if (this.hooks.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const hooks = Promise.all(this.hooks.map((hook) => hook().catch(() => undefined)));
+      await Promise.race([hooks, deadline]);
+      clearTimeout(timer);
+    }
+    return this.render();
   }
 
   /** Prometheus text exposition format (version 0.0.4). */

@@ -195,7 +195,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
   };
 
   const collectMetrics: Unary<unknown, WireCollectMetricsResponse> = async () => ({
-    metrics: { prometheus: Buffer.from(registry.render(), 'utf8') },
+    metrics: { prometheus: Buffer.from(await registry.collect(), 'utf8') },
   });
 
   const callResource = (call: grpc.ServerWritableStream<WireCallResourceRequest, WireCallResourceResponse>) => {

@@ -13,6 +13,7 @@ import {
 } from '../chain';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } from '../../query';
 import { trimHeap } from '../heap';
+import { ConfirmedEvents, type NewlyConfirmed } from './confirmed';
 import { TesseractContract, type DecodedState } from './contract';
 import type { TesseractEvent } from './events';
 import { EventTable } from './eventtable';
@@ -38,8 +39,11 @@ export interface DeploymentOptions {
   rpcTimeoutMs?: number;
   /** The head, and so the syncs, within this long of the last head request reuse it (one dashboard refresh). */
   minSyncIntervalMs?: number;
-  /** Told about every sync (self-metrics); `fresh` is false for a report reused without asking the index. */
-  onSync?: (report: SyncReport, fresh: boolean) => void;
+  /**
+   * Told about every sync (self-metrics); `fresh` is false for a report reused without asking the index.
+   * A fresh report comes with the events it confirmed (positions in the event table, valid during the call).
+   */
+  onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 }
 
 /** Replies this large (~2 MB of parsed JSON and up) are worth a heap check once indexed. */
@@ -72,6 +76,7 @@ export class Deployment {
   /** chain, chain_id and contract: on every frame, so one alert rule gives one instance per deployment. */
   readonly labels: Record<string, string>;
   private index?: LogIndex<TesseractEvent, EventTable>;
+  private confirmedEvents?: ConfirmedEvents;
   private latestHead?: { head: ChainHead; fetchedAt: number };
   private readonly fetchHead = singleFlight<void, ChainHead>(() => this.loadHead());
   private lastSync?: SyncReport;
@@ -82,7 +87,7 @@ export class Deployment {
   /** Txs read as not executed at this head: a refresh of the same head skips them without even a cache lookup. */
   private notExecuted?: { headHash: string; txIds: Set<string> };
   private readonly minSyncIntervalMs: number;
-  private readonly onSync?: (report: SyncReport, fresh: boolean) => void;
+  private readonly onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 
   constructor(options: DeploymentOptions) {
     this.settings = options.settings;
@@ -128,6 +133,12 @@ export class Deployment {
     return this.index;
   }
 
+  /** The confirmed events of the index (on-chain totals, each event once), created with it. */
+  confirmed(): ConfirmedEvents {
+    this.confirmedEvents ??= new ConfirmedEvents(this.logIndex().store);
+    return this.confirmedEvents;
+  }
+
   /**
    * The latest block: one eth_getBlockByNumber('latest') shared by concurrent callers and reused for
    * minSyncIntervalMs (the panels of one refresh), so a refresh with no new block costs this one request.
@@ -162,7 +173,10 @@ export class Deployment {
     // Concurrent callers share one index sync: only the first to see its report counts it as fresh.
     const fresh = report !== this.lastSync;
     this.lastSync = report;
-    this.onSync?.(report, fresh);
+    const confirmed = fresh
+      ? this.confirmed().advance(this.logIndex().stats().confirmedToBlock, report.headBlock)
+      : undefined;
+    this.onSync?.(report, fresh, confirmed);
     return report;
   }
 
