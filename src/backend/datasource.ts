@@ -247,7 +247,7 @@ export class TesseractDataSource implements DataSourceInstance {
       const when = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
       throw new QueryError(`Invalid time range: from (${when(fromMs)}) is after to (${when(toMs)})`, { status: 400 });
     }
-    const handlerCtx = this.handlerContext(query, dataQuery, ctx.logger);
+    const handlerCtx = this.handlerContext(query, dataQuery, ctx);
     return HANDLERS[query.queryType](handlerCtx as HandlerContext<never>);
   }
 
@@ -297,7 +297,7 @@ export class TesseractDataSource implements DataSourceInstance {
       maxDataPoints: 0,
       json: { ...(body as object), queryType: 'variables' },
     });
-    const handlerCtx = this.handlerContext(query, undefined, ctx.logger);
+    const handlerCtx = this.handlerContext(query, undefined, ctx);
     const { values } = await variableValues(handlerCtx as HandlerContext<never>);
     return { status: 200, body: values };
   }
@@ -323,7 +323,7 @@ export class TesseractDataSource implements DataSourceInstance {
     return parsed.query;
   }
 
-  private handlerContext(query: TesseractQuery, dataQuery: DataQuery | undefined, logger: Logger): HandlerContext {
+  private handlerContext(query: TesseractQuery, dataQuery: DataQuery | undefined, ctx: RequestContext): HandlerContext {
     const now = Date.now();
     return {
       query,
@@ -331,7 +331,8 @@ export class TesseractDataSource implements DataSourceInstance {
       range: dataQuery && dataQuery.timeRange.toMs > 0 ? dataQuery.timeRange : { fromMs: now - 3600_000, toMs: now },
       intervalMs: dataQuery?.intervalMs ?? 0,
       maxDataPoints: dataQuery?.maxDataPoints ?? 0,
-      logger,
+      logger: ctx.logger,
+      fromAlert: ctx.fromAlert,
     };
   }
 

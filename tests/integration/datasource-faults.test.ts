@@ -8,7 +8,7 @@ import { hexlify, Interface, randomBytes } from 'ethers';
 import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
-import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
+import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
 import { monitorSettings } from '../support/monitor';
@@ -51,9 +51,10 @@ function withOffline(uid: string, urls: Record<string, string> = {}): SettingsIn
 async function run(
   settings: SettingsInput,
   json: Record<string, unknown>,
-  timeRange = sim.range
+  timeRange = sim.range,
+  headers?: Record<string, string>
 ): Promise<QueryResult> {
-  return (await host.queryData({ settings, queries: [{ refId: 'A', timeRange, json }] })).A;
+  return (await host.queryData({ settings, queries: [{ refId: 'A', timeRange, json }], headers })).A;
 }
 
 const column = (frame: DecodedFrame, name: string) => frame.fields.find((f) => f.name === name)!.values;
@@ -132,24 +133,15 @@ describe('chains and nodes that misbehave', () => {
       return (await run(settings, { queryType: 'health', format: 'value', field: 'up', deployments: ['optimism'] }))
         .frames[0].fields[0].values[0];
     };
-    const buffered = async () =>
-      await run(settings, { queryType: 'metrics', metrics: ['buffered'], mode: 'window', deployments: ['optimism'] });
     expect(await upOf()).toBe(1);
-    const before = (await buffered()).frames[0].fields[0].values[0];
     proxy.setFault({ kind: 'down' });
     expect(await upOf()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const during = await buffered();
-    expect([during.status, during.errorSource]).toEqual([502, 'downstream']);
     proxy.setFault({ kind: 'none' });
-    // The pool backs off after failures; the next probes succeed once it retries.
     let up: unknown = 0;
     for (let attempt = 0; attempt < 20 && up !== 1; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
       up = await upOf();
     }
     expect(up).toBe(1);
-    expect((await buffered()).frames[0].fields[0].values[0]).toBe(before);
   });
 
   it.each<[string, RangeLimit]>([
@@ -204,6 +196,76 @@ describe('a custom ABI', () => {
     const health = (await run(settings, { queryType: 'health' })).frames[0];
     expect([column(health, 'up')[0], column(health, 'circuit_breaker_active')[0]]).toEqual([1, 0]);
   });
+});
+
+describe('a dead RPC', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const OUTAGE_NOTICE = /^optimism: RPC down since (\S+), data up to block (\d+) \(RPC #1: unreachable/;
+  const noticesOf = (result: QueryResult) => result.frames.flatMap((f) => f.meta?.notices ?? []).map((n) => n.text);
+
+  it('leaves dashboards the indexed data with a notice, fails alert queries, and recovers within 2.5 s', async () => {
+    const proxy = await proxyFor('optimism');
+    const settings = monitorSettings('faults-outage', [{ deployment: sim.devnet.deployments[0], urls: [proxy.url] }]);
+    const optimism = { deployments: ['optimism'] };
+    const buffered = { queryType: 'metrics', metrics: ['buffered', 'ready'], mode: 'window', ...optimism };
+    const recent = { queryType: 'events', limit: 5, ...optimism };
+    const before = await run(settings, buffered);
+    const eventsBefore = await run(settings, recent);
+    const txIds = [String(column(eventsBefore.frames[0], 'tx_id')[0])];
+    expect(noticesOf(before)).toEqual([]);
+    const head = await new JsonRpc(sim.devnet.deployments[0].rpcUrl).call<string>('eth_blockNumber');
+
+    proxy.setFault({ kind: 'down' });
+    const downAt = Date.now();
+    await sleep(1100); // past the head the panels of a refresh share
+    let firstAnswerAt = 0;
+    for (const json of [buffered, recent, { queryType: 'transaction', txIds, ...optimism }]) {
+      const during = await run(settings, json);
+      firstAnswerAt ||= Date.now();
+      expect([during.status, during.error]).toEqual([200, '']);
+      expect(noticesOf(during)).toEqual([expect.stringMatching(OUTAGE_NOTICE)]);
+      const [, since, upTo] = OUTAGE_NOTICE.exec(noticesOf(during)[0])!;
+      // since the first head request that failed: the first query's, 1.1 s after the fault
+      expect(Date.parse(since)).toBeGreaterThanOrEqual(downAt);
+      expect(Date.parse(since)).toBeLessThanOrEqual(firstAnswerAt);
+      expect(Number(upTo)).toBe(Number(head));
+      expect(during.frames[0].meta?.notices?.[0].severity).toBe('warning');
+      if (json === buffered) {
+        expect(during.frames.map((f) => f.fields[0].values[0])).toEqual(
+          before.frames.map((f) => f.fields[0].values[0])
+        );
+      } else if (json === recent) {
+        expect(column(during.frames[0], 'tx_id')).toEqual(column(eventsBefore.frames[0], 'tx_id'));
+      } else {
+        expect(column(during.frames[0], 'tx_id')).toContain(txIds[0]);
+      }
+    }
+    const alert = await run(settings, buffered, sim.range, alertingHeaders());
+    expect([alert.status, alert.errorSource]).toEqual([502, 'downstream']);
+    expect(alert.error).toMatch(/^optimism: RPC #1: unreachable/);
+
+    // Keep a dashboard refreshing every second through a longer outage: the pool's backoff grows meanwhile.
+    for (let i = 0; i < 12; i++) {
+      await sleep(1000);
+      expect(noticesOf(await run(settings, buffered))).toEqual([expect.stringMatching(OUTAGE_NOTICE)]);
+    }
+    proxy.setFault({ kind: 'none' });
+    const backAt = Date.now();
+    let recovered: QueryResult | undefined;
+    while (Date.now() - backAt < 40_000) {
+      const answer = await run(settings, buffered, sim.range, alertingHeaders());
+      if (answer.status === 200) {
+        recovered = answer;
+        break;
+      }
+      await sleep(100);
+    }
+    const recoveryMs = Date.now() - backAt;
+    process.stdout.write(`a dead RPC: fresh data ${recoveryMs} ms after the RPC came back (13 s outage)\n`);
+    expect(recovered).toBeDefined();
+    expect(noticesOf(recovered!)).toEqual([]);
+    expect(recoveryMs).toBeLessThan(2500);
+  }, 90_000);
 });
 
 describe('a reorg through the whole stack', () => {

@@ -6,3 +6,4 @@ export * from './logindex';
 export * from './singleflight';
 export * from './quantity';
 export * from './search';
+export * from './pinned';

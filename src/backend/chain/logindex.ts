@@ -130,8 +130,12 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private indexedTo: number;
   private confirmedTo: number;
   private headBlock = -1;
-  /** Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched. */
+  /**
+   * Hashes of known blocks newer than confirmedTo, as seen when their logs were fetched, and of the highest
+   * known block at or below it (the anchor: a reorg that replaced it went deeper than `confirmations`).
+   */
   private readonly tailHashes = new Map<number, string>();
+  private readonly rollbackListeners = new Set<(fromBlock: number) => void>();
   /** Learnt provider limits, kept across syncs. */
   private readonly tuner: RangeTuner;
   private readonly counters = {
@@ -181,6 +185,25 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     };
   }
 
+  /**
+   * Whether the index holds `block` as the block with this hash: indexed, and either remembered with this
+   * hash or final (at or below confirmedToBlock). Reads of chain state made at a block the index holds stay
+   * valid until a reorg rolls it back, which onRollback reports.
+   */
+  holds(block: number, hash: string): boolean {
+    if (block > this.indexedTo) {
+      return false;
+    }
+    const known = this.tailHashes.get(block);
+    return known !== undefined ? known === hash : block <= this.confirmedTo;
+  }
+
+  /** Calls `listener(fromBlock)` whenever a reorg drops the indexed blocks from fromBlock on; returns an unsubscribe. */
+  onRollback(listener: (fromBlock: number) => void): () => void {
+    this.rollbackListeners.add(listener);
+    return () => this.rollbackListeners.delete(listener);
+  }
+
   /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
     this.disposed = true;
@@ -216,8 +239,14 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         this.indexedTo = chunk.toBlock;
       }
       this.confirmedTo = Math.max(this.confirmedTo, Math.min(this.indexedTo, head.number - this.options.confirmations));
+      let anchor = -1;
       for (const block of this.tailHashes.keys()) {
-        if (block <= this.confirmedTo) {
+        if (block <= this.confirmedTo && block > anchor) {
+          anchor = block;
+        }
+      }
+      for (const block of this.tailHashes.keys()) {
+        if (block < anchor) {
           this.tailHashes.delete(block);
         }
       }
@@ -275,7 +304,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       current = (await clock.headAndHeaders(known)).headers;
     }
     const stillCanonical = known.find((block, i) => current[i]?.hash === this.tailHashes.get(block));
-    const forkFrom = (stillCanonical ?? this.confirmedTo) + 1;
+    // Not even the anchor is canonical: the reorg went deeper than `confirmations`; index again from the start.
+    const forkFrom = stillCanonical === undefined ? this.options.startBlock : stillCanonical + 1;
     const dropped = this.rollBackTo(forkFrom);
     this.counters.reorgs++;
     return { head, dropped, reorgFromBlock: forkFrom };
@@ -292,7 +322,11 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       }
     }
     this.indexedTo = block - 1;
+    this.confirmedTo = Math.min(this.confirmedTo, block - 1);
     this.options.clock.forgetFrom(block);
+    for (const listener of this.rollbackListeners) {
+      listener(block);
+    }
     return dropped;
   }
 

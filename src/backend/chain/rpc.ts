@@ -94,6 +94,12 @@ interface Endpoint {
 
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
+/**
+ * Cap for endpoints that refused at once (connection refused, HTTP 5xx, a refused key): asking again costs
+ * next to nothing, and a longer cooldown is how long a recovered node stays unused (it reached 16 s after a
+ * 13 s outage). Timeouts and rate limits keep the long cap: probing them costs a timeout or more refusals.
+ */
+const BACKOFF_MAX_UNREACHABLE_MS = 1_000;
 /** A wrong-chain endpoint is re-checked this long after, in case it was a transient misroute. */
 const WRONG_CHAIN_RECHECK_MS = 60_000;
 
@@ -595,7 +601,8 @@ export class RpcPool {
   private markFailure(endpoint: Endpoint, error: RpcError): void {
     endpoint.consecutiveFailures++;
     endpoint.lastError = error;
-    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (endpoint.consecutiveFailures - 1));
+    const cap = error.kind === 'unreachable' ? BACKOFF_MAX_UNREACHABLE_MS : BACKOFF_MAX_MS;
+    const backoff = Math.min(cap, BACKOFF_BASE_MS * 2 ** (endpoint.consecutiveFailures - 1));
     const delay = error.kind === 'wrong_chain' ? WRONG_CHAIN_RECHECK_MS : (error.retryAfterMs ?? backoff);
     endpoint.cooldownUntil = Date.now() + delay;
   }

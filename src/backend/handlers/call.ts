@@ -58,9 +58,9 @@ const outputName = (param: AbiParam, index: number, count: number) =>
 export async function callQuery(ctx: HandlerContext<CallQuery>): Promise<Frame[]> {
   const query = ctx.query;
   const block = query.block === 'latest' ? undefined : Number(query.block);
-  const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
+  const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
     const { outputs, args } = argumentsFor(deployment, query);
-    const result = await deployment.call(query.functionName, args, block);
+    const result = await deployment.call(query.functionName, args, block, read);
     return outputs.map((param, i) => ({ name: outputName(param, i, outputs.length), value: cell(param, result[i]) }));
   });
   const columns = new Map<string, Cell[]>();

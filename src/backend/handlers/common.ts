@@ -9,7 +9,7 @@ import {
   type TimeRange,
 } from '../grafana';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type TesseractQuery } from '../../query';
-import { ContractRevert, type Deployment } from '../tesseract/deployment';
+import { ContractRevert, type Deployment, type HeadOptions } from '../tesseract/deployment';
 
 /** What every handler gets: the validated query, the deployments it selects and the request's window. */
 export interface HandlerContext<Q extends TesseractQuery = TesseractQuery> {
@@ -19,6 +19,8 @@ export interface HandlerContext<Q extends TesseractQuery = TesseractQuery> {
   intervalMs: number;
   maxDataPoints: number;
   logger: Logger;
+  /** Sent by the alert engine: then a dead RPC is an error, never an answer from the index. */
+  fromAlert: boolean;
 }
 
 /** The data-plane marker alerting needs on the first frame (facts sheet §6). */
@@ -51,14 +53,17 @@ export interface PerDeployment<T> {
 }
 
 /**
- * Runs `work` for every deployment in parallel. Deployments that fail are reported as frame notices
- * while the others answer; when every deployment fails, the query fails with the first error.
+ * Runs `work` for every deployment in parallel, with the head options of the request: a dashboard's reads
+ * may be answered as of the last good sync while the RPC is down (with a notice saying so), an alert's never,
+ * so that its rule goes to its error state rather than judge stale data. Deployments that fail are reported
+ * as frame notices while the others answer; when every deployment fails, the query fails with the first error.
  */
 export async function forEachDeployment<T>(
   ctx: HandlerContext,
-  work: (deployment: Deployment) => Promise<T>
+  work: (deployment: Deployment, read: HeadOptions) => Promise<T>
 ): Promise<PerDeployment<T>> {
-  const settled = await Promise.allSettled(ctx.deployments.map((deployment) => work(deployment)));
+  const read: HeadOptions = { allowStale: !ctx.fromAlert };
+  const settled = await Promise.allSettled(ctx.deployments.map((deployment) => work(deployment, read)));
   const results: PerDeployment<T>['results'] = [];
   const failures: Array<{ deployment: Deployment; error: unknown }> = [];
   settled.forEach((outcome, i) => {
@@ -73,10 +78,19 @@ export async function forEachDeployment<T>(
   if (failures.length > 0 && results.length === 0) {
     throw toQueryError(failures[0].error, failures.length > 1 ? undefined : failures[0].deployment);
   }
-  const notices = failures.map(({ deployment, error }) => ({
+  const notices: FrameNotice[] = failures.map(({ deployment, error }) => ({
     severity: 'warning' as const,
     text: `${deployment.name}: no data: ${messageOf(toQueryError(error))}`,
   }));
+  for (const { deployment } of read.allowStale ? results : []) {
+    const outage = deployment.outage();
+    if (outage) {
+      notices.push({
+        severity: 'warning',
+        text: `${deployment.name}: RPC down since ${new Date(outage.sinceMs).toISOString()}, data up to block ${outage.upToBlock} (${outage.error.message})`,
+      });
+    }
+  }
   return { results, notices };
 }
 

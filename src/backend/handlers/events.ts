@@ -70,8 +70,8 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
       `eventNames: ${unknown.join(', ')} is not an event of the selected ABIs (events: ${[...known].join(', ')})`
     );
   }
-  const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
-    const events = await deployment.events();
+  const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
+    const events = await deployment.events(read);
     return newestMatching(events, eventFilter(query, events), ctx.range.fromMs, ctx.range.toMs, query.limit);
   });
   const rows = results

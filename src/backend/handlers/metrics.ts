@@ -1,6 +1,6 @@
 import { numberField, timeField, type Frame, type FrameNotice } from '../grafana';
 import { METRICS, type MetricName, type MetricsQuery } from '../../query';
-import type { Deployment } from '../tesseract/deployment';
+import type { Deployment, HeadOptions } from '../tesseract/deployment';
 import { EventKind } from '../tesseract/events';
 import {
   aggregate,
@@ -26,11 +26,12 @@ interface DeploymentSeries {
 async function metricInput(
   deployment: Deployment,
   metrics: readonly MetricName[],
-  buckets: Buckets
+  buckets: Buckets,
+  read: HeadOptions
 ): Promise<{ input: MetricInput; notices: FrameNotice[] }> {
-  const events = await deployment.events();
+  const events = await deployment.events(read);
   // Without the window every BUFFERED tx would read as pending, however long expired.
-  const coordinationWindow = needsCoordinationWindow(metrics) ? await deployment.coordinationWindow() : null;
+  const coordinationWindow = needsCoordinationWindow(metrics) ? await deployment.coordinationWindow(read) : null;
   const notices: FrameNotice[] = [];
   let isExecuted: MetricInput['isExecuted'];
   if (needsExecutedStates(metrics, events)) {
@@ -52,7 +53,7 @@ async function metricInput(
         text: `${deployment.name}: executed counts only the newest ${MAX_EXECUTED_LOOKUPS} ready transactions of the range`,
       });
     }
-    isExecuted = await deployment.executedAmong(lookedUp);
+    isExecuted = await deployment.executedAmong(lookedUp, read);
   }
   return { input: { events, coordinationWindow, isExecuted }, notices };
 }
@@ -71,8 +72,8 @@ export async function metricsQuery(ctx: HandlerContext<MetricsQuery>): Promise<F
         range.toMs,
         bucketWidthSeconds(query.bucketSeconds, ctx.intervalMs, ctx.maxDataPoints, range.fromMs, range.toMs)
       );
-  const { results, notices } = await forEachDeployment<DeploymentSeries>(ctx, async (deployment) => {
-    const { input, notices: deploymentNotices } = await metricInput(deployment, query.metrics, buckets);
+  const { results, notices } = await forEachDeployment<DeploymentSeries>(ctx, async (deployment, read) => {
+    const { input, notices: deploymentNotices } = await metricInput(deployment, query.metrics, buckets, read);
     return { series: aggregate(input, query.metrics, buckets), notices: deploymentNotices };
   });
   const frames: Frame[] = [];

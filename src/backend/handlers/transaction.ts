@@ -52,8 +52,8 @@ export function outcomeOf(
 export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): Promise<Frame[]> {
   const wanted = [...new Set(ctx.query.txIds.map(packTxId))];
   const logger = ctx.logger.with({ tx_id: ctx.query.txIds.join(',') });
-  const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment) => {
-    const events = await deployment.events();
+  const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment, read) => {
+    const events = await deployment.events(read);
     // Read the table before awaiting anything else: a concurrent sync may change it.
     const byTx = new Map<string, { events: TesseractEvent[]; lifecycle?: Lifecycle }>();
     const refs = new Map<number, string>();
@@ -72,9 +72,15 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
       }
     }
     const [states, window, head] = await Promise.all([
-      deployment.states(wanted),
-      deployment.coordinationWindow().catch(() => null),
-      deployment.head(),
+      // While the RPC is down a dashboard still gets the events, with the states left unknown.
+      deployment.states(wanted, read).catch((error: unknown) => {
+        if (read.allowStale && deployment.outage()) {
+          return new Map<string, DecodedState>();
+        }
+        throw error;
+      }),
+      deployment.coordinationWindow(read).catch(() => null),
+      deployment.head(read),
     ]);
     const rows: Row[] = [];
     for (const [txId, { events: txEvents, lifecycle }] of byTx) {

@@ -55,8 +55,8 @@ export async function variableValues(
     );
     return { values: names.map((name) => ({ text: name, value: name })), notices: [] };
   }
-  const { results, notices } = await forEachDeployment(ctx, async (deployment) => {
-    const events = await deployment.events();
+  const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
+    const events = await deployment.events(read);
     switch (variable) {
       case 'txIds':
         return newestValues(

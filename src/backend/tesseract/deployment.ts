@@ -2,6 +2,7 @@ import { Interface, type Result } from 'ethers';
 import {
   BlockClock,
   LogIndex,
+  PinnedReads,
   RpcError,
   RpcPool,
   singleFlight,
@@ -54,6 +55,24 @@ export interface ChainHead {
   header: BlockHeader;
   /** Round trip of that request in ms (including failovers), 0.1 ms precision. */
   latencyMs: number;
+  /** Set when the RPC is down and this is the head of the last good sync instead (see HeadOptions). */
+  outage?: Outage;
+}
+
+/** The RPC fails every head request since `sinceMs`; the index holds the chain up to the last good sync. */
+export interface Outage {
+  sinceMs: number;
+  error: RpcError;
+  /** The index holds every log up to this block. */
+  upToBlock: number;
+}
+
+export interface HeadOptions {
+  /**
+   * When the RPC is down (a transient failure), answer as of the last good sync instead of failing: the
+   * index up to its head, and contract reads already made at that head. For dashboards, never for alerts.
+   */
+  allowStale?: boolean;
 }
 
 /** Most answers kept for one head (per-tx states and calls); the least recently used go first. */
@@ -77,15 +96,23 @@ export class Deployment {
   readonly labels: Record<string, string>;
   private index?: LogIndex<TesseractEvent, EventTable>;
   private confirmedEvents?: ConfirmedEvents;
-  private latestHead?: { head: ChainHead; fetchedAt: number };
+  /** The last head request's outcome: reused for minSyncIntervalMs, a failure as much as a head. */
+  private latestHead?: { head?: ChainHead; error?: unknown; fetchedAt: number };
   private readonly fetchHead = singleFlight<void, ChainHead>(() => this.loadHead());
+  /** Date.now() of the first failed head request since the last that succeeded. */
+  private downSince?: number;
   private lastSync?: SyncReport;
+  /** The head of lastSync: what a stale answer is pinned to. */
+  private syncedHead?: ChainHead;
   /** Answers (results, or the node's refusal) of contract reads at the current head, by request. */
   private readonly reads = new HeadCache<Promise<unknown>>(MAX_READS_PER_HEAD);
-  /** EXECUTED is final: txs seen executed are never asked again. */
-  private readonly executed = new Set<string>();
-  /** Txs read as not executed at this head: a refresh of the same head skips them without even a cache lookup. */
-  private notExecuted?: { headHash: string; txIds: Set<string> };
+  /**
+   * EXECUTED is final on the chain it was read on: txs seen executed at a block the index holds are not asked
+   * again until a reorg drops that block.
+   */
+  private executed?: PinnedReads<true>;
+  /** Executed states read at this head, by tx: a refresh of the same head asks none of them again. */
+  private executedAtHead?: { headHash: string; states: Map<string, boolean> };
   private readonly minSyncIntervalMs: number;
   private readonly onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 
@@ -143,29 +170,65 @@ export class Deployment {
    * The latest block: one eth_getBlockByNumber('latest') shared by concurrent callers and reused for
    * minSyncIntervalMs (the panels of one refresh), so a refresh with no new block costs this one request.
    */
-  async head(): Promise<ChainHead> {
+  async head(options: HeadOptions = {}): Promise<ChainHead> {
     const latest = this.latestHead;
-    if (latest && Date.now() - latest.fetchedAt < this.minSyncIntervalMs) {
-      return latest.head;
+    try {
+      if (latest && Date.now() - latest.fetchedAt < this.minSyncIntervalMs) {
+        if (latest.head) {
+          return latest.head;
+        }
+        throw latest.error;
+      }
+      return await this.fetchHead(undefined);
+    } catch (error) {
+      const outage = options.allowStale ? this.outage() : undefined;
+      if (outage && this.syncedHead) {
+        return { ...this.syncedHead, outage };
+      }
+      throw error;
     }
-    return this.fetchHead(undefined);
+  }
+
+  /**
+   * Set while the RPC is down (the last head request failed with a transient error) after at least one good
+   * sync: answers with allowStale are then as of that sync.
+   */
+  outage(): Outage | undefined {
+    const error = this.latestHead?.error;
+    if (!(error instanceof RpcError) || !error.transient || !this.syncedHead || this.downSince === undefined) {
+      return undefined;
+    }
+    const upToBlock = Math.max(this.syncedHead.header.number, this.lastSync?.headBlock ?? -1);
+    return { sinceMs: this.downSince, error, upToBlock };
   }
 
   private async loadHead(): Promise<ChainHead> {
+    const startedAt = Date.now();
     const started = performance.now();
-    // Through the clock, so that its time searches start from this head without asking again.
-    const { head: header } = await this.clock.headAndHeaders([]);
-    const head = { header, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    this.latestHead = { head, fetchedAt: Date.now() };
-    return head;
+    try {
+      // Through the clock, so that its time searches start from this head without asking again.
+      const { head: header } = await this.clock.headAndHeaders([]);
+      const head = { header, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      this.latestHead = { head, fetchedAt: Date.now() };
+      this.downSince = undefined;
+      return head;
+    } catch (error) {
+      // The panels of one refresh share a failure too: a dead RPC is asked once per refresh, not per panel.
+      this.latestHead = { error, fetchedAt: Date.now() };
+      // Down since the first request that failed went out (its retries took a while longer).
+      this.downSince ??= startedAt;
+      throw error;
+    }
   }
 
   /** Brings the index to the chain head (only unseen and unconfirmed blocks are fetched). */
-  async sync(): Promise<SyncReport> {
-    const { header } = await this.head();
+  async sync(options: HeadOptions = {}): Promise<SyncReport> {
+    const head = await this.head(options);
+    const { header } = head;
     const last = this.lastSync;
-    if (last?.headHash === header.hash) {
-      // Block hashes chain: the same head block means the same chain below it, so the index is current.
+    if (last && (last.headHash === header.hash || head.outage)) {
+      // Block hashes chain: the same head block means the same chain below it, so the index is current
+      // (or, with the RPC down, as current as it can be).
       this.onSync?.(last, false);
       return last;
     }
@@ -173,6 +236,9 @@ export class Deployment {
     // Concurrent callers share one index sync: only the first to see its report counts it as fresh.
     const fresh = report !== this.lastSync;
     this.lastSync = report;
+    if (report.headHash === header.hash) {
+      this.syncedHead = head;
+    }
     const confirmed = fresh
       ? this.confirmed().advance(this.logIndex().stats().confirmedToBlock, report.headBlock)
       : undefined;
@@ -181,8 +247,8 @@ export class Deployment {
   }
 
   /** Every indexed event in chain order, with the tx lifecycles, after a sync. */
-  async events(): Promise<EventTable> {
-    await this.sync();
+  async events(options: HeadOptions = {}): Promise<EventTable> {
+    await this.sync(options);
     return this.logIndex().store;
   }
 
@@ -250,8 +316,13 @@ export class Deployment {
    * eth_call of a function of the ABI at the head (or at `block`), decoded. A revert throws ContractRevert
    * with the node's reason; transport failures throw the chain layer's RpcError.
    */
-  async call(functionName: string, args: readonly unknown[] = [], block?: number): Promise<Result> {
-    const { header } = await this.head();
+  async call(
+    functionName: string,
+    args: readonly unknown[] = [],
+    block?: number,
+    options: HeadOptions = {}
+  ): Promise<Result> {
+    const { header } = await this.head(options);
     const [answer] = await this.readAt(header, [this.callRequest(functionName, args)], block);
     const result = this.decodeAnswer(functionName, answer);
     if (result instanceof Error) {
@@ -261,21 +332,21 @@ export class Deployment {
   }
 
   /** coordination_window() in seconds at the head; null when the ABI has none. */
-  async coordinationWindow(): Promise<number | null> {
+  async coordinationWindow(options: HeadOptions = {}): Promise<number | null> {
     if (!this.contract.hasFunction('coordination_window')) {
       return null;
     }
-    const [value] = await this.call('coordination_window');
+    const [value] = await this.call('coordination_window', [], undefined, options);
     return Number(value);
   }
 
   /** On-chain state of each tx_id (packed) at the head, via get_transaction_state in JSON-RPC batches. */
-  async states(txIds: readonly string[]): Promise<Map<string, DecodedState>> {
+  async states(txIds: readonly string[], options: HeadOptions = {}): Promise<Map<string, DecodedState>> {
     const states = new Map<string, DecodedState>();
     if (txIds.length === 0 || !this.contract.hasFunction('get_transaction_state')) {
       return states;
     }
-    const { header } = await this.head();
+    const { header } = await this.head(options);
     const answers = await this.readAt(
       header,
       txIds.map((txId) => this.callRequest('get_transaction_state', [unpackWord(txId)]))
@@ -293,31 +364,33 @@ export class Deployment {
   }
 
   /**
-   * Which of these txs are EXECUTED: executed ones are remembered for good, the others are read again
-   * when the head moved (mark_executed logs nothing, so a new block may have executed any of them).
+   * Which of these txs are EXECUTED at the head. Executed ones are remembered while the index holds the block
+   * they were read at (a reorg that drops it forgets them); the others are read again when the head moved
+   * (mark_executed logs nothing, so a new block may have executed any of them).
    */
-  async executedAmong(txIds: readonly string[]): Promise<(txId: string) => boolean> {
-    const { header } = await this.head();
-    if (this.notExecuted?.headHash !== header.hash) {
-      this.notExecuted = { headHash: header.hash, txIds: new Set() };
+  async executedAmong(txIds: readonly string[], options: HeadOptions = {}): Promise<(txId: string) => boolean> {
+    const { header } = await this.head(options);
+    const executed = (this.executed ??= new PinnedReads(this.logIndex()));
+    if (this.executedAtHead?.headHash !== header.hash) {
+      this.executedAtHead = { headHash: header.hash, states: new Map() };
     }
-    const seen = this.notExecuted.txIds;
-    const states = await this.states(txIds.filter((txId) => !this.executed.has(txId) && !seen.has(txId)));
-    for (const [txId, state] of states) {
-      if (state.name === 'EXECUTED') {
-        this.executed.add(txId);
-      } else {
-        seen.add(txId);
+    const atHead = this.executedAtHead.states;
+    const unknown = txIds.filter((txId) => executed.get(txId) === undefined && !atHead.has(txId));
+    for (const [txId, state] of await this.states(unknown, options)) {
+      const isExecuted = state.name === 'EXECUTED';
+      atHead.set(txId, isExecuted);
+      if (isExecuted) {
+        executed.set(txId, true, header.number, header.hash);
       }
     }
-    return (txId) => this.executed.has(txId);
+    return (txId) => executed.get(txId) === true || atHead.get(txId) === true;
   }
 
   dispose(): void {
+    this.executed?.dispose();
     this.index?.dispose();
     this.reads.clear();
-    this.executed.clear();
-    this.notExecuted = undefined;
+    this.executedAtHead = undefined;
   }
 }
 
