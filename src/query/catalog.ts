@@ -37,6 +37,12 @@ export const METRICS: Readonly<Record<MetricName, CatalogEntry>> = {
     description:
       'Still BUFFERED (not ready; failures leave the state alone) and within timestamp + coordination window',
   },
+  pending_overdue: {
+    label: 'Pending overdue',
+    unit: 'short',
+    description:
+      'Pending with no TransactionFailed logged, buffered more than half the coordination window ago: late, before it expires (on TesseractBuffer, where failure logs are reverted away, the only early sign)',
+  },
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',

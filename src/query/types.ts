@@ -79,6 +79,7 @@ export type MetricName =
   | 'resolution_p95'
   | 'resolution_p99'
   | 'pending'
+  | 'pending_overdue'
   | 'silent_failures'
   | 'pauses';
 

@@ -8,6 +8,7 @@ import {
   makeBuckets,
   needsExecutedStates,
   windowBucket,
+  WINDOW_METRICS,
   type Buckets,
   type MetricInput,
   type SeriesValues,
@@ -28,7 +29,7 @@ async function metricInput(
   buckets: Buckets
 ): Promise<{ input: MetricInput; notices: FrameNotice[] }> {
   const events = await deployment.events();
-  const needsWindow = metrics.includes('silent_failures');
+  const needsWindow = metrics.some((metric) => WINDOW_METRICS.includes(metric));
   const coordinationWindow = needsWindow ? await deployment.coordinationWindow() : null;
   const notices: FrameNotice[] = [];
   let isExecuted: MetricInput['isExecuted'];

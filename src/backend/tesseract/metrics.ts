@@ -124,6 +124,11 @@ function remembered<T>(table: EventTable, key: string, compute: () => T): T {
   return value;
 }
 
+/** Metrics judged from the backlog at each bucket's end. */
+const BACKLOG_METRICS: readonly MetricName[] = ['pending', 'pending_overdue', 'silent_failures'];
+/** Metrics that need coordination_window(). */
+export const WINDOW_METRICS: readonly MetricName[] = ['pending_overdue', 'silent_failures'];
+
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
 /** Computes the requested metrics for every bucket. */
@@ -143,7 +148,7 @@ export function aggregate(
 
   const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
   const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
-  const wantsBacklog = metrics.includes('pending') || metrics.includes('silent_failures');
+  const wantsBacklog = metrics.some((metric) => BACKLOG_METRICS.includes(metric));
   // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
     ? remembered(table, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
@@ -187,6 +192,8 @@ export function aggregate(
         return counts.resolutions.map((samples) => quantile(samples, QUANTILES[metric] as number));
       case 'pending':
         return [...backlog!.pending];
+      case 'pending_overdue':
+        return input.coordinationWindow === null ? ends.map(() => null) : [...backlog!.overdue];
       case 'silent_failures':
         return input.coordinationWindow === null ? ends.map(() => null) : [...backlog!.silent];
     }
@@ -264,12 +271,18 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
  * failures leave the state alone): pending when T ≤ deadline; silent when T > deadline and no
  * TransactionFailed was logged by T — an expiry nobody saw fail (on TesseractBuffer, where failure logs
  * are reverted away, every expiry). A logged failure already reached the failures table and its alert.
- * One pass with difference arrays: O(txs · log instants).
+ * Overdue: pending, no failure logged by T, and buffered more than half the coordination window before T
+ * (the warning before a silent expiry). One pass with difference arrays: O(txs · log instants).
  */
-function backlogAt(input: MetricInput, instants: readonly number[]): { pending: number[]; silent: number[] } {
+function backlogAt(
+  input: MetricInput,
+  instants: readonly number[]
+): { pending: number[]; overdue: number[]; silent: number[] } {
   const n = instants.length;
   const pendingDiff = new Array<number>(n + 1).fill(0);
+  const overdueDiff = new Array<number>(n + 1).fill(0);
   const silentDiff = new Array<number>(n + 1).fill(0);
+  const halfWindow = input.coordinationWindow === null ? Infinity : input.coordinationWindow / 2;
   const table = input.events;
   const { timestamps, declaredTimes } = table;
   const timeOf = (position: number) => (position < 0 ? Infinity : timestamps.get(position));
@@ -292,22 +305,33 @@ function backlogAt(input: MetricInput, instants: readonly number[]): { pending: 
       pendingDiff[from]++;
       pendingDiff[pendingTo]--;
     }
+    const reported = lowerBound(instants, timeOf(table.failedAt(ref))); // first T ≥ failure logged
+    const overdueFrom = Math.max(from, lowerBound(instants, timestamps.get(buffered) + halfWindow, true));
+    const overdueTo = Math.min(pendingTo, reported);
+    if (overdueFrom < overdueTo) {
+      overdueDiff[overdueFrom]++;
+      overdueDiff[overdueTo]--;
+    }
     const silentFrom = Math.max(from, expiry);
-    const silentTo = Math.min(to, lowerBound(instants, timeOf(table.failedAt(ref)))); // reported by then
+    const silentTo = Math.min(to, reported);
     if (silentFrom < silentTo) {
       silentDiff[silentFrom]++;
       silentDiff[silentTo]--;
     }
   }
   const pending: number[] = [];
+  const overdue: number[] = [];
   const silent: number[] = [];
   let p = 0;
+  let o = 0;
   let s = 0;
   for (let k = 0; k < n; k++) {
     p += pendingDiff[k];
+    o += overdueDiff[k];
     s += silentDiff[k];
     pending.push(p);
+    overdue.push(o);
     silent.push(s);
   }
-  return { pending, silent };
+  return { pending, overdue, silent };
 }
