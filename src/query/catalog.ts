@@ -43,6 +43,12 @@ export const METRICS: Readonly<Record<MetricName, CatalogEntry>> = {
     description:
       'Still BUFFERED after a logged TransactionFailed (a failed dependency check leaves the state alone), within timestamp + coordination window: a retry can still make it ready',
   },
+  pending_overdue: {
+    label: 'Pending overdue',
+    unit: 'short',
+    description:
+      'Pending with no TransactionFailed logged, buffered more than half the coordination window ago: late, before it expires (on TesseractBuffer, where failure logs are reverted away, the only early sign)',
+  },
   silent_failures: {
     label: 'Silent failures',
     unit: 'short',

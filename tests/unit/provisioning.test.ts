@@ -1,15 +1,14 @@
 /** @jest-environment node */
 /**
  * What Grafana would only tell us at startup or at the first evaluation, checked on the files:
- * data sources, alert rules, contact points, policies, templates, the dashboard and the compose
- * defaults that keep Grafana starting without secrets.
+ * data sources, alert rules, contact points, templates, the dashboard and the compose defaults that
+ * keep Grafana starting without secrets; and that the committed files are the generator's output.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { provisioningFiles } from '../../scripts/provisioning';
 import {
-  abiForVariant,
-  findFunction,
   HEALTH_FIELDS,
   METRICS,
   parseQuery,
@@ -37,11 +36,16 @@ function yamlFiles(dir: string): Json[] {
 
 const datasources: Json[] = yamlFiles('datasources').flatMap((file) => file.datasources ?? []);
 const ourDatasources = datasources.filter((ds) => ds.type === DS_TYPE);
-const alerting = yamlFiles('alerting');
+const alertingFiles = readdirSync(path.join(PROVISIONING, 'alerting'))
+  .filter((name) => /\.ya?ml$/.test(name))
+  .map((name) => ({
+    name,
+    content: YAML.parse(readFileSync(path.join(PROVISIONING, 'alerting', name), 'utf8')) as Json,
+  }));
+const alerting = alertingFiles.map(({ content }) => content);
 const groups: Json[] = alerting.flatMap((file) => file.groups ?? []);
 const rules: Json[] = groups.flatMap((group) => group.rules);
 const contactPoints: Json[] = alerting.flatMap((file) => file.contactPoints ?? []);
-const policies: Json[] = alerting.flatMap((file) => file.policies ?? []);
 const templates: Json[] = alerting.flatMap((file) => file.templates ?? []);
 const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as Json;
 const appPlugin = JSON.parse(readFileSync(path.join(ROOT, 'src', 'plugin.json'), 'utf8')) as Json;
@@ -215,7 +219,7 @@ describe('alert rules', () => {
   });
 
   it.each(rules.map((rule) => [rule.uid, rule]))(
-    '%s: documented, routed and linked to a dashboard panel',
+    '%s: documented, linked to its dashboard panel, and never silent on errors or no data',
     (_uid, rule) => {
       expect(['critical', 'warning']).toContain(rule.labels.severity);
       for (const key of ['summary', 'description', 'runbook']) {
@@ -223,10 +227,17 @@ describe('alert rules', () => {
       }
       expect(rule.annotations.description).toMatch(/\$values\.[A-Z]|\$labels\.(tx_id|reason)/);
       expect(rule.annotations.description).toMatch(/\$labels\.chain/);
-      expect(rule.annotations.__dashboardUid__).toBe(dashboard.uid);
-      expect(contentPanels.map((panel) => String(panel.id))).toContain(rule.annotations.__panelId__);
-      expect(['NoData', 'Alerting', 'OK', 'KeepLast']).toContain(rule.noDataState);
-      expect(['Error', 'Alerting', 'OK', 'KeepLast']).toContain(rule.execErrState);
+      // The rule's own fields link it to the panel in Grafana's UI; the annotations do for API-created rules.
+      expect(rule.dashboardUid).toBe(dashboard.uid);
+      expect(contentPanels.map((panel) => panel.id)).toContain(rule.panelId);
+      expect(rule.annotations.__dashboardUid__).toBe(rule.dashboardUid);
+      expect(rule.annotations.__panelId__).toBe(String(rule.panelId));
+      // KeepLast leaves a rule as it was when the backend stops answering: silent. Every rule says why
+      // its states are what they are.
+      expect(['NoData', 'Alerting', 'OK']).toContain(rule.noDataState);
+      expect(['Error', 'Alerting']).toContain(rule.execErrState);
+      expect(rule.annotations.description).toMatch(/[Nn]o data (is|and errors are) (OK|Alerting)/);
+      expect(rule.annotations.description).toMatch(/\((Error|Alerting)\)|errors are Alerting/);
       durationSeconds(rule.for);
     }
   );
@@ -254,9 +265,13 @@ describe('alert rules', () => {
     ['tesseract-new-failure', 'TransactionFailed', 'gt', 0, '0s', 'warning'],
     ['tesseract-contract-paused', 'paused', 'gt', 0, '0s', 'critical'],
     ['tesseract-silent-failures', 'silent_failures', 'gt', 0, '0s', 'warning'],
+    ['tesseract-pending-overdue', 'pending_overdue', 'gt', 0, '0s', 'warning'],
     ['tesseract-chain-head-stale', 'head_age_seconds', 'gt', 300, '2m', 'warning'],
     ['tesseract-circuit-breaker', 'circuit_breaker_active', 'gt', 0, '0s', 'critical'],
   ];
+  it('are exactly the expected rules', () => {
+    expect(rules.map((rule) => rule.uid).sort()).toEqual(expected.map(([uid]) => uid).sort());
+  });
   it.each(expected)('%s watches %s %s %d for %s (%s)', (uid, what, op, value, duration, severity) => {
     const rule = rules.find((r) => r.uid === uid);
     expect(rule).toBeDefined();
@@ -291,7 +306,7 @@ describe('alert rules', () => {
     expect(ruleExpression(rule, 'threshold').expression).toBe('C');
   });
 
-  it('alert on a dead RPC instead of going quiet', () => {
+  it('alert on a dead RPC or backend instead of going quiet', () => {
     const rule = rules.find((r) => r.uid === 'tesseract-node-disconnected')!;
     expect(rule.noDataState).toBe('Alerting');
     expect(rule.execErrState).toBe('Alerting');
@@ -299,52 +314,82 @@ describe('alert rules', () => {
     expect(ruleExpression(rule, 'reduce').settings).toEqual({ mode: 'replaceNN', replaceWithValue: 0 });
   });
 
-  it('carry tx_id and reason for a new failure: one instance per failed transaction', () => {
+  it('notify each failure once: its own instance and group, found after an outage, never repeated while it fires', () => {
     const rule = rules.find((r) => r.uid === 'tesseract-new-failure')!;
     expect(rule.annotations.summary).toContain('$labels.tx_id');
     expect(rule.annotations.description).toContain('$labels.reason');
-    // No failure in the window is the normal state.
-    expect(rule.noDataState).toBe('OK');
+    const lookback = (rule.data as Json[])[0].relativeTimeRange.from as number;
+    const interval = durationSeconds(groups[0].interval);
+    // Outages up to an hour (plus an evaluation) are found afterwards.
+    expect(lookback).toBeGreaterThanOrEqual(3600 + interval);
+    // A failure whose series goes missing (its deployment's RPC down) stays firing for the whole window.
+    expect(rule.missing_series_evals_to_resolve * interval).toBeGreaterThanOrEqual(lookback);
+    const settings = rule.notification_settings as Json;
+    expect(settings.group_by).toEqual(expect.arrayContaining(['alertname', 'chain', 'tx_id']));
+    // While in the window plus the missing-series grace the alert fires; the reminder would come later.
+    expect(durationSeconds(settings.repeat_interval)).toBeGreaterThan(
+      lookback + rule.missing_series_evals_to_resolve * interval
+    );
+    const failureFeed = contactPoints.filter((cp) => cp.name === settings.receiver).flatMap((cp) => cp.receivers);
+    expect(failureFeed.length).toBeGreaterThan(0);
+    for (const integration of failureFeed) {
+      expect(integration.disableResolveMessage).toBe(true);
+    }
   });
 
-  it('ask for paused() and circuit_breaker_active() only where the ABI has them', () => {
-    const deployments = deploymentsOf(ourDatasources[0]);
-    for (const [uid, fn] of [
-      ['tesseract-contract-paused', 'paused'],
-      ['tesseract-circuit-breaker', 'circuit_breaker_active'],
-    ]) {
-      const query = ruleQuery(rules.find((r) => r.uid === uid)!);
-      const withFunction = deployments.filter((d) => {
-        const abi = abiForVariant(d.abi, d.customAbi);
-        return abi.ok && findFunction(abi.abi, fn) !== undefined;
-      });
-      expect(withFunction.length).toBeGreaterThan(0);
-      expect([...query.deployments].sort()).toEqual(withFunction.map((d) => d.name).sort());
+  it('name no deployment: paused and circuit breaker apply wherever the ABI has the function', () => {
+    for (const rule of rules) {
+      for (const entry of (rule.data as Json[]).filter((e) => e.datasourceUid !== EXPR_UID)) {
+        expect({ rule: rule.uid, deployments: entry.model.deployments }).toEqual({ rule: rule.uid, deployments: [] });
+      }
     }
   });
 });
 
 describe('notifications', () => {
-  const receivers: Json[] = contactPoints.flatMap((cp) =>
+  const integrations: Json[] = contactPoints.flatMap((cp) =>
     cp.receivers.map((r: Json) => ({ ...r, contactPoint: cp.name }))
   );
-  const names = new Set(contactPoints.map((cp) => cp.name));
+  const integrationFiles = alertingFiles.filter(({ name }) => /^contact-points-/.test(name));
 
-  it('define Slack, PagerDuty and webhook receivers with valid uids and secrets from the environment', () => {
-    const byType = Object.fromEntries(receivers.map((r) => [r.type, r]));
-    expect(Object.keys(byType).sort()).toEqual(['pagerduty', 'slack', 'webhook']);
-    for (const receiver of receivers) {
-      expect(receiver.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+  it('put each integration kind in its own file, with valid uids and secrets from the environment', () => {
+    expect(integrationFiles.map(({ name }) => name).sort()).toEqual([
+      'contact-points-pagerduty.yaml',
+      'contact-points-slack.yaml',
+      'contact-points-webhook.yaml',
+    ]);
+    for (const { name, content } of integrationFiles) {
+      const kinds = new Set((content.contactPoints as Json[]).flatMap((cp) => cp.receivers.map((r: Json) => r.type)));
+      expect([...kinds]).toEqual([name.replace(/^contact-points-|\.yaml$/g, '')]);
     }
-    expect(byType.slack.settings.recipient).toBe('#tesseract-alerts');
-    expect(envReferences(byType.slack.settings.url)).toEqual(['SLACK_WEBHOOK_URL']);
-    expect(envReferences(byType.pagerduty.settings.integrationKey)).toEqual(['PAGERDUTY_KEY']);
-    expect(envReferences(byType.webhook.settings.url)).toHaveLength(1);
-    expect(byType.slack.settings.title).toMatch(/template "tesseract\.title"/);
+    const uids = integrations.map((r) => r.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const integration of integrations) {
+      expect(integration.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+      const secret = { slack: 'url', pagerduty: 'integrationKey', webhook: 'url' }[integration.type as string]!;
+      expect(envReferences(integration.settings[secret])).toEqual([
+        { slack: 'SLACK_WEBHOOK_URL', pagerduty: 'PAGERDUTY_KEY', webhook: 'ALERT_WEBHOOK_URL' }[
+          integration.type as string
+        ],
+      ]);
+    }
+    const pagerduty = integrations.find((r) => r.type === 'pagerduty')!;
+    expect(envReferences(pagerduty.settings.url)).toEqual(['PAGERDUTY_URL']);
+  });
+
+  it('bundle the integrations: critical pages and posts, warnings and failures post, the webhook gets all', () => {
+    const kindsOf = (name: string) =>
+      integrations
+        .filter((r) => r.contactPoint === name)
+        .map((r) => r.type)
+        .sort();
+    expect(kindsOf('tesseract-critical')).toEqual(['pagerduty', 'slack', 'webhook']);
+    expect(kindsOf('tesseract-warning')).toEqual(['slack', 'webhook']);
+    expect(kindsOf('tesseract-failures')).toEqual(['slack', 'webhook']);
   });
 
   it('escape "$" in settings, which Grafana interpolates', () => {
-    for (const value of strings(contactPoints).concat(strings(policies))) {
+    for (const value of strings(contactPoints).concat(strings(rules.map((r) => r.notification_settings)))) {
       expect(unescapedTemplateDollars(value)).toEqual([]);
     }
   });
@@ -364,55 +409,59 @@ describe('notifications', () => {
     }
   });
 
-  /** Alertmanager routing: the receivers an alert with these labels reaches. */
-  function route(labels: Record<string, string>): string[] {
-    const matches = (policy: Json) =>
-      ((policy.object_matchers as string[][] | undefined) ?? []).every(([label, op, value]) => {
-        const actual = labels[label] ?? '';
-        switch (op) {
-          case '=':
-            return actual === value;
-          case '!=':
-            return actual !== value;
-          case '=~':
-            return new RegExp(`^(?:${value})$`).test(actual);
-          case '!~':
-            return !new RegExp(`^(?:${value})$`).test(actual);
-          default:
-            throw new Error(`unknown matcher operator ${op}`);
-        }
-      });
-    const walk = (policy: Json): string[] => {
-      const reached: string[] = [];
-      for (const child of (policy.routes as Json[] | undefined) ?? []) {
-        if (matches(child)) {
-          reached.push(...walk(child));
-          if (!child.continue) {
-            break;
-          }
-        }
-      }
-      return reached.length > 0 ? reached : [policy.receiver];
-    };
-    return walk(policies[0]);
-  }
-
-  it('route critical alerts to PagerDuty and Slack, warnings to Slack only', () => {
-    expect(policies).toHaveLength(1);
-    const root = policies[0];
-    expect(root.group_by).toEqual(expect.arrayContaining(['alertname', 'chain']));
-    expect([root.group_wait, root.group_interval, root.repeat_interval]).toEqual(['10s', '10s', '1h']);
-    const critical = route({ severity: 'critical', alertname: 'x', chain: 'optimism' });
-    expect(critical).toEqual(expect.arrayContaining(['tesseract-pagerduty', 'tesseract-slack']));
-    const warning = route({ severity: 'warning', alertname: 'x', chain: 'optimism' });
-    expect(warning).toContain('tesseract-slack');
-    expect(warning).not.toContain('tesseract-pagerduty');
-    for (const receiver of [...critical, ...warning]) {
-      expect(names.has(receiver)).toBe(true);
-    }
+  it("route every rule itself (simplified routing) with the guide's grouping and timings", () => {
     for (const rule of rules) {
-      expect(route(rule.labels)).toContain('tesseract-slack');
+      const settings = rule.notification_settings as Json;
+      const expectedReceiver =
+        rule.uid === 'tesseract-new-failure'
+          ? 'tesseract-failures'
+          : rule.labels.severity === 'critical'
+            ? 'tesseract-critical'
+            : 'tesseract-warning';
+      expect({ rule: rule.uid, receiver: settings.receiver }).toEqual({ rule: rule.uid, receiver: expectedReceiver });
+      // Grafana before 11.x requires alertname and grafana_folder in a group_by override.
+      expect(settings.group_by.slice(0, 3)).toEqual(['grafana_folder', 'alertname', 'chain']);
+      expect([settings.group_wait, settings.group_interval]).toEqual(['10s', '10s']);
+      if (rule.uid !== 'tesseract-new-failure') {
+        expect(settings.group_by).toHaveLength(3);
+        expect(settings.repeat_interval).toBe('1h');
+      }
     }
+  });
+
+  it('leave the policy tree alone: no file provisions or resets notification policies', () => {
+    for (const { name, content } of alertingFiles) {
+      expect({ name, keys: Object.keys(content).filter((key) => /polic/i.test(key)) }).toEqual({ name, keys: [] });
+    }
+  });
+
+  it('install with any integration files that include Slack or the webhook: every receiver a rule names exists', () => {
+    const receiversNamed = new Set(rules.map((rule) => rule.notification_settings.receiver as string));
+    const subsets = integrationFiles.reduce<Array<typeof integrationFiles>>(
+      (all, file) => all.concat(all.map((subset) => [...subset, file])),
+      [[]]
+    );
+    let installable = 0;
+    for (const subset of subsets) {
+      const names = subset.map(({ name }) => name);
+      if (!names.includes('contact-points-slack.yaml') && !names.includes('contact-points-webhook.yaml')) {
+        continue;
+      }
+      installable++;
+      // Grafana's file provisioner creates each integration under its contact point name, appending to
+      // the receiver of that name (pkg/services/ngalert/provisioning/contactpoints.go CreateContactPoint).
+      const contactPointNames = new Set(
+        subset.flatMap(({ content }) => (content.contactPoints as Json[]).map((cp) => cp.name as string))
+      );
+      for (const receiver of receiversNamed) {
+        expect({ files: names, receiver, exists: contactPointNames.has(receiver) }).toEqual({
+          files: names,
+          receiver,
+          exists: true,
+        });
+      }
+    }
+    expect(installable).toBe(6);
   });
 
   it('keep Grafana starting when no secret is set: compose gives every referenced variable a non-empty default', () => {
@@ -421,13 +470,30 @@ describe('notifications', () => {
       [
         ...strings(contactPoints),
         ...strings(ourDatasources),
-        ...strings(policies),
-        ...strings(rules.map((r) => r.labels)),
+        ...strings(rules.map((r) => [r.labels, r.notification_settings])),
       ].flatMap(envReferences)
     );
     expect(referenced.size).toBeGreaterThan(0);
     for (const name of referenced) {
       expect(environment[name]).toMatch(new RegExp(`^\\$\\{${name}:-.+\\}$`));
+    }
+  });
+
+  it('page through the alert sink in compose: PagerDuty events go to its PagerDuty endpoint', () => {
+    const environment = compose.services.grafana.environment as Record<string, string>;
+    expect(environment.PAGERDUTY_URL).toMatch(/^\$\{PAGERDUTY_URL:-http:\/\/alert-sink:\d+\/pagerduty\}$/);
+  });
+});
+
+describe('generated files', () => {
+  it('are what `npm run provisioning` writes from src/alerting, and nothing else is in provisioning/alerting', () => {
+    const generated = provisioningFiles();
+    const committed = Object.fromEntries(
+      alertingFiles.map(({ name }) => [name, readFileSync(path.join(PROVISIONING, 'alerting', name), 'utf8')])
+    );
+    expect(Object.keys(committed).sort()).toEqual(Object.keys(generated).sort());
+    for (const name of Object.keys(generated)) {
+      expect({ name, content: committed[name] }).toEqual({ name, content: generated[name] });
     }
   });
 });

@@ -126,6 +126,20 @@ describe('aggregate', () => {
     expect([after.get('pending'), after.get('silent_failures')]).toEqual([[0], [2]]);
   });
 
+  it('counts pending transactions buffered more than half the window ago with no failure logged as overdue', () => {
+    // Half of the 30 s window is 15 s. At 1020: e (buffered 900, due 1040) is overdue; b is exactly 15 s
+    // old; c logged its failure at 1020. At 1021 b joins; at 1030 e is ready and f (1012) joins; by 1043
+    // b and f are past their deadlines (silent, not overdue).
+    const overdueAt = (end: number) => aggregate(input, ['pending_overdue'], windowBucket(ms(1000), ms(end)));
+    expect([1020, 1021, 1030, 1043].map((end) => overdueAt(end).get('pending_overdue'))).toEqual([[1], [2], [2], [0]]);
+    const unknownWindow = aggregate(
+      { ...input, coordinationWindow: null },
+      ['pending_overdue'],
+      windowBucket(0, ms(1020))
+    );
+    expect(unknownWindow.get('pending_overdue')).toEqual([null]);
+  });
+
   it('has no silent-failure value when the coordination window is unknown', () => {
     const unknownWindow = aggregate(
       { ...input, coordinationWindow: null },

@@ -84,9 +84,13 @@ export function needsExecutedStates(metrics: readonly MetricName[], events: Even
   return metrics.includes('executed') && events.countOf(EventKind.Executed) === 0;
 }
 
-/** States at each bucket's end of the txs still BUFFERED: with `ready`, they partition every tx buffered so far. */
+/**
+ * States at each bucket's end of the txs still BUFFERED: with `ready`, all but pending_overdue (a part of pending)
+ * partition every tx buffered so far.
+ */
 const BACKLOG_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   'pending',
+  'pending_overdue',
   'awaiting_retry',
   'silent_failures',
   'failed_final',
@@ -97,7 +101,7 @@ export function needsCoordinationWindow(metrics: readonly MetricName[]): boolean
   return metrics.some((metric) => BACKLOG_METRICS.has(metric));
 }
 
-type Backlog = Record<'pending' | 'awaiting_retry' | 'silent_failures' | 'failed_final', number[]>;
+type Backlog = Record<'pending' | 'pending_overdue' | 'awaiting_retry' | 'silent_failures' | 'failed_final', number[]>;
 
 const QUANTILES: Partial<Record<MetricName, number>> = {
   resolution_p50: 0.5,
@@ -138,6 +142,7 @@ function remembered<T>(table: EventTable, key: string, compute: () => T): T {
   recent.results.set(key, value);
   return value;
 }
+
 
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
@@ -203,6 +208,7 @@ export function aggregate(
       case 'pending':
       case 'awaiting_retry':
         return [...backlog![metric]];
+      case 'pending_overdue':
       case 'silent_failures':
       case 'failed_final':
         return input.coordinationWindow === null ? ends.map(() => null) : [...backlog![metric]];
@@ -282,16 +288,19 @@ function lowerBound(sorted: readonly number[], value: number, strict = false): n
  * by T: pending (neither), awaiting_retry (a failed dependency check, still retriable), silent_failures (expired
  * with no failure logged: on TesseractBuffer, where failure logs are reverted away, every expiry) and
  * failed_final (expired after a logged failure: never retried in time). So ready + these four = buffered, counted
- * from the start of the index. One pass with difference arrays: O(txs · log instants).
+ * from the start of the index. pending_overdue is the part of pending buffered more than half the coordination
+ * window before T: the warning before a silent expiry. One pass with difference arrays: O(txs · log instants).
  */
 function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
   const n = instants.length;
   const diffs = {
     pending: new Array<number>(n + 1).fill(0),
+    pending_overdue: new Array<number>(n + 1).fill(0),
     awaiting_retry: new Array<number>(n + 1).fill(0),
     silent_failures: new Array<number>(n + 1).fill(0),
     failed_final: new Array<number>(n + 1).fill(0),
   };
+  const halfWindow = input.coordinationWindow === null ? Infinity : input.coordinationWindow / 2;
   const during = (diff: number[], from: number, to: number) => {
     if (from < to) {
       diff[from]++;
@@ -316,7 +325,9 @@ function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
     const to = lowerBound(instants, timeOf(table.readyAt(ref))); // first T ≥ ready time: READY by then
     const expiry = Math.max(from, lowerBound(instants, deadline, true)); // first T > deadline
     const failed = Math.max(from, lowerBound(instants, timeOf(table.failedAt(ref)))); // first failure logged by then
+    const overdue = Math.max(from, lowerBound(instants, timestamps.get(buffered) + halfWindow, true));
     during(diffs.pending, from, Math.min(to, expiry, failed));
+    during(diffs.pending_overdue, overdue, Math.min(to, expiry, failed));
     during(diffs.awaiting_retry, failed, Math.min(to, expiry));
     during(diffs.silent_failures, expiry, Math.min(to, failed));
     during(diffs.failed_final, Math.max(expiry, failed), to);
@@ -327,6 +338,7 @@ function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
   };
   return {
     pending: running(diffs.pending),
+    pending_overdue: running(diffs.pending_overdue),
     awaiting_retry: running(diffs.awaiting_retry),
     silent_failures: running(diffs.silent_failures),
     failed_final: running(diffs.failed_final),
