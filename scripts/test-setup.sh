@@ -8,6 +8,8 @@ PACKAGES=(
   chromium       # browser tests (/usr/bin/chromium)
   musl           # musl-only root for the chroot test of the backend (/lib/ld-musl-*.so.1)
   busybox-static # static /bin/sh and tools in that root
+  qemu-user-static # the arm64 executable under emulation (qemu-aarch64-static)
+  binutils       # strip, for the amd64 executable the build ships
 )
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
