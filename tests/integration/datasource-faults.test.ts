@@ -4,14 +4,13 @@
  * goes down and comes back, providers that refuse wide eth_getLogs ranges (exact counts still), and
  * settings that cannot work. RPC URLs never appear in what the user sees.
  */
-import { hexlify, Interface, randomBytes } from 'ethers';
 import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
-import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
+import { TESSERACT_BUFFER_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
-import { monitorSettings } from '../support/monitor';
+import { bufferNewTransaction, monitorSettings } from '../support/monitor';
 
 let sim: SimulatedDevnet;
 let host: PluginHost;
@@ -284,17 +283,7 @@ describe('a reorg through the whole stack', () => {
     expect(await buffered()).toBe(truth);
 
     const snapshot = await chain.call<string>('evm_snapshot');
-    const head = await chain.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-    const txId = hexlify(randomBytes(32));
-    const data = new Interface(TESSERACT_SIMPLE_ABI as never).encodeFunctionData('buffer_transaction', [
-      txId,
-      '0x00000000000000000000000000000000000000a1',
-      '0x00000000000000000000000000000000000000b2',
-      '0x01',
-      '0x' + '00'.repeat(32),
-      Number(head.timestamp) + 60,
-    ]);
-    await chain.call('eth_sendTransaction', [{ from: optimism.operator, to: optimism.contract, data, gas: '0x7a120' }]);
+    const txId = await bufferNewTransaction(optimism);
     expect(await buffered()).toBe(truth + 1);
 
     await chain.call('evm_revert', [snapshot]);

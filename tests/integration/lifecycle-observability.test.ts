@@ -10,7 +10,7 @@ import type { Deployment } from '../../devnet/devnet';
 import { rpcUrlsKey, TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import { Interface } from 'ethers';
 import { PluginHost, type HclogLine, type SettingsInput } from '../support/harness';
-import { monitorSettings } from '../support/monitor';
+import { bufferNewTransaction, monitorSettings } from '../support/monitor';
 import { histogramSeries, parseExposition, type PromFamily } from '../support/prometheus';
 import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
@@ -220,6 +220,32 @@ describe('lifecycle logs and Prometheus series', () => {
       }
     }
   }, 120_000);
+
+  it('neither logs nor counts an event whose block is reorged away before it is confirmed', async () => {
+    const optimism = sim.devnet.deployments.find((d) => d.name === 'optimism')!;
+    const chain = new JsonRpc(optimism.rpcUrl);
+    const truth = summarizeLedger(entries, { deployment: 'optimism' });
+    const indexed = sampleOf(await scrape(), 'tesseract_indexed_events', 'optimism')!;
+    const snapshot = await chain.call<string>('evm_snapshot');
+    const txId = await bufferNewTransaction(optimism);
+    await chain.call('evm_mine'); // one block deep: still unconfirmed
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await syncAll();
+    const families = await scrape();
+    // Indexed (the unconfirmed tail), not counted.
+    expect(sampleOf(families, 'tesseract_indexed_events', 'optimism')).toBe(indexed + 1);
+    expect(sampleOf(families, 'tesseract_transactions_buffered_total', 'optimism')).toBe(truth.buffered);
+    await chain.call('evm_revert', [snapshot]);
+    for (let i = 0; i < CONFIRMATIONS + 1; i++) {
+      await chain.call('evm_mine');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await syncAll();
+    expect(host.logs.filter((l) => l.tx_id === txId)).toEqual([]);
+    const after = await scrape();
+    expect(sampleOf(after, 'tesseract_indexed_events', 'optimism')).toBe(indexed);
+    await expectSeriesMatchLedger(after);
+  }, 60_000);
 
   it('bounds a burst of 10k events: at most 100 lines, failures first, and one summary of the rest', async () => {
     // The bench's synthetic node (anvil takes minutes for 10k events): 100 logs a block, 4 blocks of history,

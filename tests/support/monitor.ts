@@ -1,6 +1,6 @@
 // Helpers shared by the fault suite and the benchmark: data source settings for devnet deployments
 // reached through proxies, chain truth read straight from anvil, and numbers read out of frames.
-import { Interface } from 'ethers';
+import { hexlify, Interface, randomBytes } from 'ethers';
 import type { Deployment } from '../../devnet/devnet';
 import { JsonRpc } from '../../devnet/rpc';
 import { rpcUrlsKey, TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type DeploymentSettings } from '../../src/query';
@@ -108,4 +108,23 @@ export async function logBlocks(rpcUrl: string, address: string, topic0s?: strin
     { address, fromBlock: '0x0', toBlock: 'latest', ...(topic0s ? { topics: [topic0s] } : {}) },
   ]);
   return logs.map((log) => Number(log.blockNumber));
+}
+
+/** Buffers a new tx_id on a TesseractSimple deployment (one block with automine); returns the tx_id. */
+export async function bufferNewTransaction(deployment: Deployment): Promise<string> {
+  const chain = new JsonRpc(deployment.rpcUrl);
+  const head = await chain.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+  const txId = hexlify(randomBytes(32));
+  const data = new Interface(TESSERACT_SIMPLE_ABI as never).encodeFunctionData('buffer_transaction', [
+    txId,
+    '0x00000000000000000000000000000000000000a1',
+    '0x00000000000000000000000000000000000000b2',
+    '0x01',
+    '0x' + '00'.repeat(32),
+    Number(head.timestamp) + 60,
+  ]);
+  await chain.call('eth_sendTransaction', [
+    { from: deployment.operator, to: deployment.contract, data, gas: '0x7a120' },
+  ]);
+  return txId;
 }
