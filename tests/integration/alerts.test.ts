@@ -395,8 +395,18 @@ const FEED = { from: LAST_TICK + 1, to: LAST_TICK + 46 };
 const OUTAGE = { from: FEED.from + 4, to: FEED.from + 33 }; // 30 evaluations without optimism
 const OUTAGE_FAILURE_TICKS = [OUTAGE.from + 5, OUTAGE.from + 20, OUTAGE.to];
 const CRASH = { from: OUTAGE.to + 6, to: OUTAGE.to + 7 }; // backend killed; restarted after CRASH.to
-const feedFailures = { before: [] as Failure[], outage: [] as Failure[], crash: [] as Failure[] };
-const feedTicks = { outageEnd: 0, restart: 0 };
+const feedFailures = {
+  before: [] as Failure[],
+  outage: [] as Failure[],
+  crash: [] as Failure[],
+  grafana: [] as Failure[],
+};
+const feedTicks = { outageEnd: 0, restart: 0, grafanaBack: 0 };
+// Part three: Grafana itself is down for an hour (no evaluation; its Alertmanager restarts with its
+// notification log and the alert states it persisted), with failures meanwhile.
+const GRAFANA_DOWN = { from: FEED.to + 1, to: FEED.to + 60 };
+const GRAFANA_FAILURE_TICKS = [GRAFANA_DOWN.from + 10, GRAFANA_DOWN.to - 5];
+const GRAFANA_AFTER = GRAFANA_DOWN.to + 3;
 
 async function feedScript(tick: number): Promise<void> {
   if (tick === OUTAGE.from) {
@@ -440,6 +450,24 @@ async function runFeedScript(): Promise<void> {
   }
   // Let the last groups flush.
   alertmanager.advance((tickStart + (FEED.to + 1) * MINUTE) * 1000);
+}
+
+async function runGrafanaOutage(): Promise<void> {
+  alertmanager.restart();
+  for (let tick = GRAFANA_DOWN.from; tick <= GRAFANA_AFTER; tick++) {
+    const time = await startTick(tick);
+    if (GRAFANA_FAILURE_TICKS.includes(tick)) {
+      await failureBurst('optimism', feedFailures.grafana);
+    } else {
+      await healthyTraffic('optimism');
+    }
+    await Promise.all([healthyTraffic('base'), healthyTraffic('arbitrum')]);
+    if (tick > GRAFANA_DOWN.to) {
+      feedTicks.grafanaBack ||= (time + 30) * 1000;
+      await evaluateAll((time + 30) * 1000);
+    }
+  }
+  alertmanager.advance((tickStart + (GRAFANA_AFTER + 1) * MINUTE) * 1000);
 }
 
 /** Notifications of the failure feed that carry this failure, firing and resolved. */
@@ -624,8 +652,22 @@ describe('provisioned alert rules against the devnet', () => {
     expect(feedFailures.crash).toHaveLength(2);
   }, 900_000);
 
+  it('runs part three: Grafana down for an hour, failures meanwhile', async () => {
+    await runGrafanaOutage();
+    expect(feedFailures.grafana).toHaveLength(2 * GRAFANA_FAILURE_TICKS.length);
+  }, 600_000);
+
   it('notifies every failure exactly once, with its tx_id and reason, and never resolves one aloud', () => {
-    const all = [...burstFailures, ...feedFailures.before, ...feedFailures.outage, ...feedFailures.crash];
+    const all = [
+      ...burstFailures,
+      ...feedFailures.before,
+      ...feedFailures.outage,
+      ...feedFailures.crash,
+      ...feedFailures.grafana,
+    ];
+    console.log(
+      `failures: ${all.length} (burst ${burstFailures.length}, before ${feedFailures.before.length}, RPC outage ${feedFailures.outage.length}, backend down ${feedFailures.crash.length}, Grafana down ${feedFailures.grafana.length})`
+    );
     const counts = all.map((failure) => {
       const { firing, resolved } = feedNotifications(failure);
       const alert = firing[0]?.firing.find((labels) => labels.tx_id === failure.txId);
@@ -636,7 +678,7 @@ describe('provisioned alert rules against the devnet', () => {
     expect(alertmanager.notifications.filter((n) => n.receiver === FAILURE_FEED && n.resolved.length > 0)).toEqual([]);
   });
 
-  it('notifies the failures of the outage once the RPC is back, and those of the crash once the backend is back', () => {
+  it('notifies the failures of each outage within a minute of the RPC, the backend or Grafana being back', () => {
     for (const failure of feedFailures.outage) {
       const [notification] = feedNotifications(failure).firing;
       expect(notification.time).toBeGreaterThanOrEqual(feedTicks.outageEnd);
@@ -646,6 +688,11 @@ describe('provisioned alert rules against the devnet', () => {
       const [notification] = feedNotifications(failure).firing;
       expect(notification.time).toBeGreaterThanOrEqual(feedTicks.restart);
       expect(notification.time).toBeLessThanOrEqual(feedTicks.restart + 60_000);
+    }
+    for (const failure of feedFailures.grafana) {
+      const [notification] = feedNotifications(failure).firing;
+      expect(notification.time).toBeGreaterThanOrEqual(feedTicks.grafanaBack);
+      expect(notification.time).toBeLessThanOrEqual(feedTicks.grafanaBack + 60_000);
     }
   });
 
@@ -673,7 +720,9 @@ describe('provisioned alert rules against the devnet', () => {
       )
     ).toBe(true);
     // For the closing note: what each receiver got over part two.
-    const partTwo = alertmanager.notifications.filter(window((tickStart + FEED.from * MINUTE) * 1000, Infinity));
+    const partTwo = alertmanager.notifications.filter(
+      window((tickStart + FEED.from * MINUTE) * 1000, (tickStart + GRAFANA_DOWN.from * MINUTE) * 1000)
+    );
     const summary: Record<string, { firing: number; resolved: number }> = {};
     for (const n of partTwo) {
       const entry = (summary[n.receiver] ??= { firing: 0, resolved: 0 });
