@@ -113,8 +113,9 @@ export class RangeTuner {
     if (span <= this.floor) {
       this.floor = 1; // it was not served whatever its logs after all
     }
-    if (kind === 'range_too_large' || wrongHint) {
+    if (kind === 'range_too_large' || (wrongHint && kind !== 'timeout')) {
       // Refused whatever its logs: a range cap, the one the provider stated when its hint is to be believed.
+      // (A timeout says nothing about the provider's limits.)
       const stated = followHint && kind === 'range_too_large' ? hint.maxSpan : undefined;
       this.capStated = stated !== undefined;
       this.cap = Math.max(1, Math.min(this.cap, stated ?? span - 1));

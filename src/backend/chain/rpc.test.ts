@@ -77,6 +77,12 @@ describe('RpcPool with credentials in the URL', () => {
   it('leaves URLs without credentials (and unparsable ones) alone', () => {
     expect(splitCredentials('https://rpc.example/v3/key')).toEqual({ url: 'https://rpc.example/v3/key' });
     expect(splitCredentials('not a url')).toEqual({ url: 'not a url' });
+    expect(splitCredentials('https://u:100%25@h/').authorization).toBe(
+      `Basic ${Buffer.from('u:100%').toString('base64')}`
+    );
+    expect(splitCredentials('https://u:10%ZZ@h/').authorization).toBe(
+      `Basic ${Buffer.from('u:10%ZZ').toString('base64')}`
+    );
   });
 });
 

@@ -169,7 +169,14 @@ export function splitCredentials(url: string): { url: string; authorization?: st
   if (parsed.username === '' && parsed.password === '') {
     return { url };
   }
-  const userinfo = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part; // a stray "%": taken as typed
+    }
+  };
+  const userinfo = `${decode(parsed.username)}:${decode(parsed.password)}`;
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.href, authorization: `Basic ${Buffer.from(userinfo, 'utf8').toString('base64')}` };

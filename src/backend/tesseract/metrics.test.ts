@@ -1,4 +1,5 @@
 /** @jest-environment node */
+import { Prng } from '../../../devnet/prng';
 import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { EventTable } from './eventtable';
@@ -172,22 +173,11 @@ describe('aggregate', () => {
 });
 
 describe('backlog states', () => {
-  /** Deterministic PRNG (mulberry32), so a failure names its history. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it.each([1, 2, 3, 4, 5])(
     'ready + pending + awaiting_retry + silent_failures + failed_final = buffered at every bucket end (seed %i)',
     (seed) => {
-      const random = prng(seed);
+      const prng = new Prng(seed); // a failure names its history
+      const random = () => prng.next();
       const window = 40;
       const history: TesseractEvent[] = [];
       // Simple logs its failures (dependency checks, expiries) and leaves the tx BUFFERED; Buffer reverts them away.
