@@ -294,6 +294,57 @@ describe('a reorg through the whole stack', () => {
     const events = await run(settings, { queryType: 'events', txIds: [txId], limit: 10 }, timeRange);
     expect(events.frames[0].fields[0].values).toHaveLength(0);
   });
+  it('forgets an execution a reorg removed (within confirmations): executed and the lookup agree again', async () => {
+    const optimism = sim.devnet.deployments[0];
+    const chain = new JsonRpc(optimism.rpcUrl);
+    const simple = new Interface(TESSERACT_SIMPLE_ABI as never);
+    const send = async (functionName: string, args: unknown[], blockTime?: number) => {
+      if (blockTime !== undefined) {
+        await chain.call('evm_setNextBlockTimestamp', [blockTime]);
+      }
+      const data = simple.encodeFunctionData(functionName, args);
+      await chain.call('eth_sendTransaction', [
+        { from: optimism.operator, to: optimism.contract, data, gas: '0x7a120' },
+      ]);
+    };
+    const settings = monitorSettings('faults-reorg-executed', [{ deployment: optimism, urls: [optimism.rpcUrl] }]);
+    const timeRange = { fromMs: sim.range.fromMs, toMs: Date.now() + 7 * 86400_000 };
+    const txId = hexlify(randomBytes(32));
+    const executedAndState = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the shared-sync interval
+      const executed = await run(settings, { queryType: 'metrics', metrics: ['executed'], mode: 'window' }, timeRange);
+      const lookup = await run(settings, { queryType: 'transaction', txIds: [txId] }, timeRange);
+      expect([executed.error, lookup.error]).toEqual(['', '']);
+      return [executed.frames[0].fields[0].values[0], [...new Set(column(lookup.frames[0], 'state'))]];
+    };
+    const head = await chain.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+    const bufferedAt = Number(head.timestamp) + 5;
+    await send(
+      'buffer_transaction',
+      [
+        txId,
+        '0x00000000000000000000000000000000000000a1',
+        '0x00000000000000000000000000000000000000b2',
+        '0x01',
+        '0x' + '00'.repeat(32),
+        bufferedAt,
+      ],
+      bufferedAt
+    );
+    await send('resolve_dependency', [txId], bufferedAt + 1);
+    const [before, stateBefore] = await executedAndState();
+    expect(stateBefore).toEqual(['READY']);
+
+    const snapshot = await chain.call<string>('evm_snapshot');
+    await send('mark_executed', [txId]);
+    expect(await executedAndState()).toEqual([Number(before) + 1, ['EXECUTED']]);
+
+    // One block replaced, within the 5 confirmations: the index re-checks it by hash.
+    await chain.call('evm_revert', [snapshot]);
+    await chain.call('evm_mine');
+    await chain.call('evm_mine');
+    expect(await executedAndState()).toEqual([before, ['READY']]);
+  });
 });
 
 describe('self-metrics and logs', () => {

@@ -102,7 +102,7 @@ export class Deployment {
   /** Date.now() of the first failed head request since the last that succeeded. */
   private downSince?: number;
   private lastSync?: SyncReport;
-  /** The head of lastSync: what a stale answer is pinned to. */
+  /** The head lastSync was asked for: what a stale answer is pinned to (the index may hold a little more). */
   private syncedHead?: ChainHead;
   /** Answers (results, or the node's refusal) of contract reads at the current head, by request. */
   private readonly reads = new HeadCache<Promise<unknown>>(MAX_READS_PER_HEAD);
@@ -236,9 +236,8 @@ export class Deployment {
     // Concurrent callers share one index sync: only the first to see its report counts it as fresh.
     const fresh = report !== this.lastSync;
     this.lastSync = report;
-    if (report.headHash === header.hash) {
-      this.syncedHead = head;
-    }
+    // The index may have seen a newer block than this head; the contract reads were made at this one.
+    this.syncedHead = head;
     const confirmed = fresh
       ? this.confirmed().advance(this.logIndex().stats().confirmedToBlock, report.headBlock)
       : undefined;
