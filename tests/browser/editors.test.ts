@@ -98,11 +98,17 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
     page.setDefaultTimeout(15000);
     pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      // Not a network error: the stand-in Grafana serves no images of its own (11.0's spinner icon).
+      if (['error', 'warning'].includes(message.type()) && !message.text().startsWith('Failed to load resource')) {
+        pageErrors.push(`console.${message.type()}: ${message.text()}`);
+      }
+    });
   });
 
   afterEach(async () => {
     await page.close();
-    // No uncaught exception in the page while it was driven.
+    // No uncaught exception, console error or React warning in the page while it was driven.
     expect(pageErrors).toEqual([]);
   });
 

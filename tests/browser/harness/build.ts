@@ -102,7 +102,9 @@ export async function buildHarness(runtime: GrafanaRuntime): Promise<string> {
     logLevel: 'error',
     absWorkingDir: ROOT,
     plugins: [grafanaRuntimePlugin(runtime)],
-    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+    // React's development build: it warns about APIs the next React removes (18.3: defaultProps on
+    // function components, string refs, legacy context...) and about misuse; the tests fail on its warnings.
+    define: { 'process.env.NODE_ENV': '"development"', global: 'window' },
     loader: { '.svg': 'file', '.png': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file' },
   });
   await writeFile(path.join(outdir, 'index.html'), PAGE);
