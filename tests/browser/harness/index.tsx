@@ -6,11 +6,19 @@
  */
 import './boot';
 import type { DataSourceSettings } from '@grafana/data';
-import { setBackendSrv, setDataSourceSrv, setTemplateSrv, type BackendSrv, type DataSourceSrv } from '@grafana/runtime';
+import {
+  locationService,
+  setBackendSrv,
+  setDataSourceSrv,
+  setTemplateSrv,
+  type BackendSrv,
+  type DataSourceSrv,
+} from '@grafana/runtime';
 import { GlobalStyles, PortalContainer } from '@grafana/ui';
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { GrafanaRouter } from 'grafana-host-router';
+import { Route, Routes } from 'react-router-dom';
 import { App } from '../../../src/app/App';
 import { AnnotationsEditor } from '../../../src/datasource/components/AnnotationsEditor';
 import { ConfigEditor } from '../../../src/datasource/components/ConfigEditor';
@@ -173,20 +181,22 @@ function AnnotationsView() {
   );
 }
 
-function AppView({ page }: { page: string }) {
+function AppView() {
   return (
     <div id="editor">
-      <MemoryRouter initialEntries={[`/a/tesseract-monitor-app/${page}`]}>
+      <GrafanaRouter>
         <Routes>
           <Route path="/a/tesseract-monitor-app/*" element={<App {...({} as React.ComponentProps<typeof App>)} />} />
         </Routes>
-      </MemoryRouter>
+      </GrafanaRouter>
     </div>
   );
 }
 
+/** Read once: the app view then moves the location to the app's page. */
+const params = new URLSearchParams(window.location.search);
+
 function View() {
-  const params = new URLSearchParams(window.location.search);
   switch (params.get('view')) {
     case 'config':
       return <ConfigView />;
@@ -197,13 +207,17 @@ function View() {
     case 'annotations':
       return <AnnotationsView />;
     case 'app':
-      return <AppView page={params.get('page') ?? 'overview'} />;
+      return <AppView />;
     default:
       return <p>Unknown view</p>;
   }
 }
 
 installServices();
+if (params.get('view') === 'app') {
+  // Grafana serves the app's pages under /a/<app id>/ and routes them on its location history.
+  locationService.replace(`/a/tesseract-monitor-app/${params.get('page') ?? 'overview'}`);
+}
 createRoot(document.getElementById('root')!).render(
   <>
     <GlobalStyles />

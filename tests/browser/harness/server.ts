@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { GrafanaRuntime } from './compat';
 
-const ICONS = path.dirname(require.resolve('@grafana/ui/package.json')) + '/dist/public/img/icons';
-
-const ICON_PATH = '/public/build/img/icons/';
+// Where Grafana serves @grafana/ui's icons: public/build/img/icons (12.4, 13.2), public/img/icons (11.0).
+const ICON_PATHS = ['/public/build/img/icons/', '/public/img/icons/'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,17 +22,18 @@ export interface HarnessServer {
 }
 
 /**
- * Serves the harness bundle, plus @grafana/ui's icons where Grafana serves them
- * (/public/build/img/icons/…), on 127.0.0.1 at a free port.
+ * Serves the harness bundle, plus the icons of the runtime's @grafana/ui where Grafana serves them
+ * (/public/build/img/icons/… or /public/img/icons/…), on 127.0.0.1 at a free port.
  */
-export async function serveHarness(bundleDir: string): Promise<HarnessServer> {
+export async function serveHarness(bundleDir: string, runtime: GrafanaRuntime): Promise<HarnessServer> {
+  const icons = path.join(runtime.dir, 'node_modules/@grafana/ui/dist/public/img/icons');
   const server: Server = createServer((request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    const icon = pathname.startsWith(ICON_PATH);
-    const root = icon ? ICONS : bundleDir;
+    const iconPath = ICON_PATHS.find((prefix) => pathname.startsWith(prefix));
+    const root = iconPath ? icons : bundleDir;
     const file = path.resolve(
       root,
-      '.' + (icon ? pathname.slice(ICON_PATH.length - 1) : pathname === '/' ? '/index.html' : pathname)
+      '.' + (iconPath ? pathname.slice(iconPath.length - 1) : pathname === '/' ? '/index.html' : pathname)
     );
     if (!file.startsWith(root + path.sep)) {
       response.writeHead(403).end();
