@@ -4,8 +4,9 @@
  * goes down and comes back, providers that refuse wide eth_getLogs ranges (exact counts still), and
  * settings that cannot work. RPC URLs never appear in what the user sees.
  */
+import { hexlify, Interface, randomBytes } from 'ethers';
 import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
-import { TESSERACT_BUFFER_ABI } from '../../src/query';
+import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
 import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
