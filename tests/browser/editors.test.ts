@@ -4,22 +4,13 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { buildHarness } from './harness/build';
+import { launchChromium } from './harness/chromium';
 import { serveHarness, type HarnessServer } from './harness/server';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
 const TX = '0x' + 'ab'.repeat(32);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 
 let bundleDir: string;
 let server: HarnessServer;
@@ -30,7 +21,7 @@ let pageErrors: string[];
 beforeAll(async () => {
   bundleDir = await buildHarness();
   server = await serveHarness(bundleDir);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   await mkdir(SCREENSHOTS, { recursive: true });
 });
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -21,12 +21,18 @@ export interface HarnessServer {
   close: () => Promise<void>;
 }
 
+/** Answers a request in Grafana's place and returns true, or returns false to leave it to the bundle. */
+export type ApiHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
+
 /**
  * Serves the harness bundle, plus @grafana/ui's icons where Grafana serves them
- * (/public/build/img/icons/…), on 127.0.0.1 at a free port.
+ * (/public/build/img/icons/…), on 127.0.0.1 at a free port; `api` may answer Grafana's HTTP API.
  */
-export async function serveHarness(bundleDir: string): Promise<HarnessServer> {
+export async function serveHarness(bundleDir: string, api?: ApiHandler): Promise<HarnessServer> {
   const server: Server = createServer((request, response) => {
+    if (api?.(request, response)) {
+      return;
+    }
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     const icon = pathname.startsWith(ICON_PATH);
     const root = icon ? ICONS : bundleDir;
