@@ -2,35 +2,27 @@
  * The plugin's editors and app pages rendered with the real @grafana/ui in Debian's Chromium,
  * driven by clicks and typing. Screenshots for the README are written to docs/screenshots/.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { buildHarness } from './harness/build';
-import { launchChromium } from './harness/chromium';
-import { serveHarness, type HarnessServer } from './harness/server';
+import { startHarness, type HarnessSession } from './harness/session';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
 const TX = '0x' + 'ab'.repeat(32);
 
-let bundleDir: string;
-let server: HarnessServer;
+let harness: HarnessSession;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  bundleDir = await buildHarness();
-  server = await serveHarness(bundleDir);
-  browser = await launchChromium();
+  harness = await startHarness();
+  browser = harness.browser;
   await mkdir(SCREENSHOTS, { recursive: true });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (bundleDir) {
-    await rm(bundleDir, { recursive: true, force: true });
-  }
+  await harness?.close();
 });
 
 beforeEach(async () => {
@@ -47,7 +39,7 @@ afterEach(async () => {
 });
 
 async function open(query: string): Promise<void> {
-  await page.goto(`${server.url}/?${query}`);
+  await page.goto(`${harness.url}/?${query}`);
   await page.locator('#editor').waitFor();
 }
 
