@@ -294,6 +294,27 @@ describe('Alerting setup page', () => {
 
   it("shows the API's errors on the page", async () => {
     await openPage();
+
+    // A contact point Grafana refuses: the message is shown, the typed secret is gone all the same.
+    grafana.fail = {
+      method: 'POST',
+      path: /^\/api\/v1\/provisioning\/contact-points$/,
+      status: 400,
+      message: 'failed to validate integration "slack" (UID tesseract-critical-slack): invalid URL',
+    };
+    await page.getByRole('button', { name: 'Create Tesseract contact points' }).click();
+    await page.locator('#new-contact-point-slack').pressSequentially(SLACK_SECRET, { delay: 0 });
+    await page.getByRole('button', { name: 'Create contact points' }).click();
+    await page
+      .getByText(
+        'Could not create the slack integration of contact point "tesseract-critical": failed to validate integration "slack" (UID tesseract-critical-slack): invalid URL (HTTP 400)',
+        { exact: false }
+      )
+      .waitFor();
+    expect(await pageHolds(SLACK_SECRET)).toEqual([]);
+    expect(grafana.state.contactPoints).toHaveLength(1);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
     for (const feed of ['critical', 'warning', 'failures']) {
       await pick(`alerting-receiver-${feed}`, 'Team A email');
     }
