@@ -56,8 +56,9 @@ export interface AlertRule {
   isPaused: boolean;
   notification_settings: AlertRuleNotificationSettings;
   /**
-   * Evaluations a series may be missing before its alert resolves (Grafana 12.1+; older versions ignore
-   * the field and resolve after 2).
+   * Evaluations a series may be missing before its alert resolves. Honoured beyond 4 intervals from Grafana
+   * 12.0.3 (grafana#107077); before, the Alertmanager resolved it after 4, and versions without the field
+   * resolve after 2.
    */
   missingSeriesEvalsToResolve?: number;
 }

@@ -60,7 +60,8 @@ export interface EventsQuery extends QueryBase {
   limit: number;
   /**
    * `table`: one table of events; `value`: one numeric frame per event (value 1) labelled chain,
-   * chain_id, contract, event, tx_id and reason, so an alert rule yields one instance per event. Default `table`.
+   * chain_id, contract, event, tx_id and reason, so an alert rule yields one instance per event, plus a 0
+   * per deployment that answered (labelled chain, chain_id, contract). Default `table`.
    */
   format?: 'table' | 'value';
 }

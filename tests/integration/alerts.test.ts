@@ -1,8 +1,10 @@
 /**
  * Alert scenarios: the provisioned rules, evaluated minute by minute against a real devnet through
  * the built backend executable (as Grafana's alert engine calls it), with Grafana's expression and
- * state semantics from tests/support/alert-eval. Each scenario drives one deployment into a rule's
- * condition and out again; the other deployments carry on, so each rule's instances are per chain.
+ * state semantics from tests/support/alert-eval, and every alert sent through its Alertmanager model
+ * to count notifications. Each scenario drives one deployment into a rule's condition and out again;
+ * the other deployments carry on, so each rule's instances are per chain. A second part runs a
+ * 30-minute RPC outage and a backend crash with failures during both: each failure notifies once.
  *
  * Chain clocks are set block by block (evm_setNextBlockTimestamp) and start 3 hours behind the wall
  * clock, so a minute of alert time costs no waiting. The backend measures head age against the wall
@@ -20,6 +22,7 @@ import { LedgerWriter, type LedgerIntent } from '../../devnet/ledger';
 import type { ContractCall } from '../../devnet/model';
 import { rollupAddress } from '../../devnet/rollups';
 import {
+  AlertmanagerModel,
   EXPRESSION_UID,
   framesToOutcome,
   RuleStateTracker,
@@ -47,9 +50,20 @@ const PAYLOAD = `0x${'ab'.repeat(32)}`;
 type Json = Record<string, any>;
 
 const provisioned = provisionedDataSource();
-const rules: RuleDefinition[] = (
-  YAML.parse(readFileSync(path.join(ROOT, 'provisioning/alerting/rules.yaml'), 'utf8')) as Json
-).groups.flatMap((group: Json) => group.rules);
+const alertingFile = (name: string) =>
+  YAML.parse(readFileSync(path.join(ROOT, 'provisioning/alerting', name), 'utf8')) as Json;
+const ruleGroup: Json = alertingFile('rules.yaml').groups[0];
+const rules: RuleDefinition[] = ruleGroup.rules;
+const INTERVAL_SECONDS = Number(/^(\d+)s$/.exec(ruleGroup.interval)![1]);
+/** Contact points → whether any of their integrations sends resolved messages. */
+const sendResolved: Record<string, boolean> = {};
+for (const name of ['contact-points-slack.yaml', 'contact-points-pagerduty.yaml', 'contact-points-webhook.yaml']) {
+  for (const contactPoint of alertingFile(name).contactPoints as Json[]) {
+    const anyResolved = (contactPoint.receivers as Json[]).some((r) => !r.disableResolveMessage);
+    sendResolved[contactPoint.name] = (sendResolved[contactPoint.name] ?? false) || anyResolved;
+  }
+}
+const FAILURE_FEED = 'tesseract-failures';
 
 // ------------------------------------------------------------------------------------------------
 // The world: chains, drivers with explicit block times, the plugin, one tracker per rule.
@@ -66,14 +80,23 @@ let devnet: Devnet;
 let plugin: PluginHost;
 let settings: SettingsInput;
 const chains = new Map<string, Chain>();
-const trackers = new Map(rules.map((rule) => [rule.uid, new RuleStateTracker(rule)]));
+const trackers = new Map(rules.map((rule) => [rule.uid, new RuleStateTracker(rule, INTERVAL_SECONDS)]));
+const alertmanager = new AlertmanagerModel(sendResolved);
+/** Set while the backend process is down: Grafana's queries to it fail. */
+let backendDown = false;
 /** history[tick][ruleUid] = instances after that tick's evaluation. */
 const history: Array<Record<string, Array<{ labels: Labels; state: AlertState }>>> = [];
 let tickStart = 0;
 let lastQuery = 0;
 let txCounter = 0;
-/** tx_ids of the failures the burst produced, with their reasons (from receipts). */
-const burstFailures: Array<{ txId: string; reason: string }> = [];
+interface Failure {
+  txId: string;
+  reason: string;
+  /** Chain time of its block, ms. */
+  at: number;
+}
+/** tx_ids of the failures the bursts produced, with their reasons (from receipts). */
+const burstFailures: Failure[] = [];
 
 function chain(name: string): Chain {
   const found = chains.get(name);
@@ -123,7 +146,7 @@ async function healthyTraffic(name: string): Promise<void> {
 }
 
 /** Two healthy lifecycles plus two whose dependency never becomes ready (TransactionFailed on Simple). */
-async function failureBurst(name: string): Promise<void> {
+async function failureBurst(name: string, into = burstFailures): Promise<void> {
   await healthyTraffic(name);
   const ids = [newTxId(), newTxId()];
   for (const txId of ids) {
@@ -136,7 +159,7 @@ async function failureBurst(name: string): Promise<void> {
     if (!failed) {
       throw new Error(`expected a TransactionFailed for ${txId} on ${name}`);
     }
-    burstFailures.push({ txId: txId.toLowerCase(), reason: String(failed.args.reason) });
+    into.push({ txId: txId.toLowerCase(), reason: String(failed.args.reason), at: chain(name).clock * 1000 });
   }
 }
 
@@ -218,6 +241,14 @@ async function startTick(tick: number): Promise<number> {
 }
 
 async function queryRule(rule: RuleDefinition, nowMs: number): Promise<Record<string, Outcome>> {
+  if (backendDown) {
+    // Grafana cannot reach the plugin: every query of the rule fails.
+    return Object.fromEntries(
+      rule.data
+        .filter((entry) => entry.datasourceUid !== EXPRESSION_UID)
+        .map((entry) => [entry.refId, { kind: 'error', message: 'plugin unavailable' }])
+    );
+  }
   const queries = rule.data
     .filter((entry) => entry.datasourceUid !== EXPRESSION_UID)
     .map((entry) => ({
@@ -249,12 +280,16 @@ async function evaluateAll(nowMs: number): Promise<void> {
   // The blocks mined since the previous evaluation must not fall into a reused sync.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastQuery + BACKEND_SYNC_REUSE_MS - Date.now())));
   const snapshot: (typeof history)[number] = {};
+  const sent = [];
   for (const rule of rules) {
-    const instances = trackers.get(rule.uid)!.evaluate(nowMs, await queryRule(rule, nowMs));
+    const tracker = trackers.get(rule.uid)!;
+    const instances = tracker.evaluate(nowMs, await queryRule(rule, nowMs));
     snapshot[rule.uid] = instances.map(({ labels, state }) => ({ labels, state }));
+    sent.push(...tracker.postableAlerts(nowMs, { grafana_folder: ruleGroup.folder }));
   }
   lastQuery = Date.now();
   history.push(snapshot);
+  alertmanager.receive(sent, nowMs);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -353,6 +388,98 @@ async function runScript(): Promise<void> {
   }
 }
 
+// Part two: the failure feed across outages. Optimism (TesseractSimple logs its failures) fails two
+// transactions before, during and after a 30-minute outage of the backend's RPC to it, and while the
+// backend process is down; the chain itself carries on (the traffic does not go through the proxy).
+const FEED = { from: LAST_TICK + 1, to: LAST_TICK + 46 };
+const OUTAGE = { from: FEED.from + 4, to: FEED.from + 33 }; // 30 evaluations without optimism
+const OUTAGE_FAILURE_TICKS = [OUTAGE.from + 5, OUTAGE.from + 20, OUTAGE.to];
+const CRASH = { from: OUTAGE.to + 6, to: OUTAGE.to + 7 }; // backend killed; restarted after CRASH.to
+const feedFailures = {
+  before: [] as Failure[],
+  outage: [] as Failure[],
+  crash: [] as Failure[],
+  grafana: [] as Failure[],
+};
+const feedTicks = { outageEnd: 0, restart: 0, grafanaBack: 0 };
+// Part three: Grafana itself is down for an hour (no evaluation; its Alertmanager restarts with its
+// notification log and the alert states it persisted), with failures meanwhile.
+const GRAFANA_DOWN = { from: FEED.to + 1, to: FEED.to + 60 };
+const GRAFANA_FAILURE_TICKS = [GRAFANA_DOWN.from + 10, GRAFANA_DOWN.to - 5];
+const GRAFANA_AFTER = GRAFANA_DOWN.to + 3;
+
+async function feedScript(tick: number): Promise<void> {
+  if (tick === OUTAGE.from) {
+    chain('optimism').proxy.setFault({ kind: 'down' });
+  }
+  if (tick === OUTAGE.to + 1) {
+    chain('optimism').proxy.setFault({ kind: 'none' });
+    await waitOutRpcBackoff('optimism');
+  }
+  if (tick === CRASH.from) {
+    backendDown = true;
+    await plugin.kill();
+  }
+  if (tick === CRASH.to + 1) {
+    plugin = await PluginHost.start();
+    backendDown = false;
+  }
+  if (tick === FEED.from + 1) {
+    await failureBurst('optimism', feedFailures.before);
+  } else if (OUTAGE_FAILURE_TICKS.includes(tick)) {
+    await failureBurst('optimism', feedFailures.outage);
+  } else if (tick === CRASH.from) {
+    await failureBurst('optimism', feedFailures.crash);
+  } else {
+    await healthyTraffic('optimism');
+  }
+  await Promise.all([healthyTraffic('base'), healthyTraffic('arbitrum')]);
+}
+
+async function runFeedScript(): Promise<void> {
+  for (let tick = FEED.from; tick <= FEED.to; tick++) {
+    const time = await startTick(tick);
+    await feedScript(tick);
+    await evaluateAll((time + 30) * 1000);
+    if (tick === OUTAGE.to + 1) {
+      feedTicks.outageEnd = (time + 30) * 1000;
+    }
+    if (tick === CRASH.to + 1) {
+      feedTicks.restart = (time + 30) * 1000;
+    }
+  }
+  // Let the last groups flush.
+  alertmanager.advance((tickStart + (FEED.to + 1) * MINUTE) * 1000);
+}
+
+async function runGrafanaOutage(): Promise<void> {
+  alertmanager.restart();
+  for (let tick = GRAFANA_DOWN.from; tick <= GRAFANA_AFTER; tick++) {
+    const time = await startTick(tick);
+    if (GRAFANA_FAILURE_TICKS.includes(tick)) {
+      await failureBurst('optimism', feedFailures.grafana);
+    } else {
+      await healthyTraffic('optimism');
+    }
+    await Promise.all([healthyTraffic('base'), healthyTraffic('arbitrum')]);
+    if (tick > GRAFANA_DOWN.to) {
+      feedTicks.grafanaBack ||= (time + 30) * 1000;
+      await evaluateAll((time + 30) * 1000);
+    }
+  }
+  alertmanager.advance((tickStart + (GRAFANA_AFTER + 1) * MINUTE) * 1000);
+}
+
+/** Notifications of the failure feed that carry this failure, firing and resolved. */
+function feedNotifications(failure: Failure) {
+  const carries = (labels: Labels) => labels.tx_id === failure.txId && labels.chain === 'optimism';
+  const feed = alertmanager.notifications.filter((n) => n.receiver === FAILURE_FEED);
+  return {
+    firing: feed.filter((n) => n.firing.some(carries)),
+    resolved: feed.filter((n) => n.resolved.some(carries)),
+  };
+}
+
 beforeAll(async () => {
   const wallNow = Math.floor(Date.now() / 1000);
   devnet = await startDevnet({ genesisTimestamp: wallNow - BACKDATE_SECONDS });
@@ -440,7 +567,10 @@ describe('provisioned alert rules against the devnet', () => {
       expect(firstTick('tesseract-new-failure', instance, 'Alerting')).toBeGreaterThanOrEqual(BURST.from);
     }
     expect(burstFailures[0].reason).toBe('Dependencies not satisfied');
-    expect(activeInstances(BURST.to + 3, 'tesseract-new-failure')).toEqual([]);
+    // A failure fires for as long as it is in the 2-hour window, with no reminder (see part two).
+    for (const failure of burstFailures) {
+      expect(stateAt('tesseract-new-failure', LAST_TICK, { tx_id: failure.txId })).toBe('Alerting');
+    }
   });
 
   it('no traffic: low throughput fires after 5 minutes below 1 tx/min and clears when traffic resumes', () => {
@@ -515,6 +645,92 @@ describe('provisioned alert rules against the devnet', () => {
     });
   });
 
+  it('runs part two: failures before, during a 30-minute RPC outage, and while the backend is down', async () => {
+    await runFeedScript();
+    expect(feedFailures.before).toHaveLength(2);
+    expect(feedFailures.outage).toHaveLength(2 * OUTAGE_FAILURE_TICKS.length);
+    expect(feedFailures.crash).toHaveLength(2);
+  }, 900_000);
+
+  it('runs part three: Grafana down for an hour, failures meanwhile', async () => {
+    await runGrafanaOutage();
+    expect(feedFailures.grafana).toHaveLength(2 * GRAFANA_FAILURE_TICKS.length);
+  }, 600_000);
+
+  it('notifies every failure exactly once, with its tx_id and reason, and never resolves one aloud', () => {
+    const all = [
+      ...burstFailures,
+      ...feedFailures.before,
+      ...feedFailures.outage,
+      ...feedFailures.crash,
+      ...feedFailures.grafana,
+    ];
+    console.log(
+      `failures: ${all.length} (burst ${burstFailures.length}, before ${feedFailures.before.length}, RPC outage ${feedFailures.outage.length}, backend down ${feedFailures.crash.length}, Grafana down ${feedFailures.grafana.length})`
+    );
+    const counts = all.map((failure) => {
+      const { firing, resolved } = feedNotifications(failure);
+      const alert = firing[0]?.firing.find((labels) => labels.tx_id === failure.txId);
+      return { txId: failure.txId, firing: firing.length, resolved: resolved.length, reason: alert?.reason };
+    });
+    expect(counts).toEqual(all.map((f) => ({ txId: f.txId, firing: 1, resolved: 0, reason: f.reason })));
+    // No failure-feed message says RESOLVED at all.
+    expect(alertmanager.notifications.filter((n) => n.receiver === FAILURE_FEED && n.resolved.length > 0)).toEqual([]);
+  });
+
+  it('notifies the failures of each outage within a minute of the RPC, the backend or Grafana being back', () => {
+    for (const failure of feedFailures.outage) {
+      const [notification] = feedNotifications(failure).firing;
+      expect(notification.time).toBeGreaterThanOrEqual(feedTicks.outageEnd);
+      expect(notification.time).toBeLessThanOrEqual(feedTicks.outageEnd + 60_000);
+    }
+    for (const failure of feedFailures.crash) {
+      const [notification] = feedNotifications(failure).firing;
+      expect(notification.time).toBeGreaterThanOrEqual(feedTicks.restart);
+      expect(notification.time).toBeLessThanOrEqual(feedTicks.restart + 60_000);
+    }
+    for (const failure of feedFailures.grafana) {
+      const [notification] = feedNotifications(failure).firing;
+      expect(notification.time).toBeGreaterThanOrEqual(feedTicks.grafanaBack);
+      expect(notification.time).toBeLessThanOrEqual(feedTicks.grafanaBack + 60_000);
+    }
+  });
+
+  it('is not silent during the outages: the RPC outage pages once, the dead backend raises DatasourceError and pages', () => {
+    const window = (from: number, to: number) => (n: { time: number }) => n.time >= from && n.time < to;
+    const outage = window((tickStart + OUTAGE.from * MINUTE) * 1000, feedTicks.outageEnd);
+    const disconnected = alertmanager.notifications.filter(
+      (n) =>
+        outage(n) &&
+        n.receiver === 'tesseract-critical' &&
+        n.firing.some((l) => l.alertname === 'Tesseract node disconnected' && l.chain === 'optimism')
+    );
+    expect(disconnected).toHaveLength(1);
+    const crash = window((tickStart + CRASH.from * MINUTE) * 1000, feedTicks.restart);
+    const crashNotifications = alertmanager.notifications.filter(crash);
+    expect(
+      crashNotifications.filter(
+        (n) => n.receiver === FAILURE_FEED && n.firing.some((l) => l.alertname === 'DatasourceError')
+      )
+    ).toHaveLength(1);
+    expect(
+      crashNotifications.some(
+        (n) =>
+          n.receiver === 'tesseract-critical' && n.firing.some((l) => l.alertname === 'Tesseract node disconnected')
+      )
+    ).toBe(true);
+    // For the closing note: what each receiver got over part two.
+    const partTwo = alertmanager.notifications.filter(
+      window((tickStart + FEED.from * MINUTE) * 1000, (tickStart + GRAFANA_DOWN.from * MINUTE) * 1000)
+    );
+    const summary: Record<string, { firing: number; resolved: number }> = {};
+    for (const n of partTwo) {
+      const entry = (summary[n.receiver] ??= { firing: 0, resolved: 0 });
+      entry[n.firing.length > 0 ? 'firing' : 'resolved']++;
+    }
+    console.log(`part two notifications per receiver: ${JSON.stringify(summary)}`);
+  });
+
   it('chain head stale: stale while the chains lag the wall clock, normal once a fresh block arrives', async () => {
     const uid = 'tesseract-chain-head-stale';
     for (const name of ['optimism', 'arbitrum', 'base']) {
@@ -531,8 +747,18 @@ describe('provisioned alert rules against the devnet', () => {
     }
   });
 
-  it('ends the script with every alert resolved (head staleness aside: see above)', () => {
-    for (const rule of rules.filter((r) => r.uid !== 'tesseract-chain-head-stale')) {
+  it('pending overdue: the slow transactions on base warn while they wait past half their window, not after', () => {
+    const uid = 'tesseract-pending-overdue';
+    const base = { chain: 'base' };
+    expect(stateAt(uid, BASELINE_END, base)).toBe('Normal');
+    expect(stateAt(uid, SLOW.from, base)).toBe('Alerting');
+    expect(timeline(uid, { chain: 'optimism' }).slice(0, LAST_TICK + 1)).toMatch(/^N+$/);
+    expect(timeline(uid, base).slice(SLOW.to + 3, LAST_TICK + 1)).toMatch(/^N+$/);
+  });
+
+  it('ends the script with every alert resolved (head staleness and the 2-hour failure feed aside)', () => {
+    const lasting = ['tesseract-chain-head-stale', 'tesseract-new-failure'];
+    for (const rule of rules.filter((r) => !lasting.includes(r.uid))) {
       const last = LAST_TICK;
       expect({ rule: rule.uid, active: activeInstances(last, rule.uid) }).toEqual({ rule: rule.uid, active: [] });
     }

@@ -2,8 +2,9 @@
  * A small model of Grafana-managed alert evaluation, for rules provisioned from
  * provisioning/alerting: data source frames become alert values the way Grafana's server-side
  * expressions read them (pkg/expr converter, dataplane kinds), then reduce / math / threshold run
- * with Grafana's semantics (pkg/expr/mathexp reduce.go, threshold.go), and a state tracker applies
- * `for`, noDataState and execErrState per alert instance (one per label set).
+ * with Grafana's semantics (pkg/expr/mathexp reduce.go, threshold.go), a state tracker applies
+ * `for`, noDataState, execErrState and missing series per alert instance (one per label set), and an
+ * Alertmanager model turns the alerts sent into notifications (grouping, waits, repeat, resolved).
  */
 import type { Frame } from '../../src/backend/grafana/frames';
 
@@ -29,13 +30,23 @@ export type AlertValue = NumberValue | SeriesValue;
 export type Outcome =
   { kind: 'nodata' } | { kind: 'error'; message: string } | { kind: 'values'; values: AlertValue[] };
 
-/** The part of a provisioned rule the evaluator needs. */
+/** The part of a provisioned rule (file format) the evaluator needs. */
 export interface RuleDefinition {
   uid: string;
+  title?: string;
   condition: string;
   for: string;
   noDataState: 'NoData' | 'Alerting' | 'OK' | 'KeepLast';
   execErrState: 'Error' | 'Alerting' | 'OK' | 'KeepLast';
+  missing_series_evals_to_resolve?: number;
+  labels?: Labels;
+  notification_settings?: {
+    receiver: string;
+    group_by?: string[];
+    group_wait?: string;
+    group_interval?: string;
+    repeat_interval?: string;
+  };
   data: Array<{
     refId: string;
     datasourceUid: string;
@@ -477,8 +488,15 @@ export type AlertState = 'Normal' | 'Pending' | 'Alerting' | 'NoData' | 'Error';
 export interface InstanceState {
   labels: Labels;
   state: AlertState;
-  /** When the current condition (true / no data / error) started, in ms. */
+  /** Why: '' for a plain result, 'NoData' / 'Error' when the state came from those results, 'MissingSeries'. */
+  reason: string;
+  /** When the current state started, in ms. */
   since: number;
+  lastEvaluation: number;
+  /** Set on the evaluation that resolved a firing (Alerting, NoData, Error) instance: a resolved notification. */
+  resolvedAt?: number;
+  /** The firing state it was last in: a resolved alert is sent under the name it fired with. */
+  firedAs?: AlertState;
   /** The value of each refId for this instance at the last evaluation. */
   values: Record<string, number | null>;
 }
@@ -491,100 +509,364 @@ export function durationMs(text: string): number {
   return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
-const labelKey = (labels: Labels) =>
+export const labelKey = (labels: Labels) =>
   JSON.stringify(
     Object.keys(labels)
       .sort()
       .map((key) => [key, labels[key]])
   );
 
+/** Missing evaluations before a missing series resolves, unless the rule says (ngalert models: default 2). */
+const DEFAULT_MISSING_SERIES_EVALS = 2;
+/** Grafana resends firing alerts to its Alertmanager at least this often (ngalert state ResendDelay). */
+export const RESEND_DELAY_MS = 30_000;
+
+type Result = { labels: Labels; kind: 'true' | 'false' | 'nodata' | 'error'; values: Record<string, number | null> };
+
 /**
- * Alert instances of one rule across evaluations: Normal → Pending while the condition holds for
- * less than `for`, Alerting after; back to Normal when it stops holding or the instance disappears.
- * No data and errors follow noDataState / execErrState (KeepLast keeps every instance as it was).
+ * Alert instances of one rule across evaluations, as Grafana's state manager keeps them
+ * (pkg/services/ngalert/state/manager.go setNextStateForRule and processMissingSeriesStates, state.go):
+ * - a result per label set: Normal; Pending while true for less than `for`, then Alerting.
+ * - the whole evaluation no data or an error: with noDataState / execErrState Alerting, OK or KeepLast it
+ *   applies to every existing instance (KeepLast keeps them as they were); otherwise, or when the rule has
+ *   no instance yet, one instance with the rule's labels only becomes NoData / Error (or Alerting / Normal).
+ * - an instance missing from an evaluation stays as it is (an Alerting one keeps firing) until it has been
+ *   missing for `missing_series_evals_to_resolve` intervals (default 2; 1 for NoData and Error instances),
+ *   then resolves (reason MissingSeries) and is dropped.
+ * Firing instances (Alerting, NoData, Error) resolve with a resolved notification.
  */
 export class RuleStateTracker {
   readonly instances = new Map<string, InstanceState>();
   private readonly forMs: number;
+  private readonly intervalMs: number;
+  private readonly missingEvals: number;
 
-  constructor(readonly rule: RuleDefinition) {
+  constructor(
+    readonly rule: RuleDefinition,
+    intervalSeconds = 60
+  ) {
     this.forMs = durationMs(rule.for);
+    this.intervalMs = intervalSeconds * 1000;
+    this.missingEvals = rule.missing_series_evals_to_resolve ?? DEFAULT_MISSING_SERIES_EVALS;
   }
 
   /** Applies one evaluation at time `now` (ms) of the rule over its query outcomes. */
   evaluate(now: number, queries: Record<string, Outcome>): InstanceState[] {
+    for (const instance of this.instances.values()) {
+      delete instance.resolvedAt;
+    }
     const results = evaluateRule(this.rule, queries);
     const condition = results[this.rule.condition];
+    let evaluated: Result[];
     if (condition.kind === 'values' && condition.values.length > 0) {
-      this.applyValues(now, condition.values as NumberValue[], results);
+      evaluated = (condition.values as NumberValue[]).map((item) => ({
+        labels: item.labels,
+        kind: item.value === null ? 'nodata' : item.value !== 0 ? 'true' : 'false',
+        values: Object.fromEntries(
+          Object.entries(results).map(([refId, outcome]) => [refId, valueFor(outcome, item.labels)])
+        ),
+      }));
     } else {
       // No value left (no frames, or every value dropped by dropNN) is no data.
-      const failed = condition.kind === 'error';
-      this.applySpecial(now, failed ? this.rule.execErrState : this.rule.noDataState, failed ? 'Error' : 'NoData');
+      evaluated = [{ labels: {}, kind: condition.kind === 'error' ? 'error' : 'nodata', values: {} }];
     }
+    const whole = evaluated.length === 1 && (evaluated[0].kind === 'nodata' || evaluated[0].kind === 'error');
+    const setting = whole ? (evaluated[0].kind === 'error' ? this.rule.execErrState : this.rule.noDataState) : '';
+    if (whole && ['Alerting', 'OK', 'KeepLast'].includes(setting) && this.instances.size > 0) {
+      for (const instance of this.instances.values()) {
+        this.transition(instance, evaluated[0], now);
+      }
+    } else {
+      for (const result of evaluated) {
+        const key = labelKey(result.labels);
+        const instance = this.instances.get(key) ?? {
+          labels: result.labels,
+          state: 'Normal' as AlertState,
+          reason: '',
+          since: now,
+          lastEvaluation: now,
+          values: {},
+        };
+        this.instances.set(key, instance);
+        this.transition(instance, result, now);
+      }
+    }
+    this.resolveMissing(now);
     return [...this.instances.values()];
   }
 
-  private applyValues(now: number, conditions: NumberValue[], results: Record<string, Outcome>): void {
-    const seen = new Set<string>();
-    for (const item of conditions) {
-      const key = labelKey(item.labels);
-      seen.add(key);
-      const values = Object.fromEntries(
-        Object.entries(results).map(([refId, outcome]) => [refId, valueFor(outcome, item.labels)])
-      );
-      const firing = item.value !== null && item.value !== 0;
-      this.transition(key, item.labels, now, item.value === null ? 'nodata' : firing ? 'true' : 'false', values);
+  private transition(instance: InstanceState, result: Result, now: number): void {
+    const previous = instance.state;
+    instance.lastEvaluation = now;
+    if (result.kind === 'true' || result.kind === 'false') {
+      instance.values = result.values;
     }
+    const set = (state: AlertState, reason: string) => {
+      if (instance.state !== state || instance.reason !== reason) {
+        instance.since = now;
+      }
+      instance.state = state;
+      instance.reason = reason;
+    };
+    const alerting = (reason: string) => {
+      const same = instance.reason === reason;
+      if (instance.state === 'Alerting' && same) {
+        return;
+      }
+      if (instance.state === 'Pending' && same) {
+        if (now - instance.since >= this.forMs) {
+          set('Alerting', reason);
+        }
+        return;
+      }
+      set(this.forMs > 0 ? 'Pending' : 'Alerting', reason);
+    };
+    switch (result.kind) {
+      case 'true':
+        alerting('');
+        break;
+      case 'false':
+        set('Normal', '');
+        break;
+      case 'nodata':
+      case 'error': {
+        const configured = result.kind === 'error' ? this.rule.execErrState : this.rule.noDataState;
+        const reason = result.kind === 'error' ? 'Error' : 'NoData';
+        if (configured === 'KeepLast') {
+          if (instance.state === 'Pending' || instance.state === 'Normal') {
+            instance.reason = `${reason}, KeepLast`;
+          }
+        } else if (configured === 'Alerting') {
+          alerting(reason);
+        } else if (configured === 'OK') {
+          set('Normal', reason);
+        } else {
+          set(result.kind === 'error' ? 'Error' : 'NoData', reason);
+        }
+        break;
+      }
+    }
+    if (isFiring(previous) && instance.state === 'Normal') {
+      instance.resolvedAt = now;
+    }
+    if (isFiring(instance.state)) {
+      instance.firedAs = instance.state;
+    }
+  }
+
+  private resolveMissing(now: number): void {
     for (const [key, instance] of this.instances) {
-      if (!seen.has(key)) {
-        // A series that is gone resolves (Grafana marks it stale).
-        this.instances.set(key, { ...instance, state: 'Normal', since: now });
+      if (instance.lastEvaluation === now) {
+        continue;
+      }
+      const evals = instance.state === 'Error' || instance.state === 'NoData' ? 1 : this.missingEvals;
+      if (now - instance.lastEvaluation >= evals * this.intervalMs) {
+        const wasFiring = isFiring(instance.state);
+        Object.assign(instance, { state: 'Normal', reason: 'MissingSeries', since: now, lastEvaluation: now });
+        if (wasFiring) {
+          instance.resolvedAt = now;
+        }
+        // Dropped from the cache; the resolved notification still goes out this once.
+        this.instances.delete(key);
+        this.staleResolved.push(instance);
       }
     }
   }
 
-  private applySpecial(now: number, configured: string, kind: 'NoData' | 'Error'): void {
-    if (configured === 'KeepLast') {
-      return;
-    }
-    const ruleLabels: Labels = {};
-    if (configured === 'OK') {
-      for (const [key, instance] of this.instances) {
-        this.instances.set(key, { ...instance, state: 'Normal', since: now });
+  /** Instances resolved as stale by the last evaluation (no longer in `instances`). */
+  staleResolved: InstanceState[] = [];
+
+  /**
+   * What this evaluation sends to the Alertmanager (ngalert state NeedsSending; schedule compat
+   * stateToPostableAlert): every firing instance (each evaluation: the interval is above the resend
+   * delay) and each one just resolved. NoData and Error instances are named DatasourceNoData and
+   * DatasourceError with the rule's title as `rulename`. EndsAt is 3 × max(interval, resend delay) ahead.
+   */
+  postableAlerts(now: number, extraLabels: Labels): PostableAlert[] {
+    const resolved = this.staleResolved.splice(0);
+    const alerts: PostableAlert[] = [];
+    for (const instance of [...this.instances.values(), ...resolved]) {
+      if (!isFiring(instance.state) && instance.resolvedAt !== now) {
+        continue;
       }
-      return;
+      const labels: Labels = { ...instance.labels, ...(this.rule.labels ?? {}), ...extraLabels };
+      const title = this.rule.title ?? this.rule.uid;
+      labels.alertname = title;
+      const named = isFiring(instance.state) ? instance.state : instance.firedAs;
+      if (named === 'Error' || named === 'NoData') {
+        labels.alertname = named === 'Error' ? 'DatasourceError' : 'DatasourceNoData';
+        labels.rulename = title;
+      }
+      const endsAt = isFiring(instance.state) ? now + 3 * Math.max(this.intervalMs, RESEND_DELAY_MS) : now;
+      alerts.push({ labels, startsAt: instance.since, endsAt, rule: this.rule });
     }
-    // Alerting / NoData / Error: one instance with the rule's labels only (Grafana's DatasourceNoData/Error).
-    const key = labelKey(ruleLabels);
-    for (const [other, instance] of this.instances) {
-      if (other !== key) {
-        this.instances.set(other, { ...instance, state: 'Normal', since: now });
+    return alerts;
+  }
+}
+
+const isFiring = (state: AlertState) => state === 'Alerting' || state === 'NoData' || state === 'Error';
+
+// ---------------------------------------------------------------------------------------------------
+// Notifications
+
+export interface PostableAlert {
+  labels: Labels;
+  startsAt: number;
+  /** The alert is resolved once this time has passed (Alertmanager types.Alert.Resolved). */
+  endsAt: number;
+  /** Whose notification_settings route it (simplified routing: one autogenerated route per settings). */
+  rule: RuleDefinition;
+}
+
+export interface Notification {
+  time: number;
+  receiver: string;
+  groupLabels: Labels;
+  firing: Labels[];
+  resolved: Labels[];
+}
+
+interface Route {
+  receiver: string;
+  groupBy: string[];
+  groupWait: number;
+  groupInterval: number;
+  repeatInterval: number;
+}
+
+interface Group {
+  route: Route;
+  labels: Labels;
+  alerts: Map<string, { labels: Labels; startsAt: number; endsAt: number }>;
+  nextFlush: number;
+  flushed: boolean;
+}
+
+/**
+ * The part of Grafana's embedded Alertmanager that decides when a message goes out
+ * (prometheus/alertmanager dispatch/dispatch.go aggregation groups, notify/notify.go DedupStage and
+ * RetryStage): alerts are grouped per route by the route's group_by labels; a new group flushes after
+ * group_wait, then every group_interval. A flush notifies when the group has firing alerts the
+ * notification log has not seen for it, when all its alerts resolved after a notification, when new
+ * resolved ones appear and the receiver sends resolved messages, or when repeat_interval has passed
+ * since the last notification. A receiver that does not send resolved messages (disableResolveMessage)
+ * gets no message for them, but the log records them. Resolved alerts leave the group after a flush; an
+ * empty group is removed. The notification log outlives a restart; groups and alerts do not.
+ */
+export class AlertmanagerModel {
+  readonly notifications: Notification[] = [];
+  private readonly groups = new Map<string, Group>();
+  private readonly log = new Map<string, { firing: Set<string>; resolved: Set<string>; time: number }>();
+
+  /** `sendResolved[receiver]`: false when the contact point's integrations disable resolve messages. */
+  constructor(private readonly sendResolved: Record<string, boolean>) {}
+
+  private route(rule: RuleDefinition): Route {
+    const settings = rule.notification_settings;
+    if (!settings) {
+      throw new Error(`${rule.uid} has no notification_settings: only simplified routing is modelled`);
+    }
+    return {
+      receiver: settings.receiver,
+      groupBy: settings.group_by ?? ['grafana_folder', 'alertname'],
+      groupWait: durationMs(settings.group_wait ?? '30s'),
+      groupInterval: durationMs(settings.group_interval ?? '5m'),
+      repeatInterval: durationMs(settings.repeat_interval ?? '4h'),
+    };
+  }
+
+  /** Grafana sends these alerts at `now`; flushes due before then run first. */
+  receive(alerts: readonly PostableAlert[], now: number): void {
+    this.advance(now);
+    for (const alert of alerts) {
+      const route = this.route(alert.rule);
+      const groupLabels = Object.fromEntries(
+        route.groupBy.filter((name) => alert.labels[name] !== undefined).map((name) => [name, alert.labels[name]])
+      );
+      const key = `${labelKey({ receiver: route.receiver, settings: JSON.stringify(route) })}|${labelKey(groupLabels)}`;
+      let group = this.groups.get(key);
+      if (!group) {
+        group = { route, labels: groupLabels, alerts: new Map(), nextFlush: now + route.groupWait, flushed: false };
+        this.groups.set(key, group);
+      }
+      group.alerts.set(labelKey(alert.labels), {
+        labels: alert.labels,
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt,
+      });
+      // An alert older than group_wait flushes a group that has not flushed yet at once.
+      if (!group.flushed && alert.startsAt + route.groupWait < now) {
+        group.nextFlush = Math.min(group.nextFlush, now);
       }
     }
-    if (configured === 'Alerting') {
-      this.transition(key, ruleLabels, now, 'true', {});
+    this.advance(now);
+  }
+
+  /** Runs every flush due up to `to` (ms), in time order. */
+  advance(to: number): void {
+    for (;;) {
+      let next: [string, Group] | undefined;
+      for (const entry of this.groups) {
+        if (entry[1].nextFlush <= to && (!next || entry[1].nextFlush < next[1].nextFlush)) {
+          next = entry;
+        }
+      }
+      if (!next) {
+        return;
+      }
+      this.flush(next[0], next[1]);
+    }
+  }
+
+  /** Grafana restarted: in-memory alerts and groups are gone, the notification log is kept. */
+  restart(): void {
+    this.groups.clear();
+  }
+
+  private flush(key: string, group: Group): void {
+    const now = group.nextFlush;
+    group.flushed = true;
+    const firing = new Map<string, Labels>();
+    const resolved = new Map<string, Labels>();
+    for (const [fingerprint, alert] of group.alerts) {
+      (alert.endsAt <= now ? resolved : firing).set(fingerprint, alert.labels);
+    }
+    const sendResolved = this.sendResolved[group.route.receiver];
+    if (sendResolved === undefined) {
+      throw new Error(`no contact point ${group.route.receiver}`);
+    }
+    const entry = this.log.get(key);
+    const subset = (small: Iterable<string>, big: Set<string>) => [...small].every((item) => big.has(item));
+    const notify = !entry
+      ? firing.size > 0
+      : !subset(firing.keys(), entry.firing)
+        ? true
+        : firing.size === 0
+          ? entry.firing.size > 0
+          : sendResolved && !subset(resolved.keys(), entry.resolved)
+            ? true
+            : entry.time <= now - group.route.repeatInterval;
+    if (notify) {
+      const sentResolved = sendResolved ? [...resolved.values()] : [];
+      if (firing.size > 0 || sentResolved.length > 0) {
+        this.notifications.push({
+          time: now,
+          receiver: group.route.receiver,
+          groupLabels: group.labels,
+          firing: [...firing.values()],
+          resolved: sentResolved,
+        });
+      }
+      this.log.set(key, { firing: new Set(firing.keys()), resolved: new Set(resolved.keys()), time: now });
+    }
+    for (const fingerprint of resolved.keys()) {
+      group.alerts.delete(fingerprint);
+    }
+    if (group.alerts.size === 0) {
+      this.groups.delete(key);
     } else {
-      this.instances.set(key, { labels: ruleLabels, state: kind, since: now, values: {} });
+      group.nextFlush = now + group.route.groupInterval;
     }
-  }
-
-  private transition(
-    key: string,
-    labels: Labels,
-    now: number,
-    condition: 'true' | 'false' | 'nodata',
-    values: Record<string, number | null>
-  ): void {
-    const previous = this.instances.get(key);
-    if (condition !== 'true') {
-      this.instances.set(key, { labels, state: condition === 'nodata' ? 'NoData' : 'Normal', since: now, values });
-      return;
-    }
-    const active = previous && (previous.state === 'Pending' || previous.state === 'Alerting');
-    const since = active ? previous.since : now;
-    const state: AlertState = now - since >= this.forMs ? 'Alerting' : 'Pending';
-    this.instances.set(key, { labels, state, since, values });
   }
 }
 

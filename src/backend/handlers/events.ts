@@ -78,7 +78,13 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
     .flatMap(({ deployment, value }) => value.map((event) => ({ deployment, event })))
     .sort(newestFirst)
     .slice(0, query.limit);
-  const frames = query.format === 'value' ? valueFrames(rows) : [eventsTable(rows)];
+  const frames =
+    query.format === 'value'
+      ? valueFrames(
+          rows,
+          results.map((result) => result.deployment)
+        )
+      : [eventsTable(rows)];
   return withNotices(frames, notices, query.refId);
 }
 
@@ -136,10 +142,24 @@ function eventsTable(rows: Row[]): Frame {
   };
 }
 
-/** One frame per event, value 1, labelled with its deployment, event, tx_id and reason: one alert instance each. */
-function valueFrames(rows: Row[]): Frame[] {
+/**
+ * One frame per event, value 1, labelled with its deployment, event, tx_id and reason: one alert instance
+ * each. Every deployment that answered also gets one frame with value 0 and only its deployment labels, so
+ * an alert rule tells "no event here" (a normal instance) from "no answer" (the deployment's instances
+ * go missing) and never sees no data while any deployment answers.
+ */
+function valueFrames(rows: Row[], answered: Deployment[]): Frame[] {
   const seen = new Set<string>();
-  const frames: Frame[] = [];
+  const frames: Frame[] = answered.map((deployment) => ({
+    name: `${deployment.name} events`,
+    meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION },
+    fields: [
+      numberField('event', [0], {
+        labels: { ...deployment.labels },
+        config: { displayNameFromDS: `${deployment.name} events` },
+      }),
+    ],
+  }));
   for (const { deployment, event } of rows) {
     const labels: Record<string, string> = { ...deployment.labels, event: event.name };
     if (event.txId !== null) {

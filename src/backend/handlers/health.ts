@@ -1,6 +1,6 @@
 import { numberField, stringField, type Frame } from '../grafana';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
-import { probeHealth, type HealthReport } from '../tesseract/health';
+import { healthFieldApplies, probeHealth, type HealthReport } from '../tesseract/health';
 import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
 
 const NOT_APPLICABLE = 'n/a';
@@ -8,7 +8,8 @@ const NOT_APPLICABLE = 'n/a';
 /**
  * Health never fails for chain reasons: an unreachable RPC is `up = 0` with its error text, so that
  * "node disconnected" can alert. `table`: one row per deployment; `value`: one numeric-multi frame per
- * deployment holding the chosen field, labelled chain / chain_id / contract.
+ * deployment holding the chosen field, labelled chain / chain_id / contract, leaving out deployments whose
+ * ABI lacks the field's function (so an alert rule over every deployment has no instance for them).
  */
 export async function healthQuery(ctx: HandlerContext<HealthQuery>): Promise<Frame[]> {
   // The health panels of one refresh share the head request and the reads at it (see Deployment.head).
@@ -24,7 +25,10 @@ export async function healthQuery(ctx: HandlerContext<HealthQuery>): Promise<Fra
 function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): Frame[] {
   const field = ctx.query.field;
   const info = HEALTH_FIELDS[field];
-  return ctx.deployments.map((deployment, i) => {
+  return ctx.deployments.flatMap((deployment, i) => {
+    if (!healthFieldApplies(deployment, field)) {
+      return [];
+    }
     const report = reports[i];
     const notices = report.lastError
       ? [{ severity: 'warning' as const, text: `${deployment.name}: ${report.lastError}` }]

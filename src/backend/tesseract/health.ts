@@ -38,6 +38,21 @@ const errorText = (error: unknown) => redactUrls(error instanceof Error ? error.
 
 const STATUS_VIEWS = ['owner', 'paused', 'circuit_breaker_active', 'transaction_count', 'coordination_window'] as const;
 
+/** The ABI function a health field reads; fields without one apply to every deployment. */
+const FIELD_FUNCTIONS: Partial<Record<HealthField, string>> = {
+  paused: 'paused',
+  circuit_breaker_active: 'circuit_breaker_active',
+  transaction_count: 'transaction_count',
+  coordination_window_seconds: 'coordination_window',
+  accepting: 'buffer_transaction',
+};
+
+/** Whether the deployment's ABI can ever give this field a value (decided from the ABI, never a call). */
+export function healthFieldApplies(deployment: Deployment, field: HealthField): boolean {
+  const fn = FIELD_FUNCTIONS[field];
+  return fn === undefined || deployment.contract.hasFunction(fn);
+}
+
 /**
  * Probes one deployment at its head block: the head (its round trip is rpc_latency_ms), then code, the
  * ABI's status views (views the ABI lacks stay null) and a dry run of buffer_transaction from the operator
