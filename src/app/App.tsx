@@ -2,6 +2,7 @@ import type { AppRootProps } from '@grafana/data';
 import React from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { ROUTES } from './constants';
+import { AlertingSetup } from './pages/AlertingSetup';
 import { Overview } from './pages/Overview';
 import { TransactionExplorer } from './pages/TransactionExplorer';
 
@@ -11,6 +12,7 @@ export function App(_props: AppRootProps) {
     <Routes>
       <Route path={ROUTES.overview} element={<Overview />} />
       <Route path={ROUTES.transactions} element={<TransactionExplorer />} />
+      <Route path={ROUTES.alerting} element={<AlertingSetup />} />
       <Route path="*" element={<Navigate to={ROUTES.overview} replace />} />
     </Routes>
   );

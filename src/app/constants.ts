@@ -9,6 +9,7 @@ export const DASHBOARD_UID = 'tesseract-overview';
 export const ROUTES = {
   overview: 'overview',
   transactions: 'transactions',
+  alerting: 'alerting',
 } as const;
 
 /** URL of an app page, as Grafana mounts the app under /a/<app id>/. */

@@ -4,46 +4,28 @@
  * `npm run screenshots` (TESSERACT_SCREENSHOTS=1) runs the current Grafana only and writes the README's
  * screenshots to docs/screenshots/; other runs write nothing.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { buildHarness } from './harness/build';
+import type { Locator, Page } from 'playwright-core';
 import { grafanaRuntimes } from './harness/compat';
-import { serveHarness, type HarnessServer } from './harness/server';
+import { startHarness, type HarnessSession } from './harness/session';
 
 const SCREENSHOTS =
   process.env.TESSERACT_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : null;
 const RUNTIMES = SCREENSHOTS ? grafanaRuntimes().slice(-1) : grafanaRuntimes();
 const TX = '0x' + 'ab'.repeat(32);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
-
-let browser: Browser;
-let server: HarnessServer;
+let harness: HarnessSession;
 let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   if (SCREENSHOTS) {
     await mkdir(SCREENSHOTS, { recursive: true });
   }
 });
 
-afterAll(async () => {
-  await browser?.close();
-});
-
 async function open(query: string): Promise<void> {
-  await page.goto(`${server.url}/?${query}`);
+  await page.goto(`${harness.url}/?${query}`);
   await page.locator('#editor').waitFor();
 }
 
@@ -79,22 +61,16 @@ async function visible(locator: Locator): Promise<boolean> {
 }
 
 describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
-  let bundleDir: string;
-
   beforeAll(async () => {
-    bundleDir = await buildHarness(runtime);
-    server = await serveHarness(bundleDir, runtime);
+    harness = await startHarness(runtime);
   });
 
   afterAll(async () => {
-    await server?.close();
-    if (bundleDir) {
-      await rm(bundleDir, { recursive: true, force: true });
-    }
+    await harness?.close();
   });
 
   beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page = await harness.browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.setDefaultTimeout(15000);
     pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));

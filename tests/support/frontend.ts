@@ -198,3 +198,43 @@ export function overviewAnswer() {
     },
   };
 }
+
+/**
+ * A backend service that sends each request over HTTP to the page's own origin, where the harness server
+ * answers Grafana's API. Like Grafana's, it sends `data` as JSON with the request's headers, and fails
+ * with `{status, statusText, data}` on a non-2xx answer. Nothing is recorded in the page: the server
+ * sees the requests.
+ */
+export function httpBackendSrv() {
+  const fetch = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
+    new Observable((subscriber) => {
+      window
+        .fetch(options.url, {
+          method: options.method ?? 'GET',
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: options.data === undefined ? undefined : JSON.stringify(options.data),
+        })
+        .then(async (response) => {
+          const text = await response.text();
+          const data = (text === '' ? undefined : JSON.parse(text)) as T;
+          if (!response.ok) {
+            subscriber.error({ status: response.status, statusText: response.statusText, data });
+            return;
+          }
+          subscriber.next({
+            data,
+            status: response.status,
+            statusText: response.statusText,
+            ok: true,
+            headers: response.headers,
+            redirected: response.redirected,
+            type: response.type,
+            url: options.url,
+            config: options,
+          });
+          subscriber.complete();
+        })
+        .catch((error: unknown) => subscriber.error(error));
+    });
+  return { fetch };
+}

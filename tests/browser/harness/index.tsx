@@ -1,7 +1,8 @@
 /**
  * A page that renders the plugin's real editors and app pages with the real @grafana/ui, outside
  * Grafana. Only the Grafana services behind @grafana/runtime are stood in for: dashboard variables,
- * the data source list, and the HTTP backend (answers of /api/ds/query and the variables resource).
+ * the data source list, and the HTTP backend (answers of /api/ds/query and the variables resource; with
+ * `backend=http`, Grafana's HTTP API as the harness server stands in for it).
  * The view is chosen by `?view=`; the current query or settings are shown as JSON under the editor.
  */
 import './boot';
@@ -31,6 +32,7 @@ import {
   DEPLOYMENTS,
   fakeBackendSrv,
   fakeTemplateSrv,
+  httpBackendSrv,
   instanceSettings,
   jsonFrame,
   overviewAnswer,
@@ -88,7 +90,9 @@ function answer(request: RecordedRequest): unknown {
 function installServices() {
   const { requests, backendSrv } = fakeBackendSrv(answer);
   window.harnessRequests = requests;
-  setBackendSrv(backendSrv as unknown as BackendSrv);
+  // `backend=http`: requests go to the harness server, which stands in for Grafana's HTTP API.
+  const http = new URLSearchParams(window.location.search).get('backend') === 'http';
+  setBackendSrv((http ? httpBackendSrv() : backendSrv) as unknown as BackendSrv);
   setTemplateSrv(fakeTemplateSrv({ chain: ['optimism', 'arbitrum'], tx_id: TX }));
   setDataSourceSrv({ getList: () => [instanceSettings()] } as unknown as DataSourceSrv);
 }

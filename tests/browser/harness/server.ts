@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GrafanaRuntime } from './compat';
@@ -21,13 +21,24 @@ export interface HarnessServer {
   close: () => Promise<void>;
 }
 
+/** Answers a request in Grafana's place and returns true, or returns false to leave it to the bundle. */
+export type ApiHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
+
 /**
  * Serves the harness bundle, plus the icons of the runtime's @grafana/ui where Grafana serves them
- * (/public/build/img/icons/… or /public/img/icons/…), on 127.0.0.1 at a free port.
+ * (/public/build/img/icons/… or /public/img/icons/…), on 127.0.0.1 at a free port; `api` may answer
+ * Grafana's HTTP API.
  */
-export async function serveHarness(bundleDir: string, runtime: GrafanaRuntime): Promise<HarnessServer> {
+export async function serveHarness(
+  bundleDir: string,
+  runtime: GrafanaRuntime,
+  api?: ApiHandler
+): Promise<HarnessServer> {
   const icons = path.join(runtime.dir, 'node_modules/@grafana/ui/dist/public/img/icons');
   const server: Server = createServer((request, response) => {
+    if (api?.(request, response)) {
+      return;
+    }
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     const iconPath = ICON_PATHS.find((prefix) => pathname.startsWith(prefix));
     const root = iconPath ? icons : bundleDir;
