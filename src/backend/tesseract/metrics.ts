@@ -143,7 +143,6 @@ function remembered<T>(table: EventTable, key: string, compute: () => T): T {
   return value;
 }
 
-
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
 /** Computes the requested metrics for every bucket. */
