@@ -102,11 +102,10 @@ export class ConfirmedEvents {
         break;
       case EventKind.Ready: {
         this.counts.ready++;
-        const ref = table.txRefs.get(position);
-        const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
-        // As the metrics query: the tx's first Ready, timed from its first Buffered (if indexed before it).
-        if (buffered >= 0 && buffered < position && table.readyAt(ref) === position) {
-          this.observe(table.timestamps.get(position) - table.timestamps.get(buffered));
+        // The same resolution time as the metrics query's.
+        const resolution = table.resolutionAt(position);
+        if (resolution !== null) {
+          this.observe(resolution);
         }
         break;
       }

@@ -271,6 +271,20 @@ export class EventTable implements RecordStore<TesseractEvent> {
     return this.firstFailed.get(ref) - 1;
   }
 
+  /**
+   * The resolution time (s) the Ready event at `position` stands for: from its tx's first Buffered to it, when it
+   * is the tx's first Ready and that Buffered is indexed before it; else null (a later Ready, or a tx buffered
+   * before the start block).
+   */
+  resolutionAt(position: number): number | null {
+    const ref = this.txRefs.get(position);
+    const buffered = ref === 0 ? -1 : this.bufferedAt(ref);
+    if (buffered < 0 || buffered >= position || this.readyAt(ref) !== position) {
+      return null;
+    }
+    return this.timestamps.get(position) - this.timestamps.get(buffered);
+  }
+
   /** How many events of this kind the table holds. */
   countOf(kind: EventKindCode): number {
     return this.kindCounts[kind];

@@ -250,9 +250,9 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
       case EventKind.Ready: {
         counts.ready[k]++;
         const ref = txRefs.get(i);
-        const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
-        if (buffered >= 0 && table.readyAt(ref) === i) {
-          counts.resolutions[k].push(t - timestamps.get(buffered));
+        const resolution = table.resolutionAt(i);
+        if (resolution !== null) {
+          counts.resolutions[k].push(resolution);
         }
         if (input.isExecuted && ref !== 0 && input.isExecuted(table.txId(ref))) {
           counts.executed[k]++;
