@@ -1,6 +1,54 @@
 import { defineConfig } from 'eslint/config';
 import baseConfig from './.config/eslint.config.mjs';
 
+/**
+ * The layers and the only direction their imports may take (tests beside the code may import more).
+ * `src/backend/grafana` (the SDK) and `src/backend/chain` (RPC) import nothing of ours; `tesseract`
+ * imports `chain` and the query model; handlers import the SDK, `tesseract`, `chain` and the query model;
+ * `src/backend/datasource.ts` and `main.ts` wire them. The browser code never imports the backend.
+ */
+const LAYERS = [
+  { files: ['src/query/**/*.{ts,tsx}'], forbidden: '^\\.\\./', says: 'src/query imports nothing of ours' },
+  { files: ['src/backend/grafana/**/*.{ts,tsx}'], forbidden: '^\\.\\./', says: 'the SDK imports nothing of ours' },
+  {
+    files: ['src/backend/chain/**/*.{ts,tsx}'],
+    forbidden: '^\\.\\./',
+    says: 'chain knows nothing of Grafana, Tesseract or the query model',
+  },
+  {
+    files: ['src/backend/tesseract/**/*.{ts,tsx}'],
+    forbidden: '^\\.\\./(grafana|handlers|datasource|main)(/|$)|^\\.\\./\\.\\./(?!query(/|$))',
+    says: 'tesseract imports only chain, heap and the query model',
+  },
+  {
+    files: ['src/backend/handlers/**/*.{ts,tsx}'],
+    forbidden: '^\\.\\./(datasource|main)(/|$)|^\\.\\./\\.\\./(?!query(/|$))',
+    says: 'handlers import the SDK, tesseract, chain and the query model',
+  },
+  {
+    files: ['src/alerting/**/*.{ts,tsx}'],
+    forbidden: '^\\.\\./(?!query(/|$))',
+    says: 'src/alerting imports only the query model',
+  },
+  {
+    files: ['src/datasource/**/*.{ts,tsx}', 'src/app/**/*.{ts,tsx}'],
+    forbidden: '^(\\.\\./)+backend(/|$)',
+    says: 'the browser code never imports the backend',
+  },
+];
+
+// Keeps the base config's own restriction (moment) beside the layer rule, which replaces it in these files.
+const layerRules = LAYERS.map(({ files, forbidden, says }) => ({
+  files,
+  ignores: ['**/*.test.{ts,tsx}'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { paths: ['moment'], patterns: [{ regex: forbidden, message: `Layer rule: ${says}.` }] },
+    ],
+  },
+}));
+
 export default defineConfig([
   {
     ignores: [
@@ -46,4 +94,5 @@ export default defineConfig([
     // The scaffold only lints src/; the backend tooling, devnet, bench and tests are TypeScript too.
     files: ['**/*.{ts,tsx}'],
   },
+  ...layerRules,
 ]);
