@@ -10,12 +10,12 @@ import path from 'node:path';
 import { startDevnet, type Devnet } from '../devnet/devnet';
 import { JsonRpc } from '../devnet/rpc';
 import { runSimulation } from '../devnet/simulator';
-import { alertingHeaders, PluginHost, type SettingsInput } from '../tests/support/harness';
-import { deploymentSettings, logBlocks, monitorSettings } from '../tests/support/monitor';
-import { startRpcProxy, type RangeLimit, type RpcProxy } from '../tests/support/rpc-proxy';
+import { alertingHeaders, PluginHost, type SettingsInput } from '../harness/plugin-host';
+import { deploymentSettings, logBlocks, monitorSettings } from '../harness/monitor';
+import { startRpcProxy, type RangeLimit, type RpcProxy } from '../harness/rpc-proxy';
 import { LOG_QUERY_KINDS, naiveFetch } from './naive';
 import { startSyntheticChain } from './synthetic-chain';
-import { alertRuleRequests, dashboardRequests, panelQueries, type PanelRequest } from '../tests/support/workload';
+import { alertRuleRequests, dashboardRequests, panelQueries, type PanelRequest } from '../harness/workload';
 
 interface Options {
   quick: boolean;

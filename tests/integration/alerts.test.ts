@@ -31,9 +31,9 @@ import {
   type Outcome,
   type RuleDefinition,
 } from '../support/alert-eval';
-import { alertingHeaders, PluginHost, type SettingsInput } from '../support/harness';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
-import { provisionedDataSource, provisionedSettings } from '../support/workload';
+import { alertingHeaders, PluginHost, type SettingsInput } from '../../harness/plugin-host';
+import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
+import { provisionedDataSource, provisionedSettings } from '../../harness/workload';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60;

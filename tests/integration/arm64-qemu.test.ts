@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { summarizeLedger } from '../../devnet';
-import { PluginHost, REPO_ROOT, type SettingsInput } from '../support/harness';
-import { monitorSettings } from '../support/monitor';
+import { PluginHost, REPO_ROOT, type SettingsInput } from '../../harness/plugin-host';
+import { monitorSettings } from '../../harness/monitor';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
 
 const QEMU = '/usr/bin/qemu-aarch64-static';

@@ -14,7 +14,7 @@ import {
   RpcPool,
   RpcPoolOptions,
 } from '../../src/backend/chain';
-import { RangeLimit, RpcProxy, startRpcProxy } from '../support/rpc-proxy';
+import { RangeLimit, RpcProxy, startRpcProxy } from '../../harness/rpc-proxy';
 import {
   Anvil,
   chainTruth,

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runSimulation, startDevnet, type Devnet, type LedgerEntry } from '../../devnet';
-import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
-import { provisionedSettings } from '../support/workload';
+import { PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
+import { provisionedSettings } from '../../harness/workload';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DAY_MS = 86_400_000;

@@ -8,10 +8,10 @@ import { hexlify, Interface, randomBytes } from 'ethers';
 import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
-import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
-import { startRpcProxy, type RangeLimit, type RpcProxy } from '../support/rpc-proxy';
+import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
+import { startRpcProxy, type RangeLimit, type RpcProxy } from '../../harness/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
-import { bufferNewTransaction, monitorSettings } from '../support/monitor';
+import { bufferNewTransaction, monitorSettings } from '../../harness/monitor';
 
 let sim: SimulatedDevnet;
 let host: PluginHost;

@@ -6,10 +6,10 @@
  */
 import { summarizeLedger, type LedgerEntry, type LedgerSummary } from '../../devnet';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
-import { PluginHost, type QueryInput, type QueryResult, type SettingsInput } from '../support/harness';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
+import { PluginHost, type QueryInput, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
+import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
-import { monitorSettings } from '../support/monitor';
+import { monitorSettings } from '../../harness/monitor';
 
 const SECRET = 'sk_live_do_not_leak_42';
 const WINDOW = 30;

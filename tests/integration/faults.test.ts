@@ -14,7 +14,13 @@ import { JsonRpc } from '../../devnet/rpc';
 import { runSimulation, type SimulationResult } from '../../devnet/simulator';
 import { TESSERACT_SIMPLE_ABI } from '../../src/query';
 import { TesseractContract } from '../../src/backend/tesseract/contract';
-import { alertingHeaders, PluginHost, type QueryInput, type QueryResult, type SettingsInput } from '../support/harness';
+import {
+  alertingHeaders,
+  PluginHost,
+  type QueryInput,
+  type QueryResult,
+  type SettingsInput,
+} from '../../harness/plugin-host';
 import {
   chainCounts,
   logBlocks,
@@ -23,7 +29,7 @@ import {
   valueFor,
   type LifecycleCounts,
   type MonitoredDeployment,
-} from '../support/monitor';
+} from '../../harness/monitor';
 import {
   fewestGetLogs,
   startRpcProxy,
@@ -31,8 +37,8 @@ import {
   type Fault,
   type RangeLimit,
   type RpcProxy,
-} from '../support/rpc-proxy';
-import { dashboardRequests, panelQueries } from '../support/workload';
+} from '../../harness/rpc-proxy';
+import { dashboardRequests, panelQueries } from '../../harness/workload';
 
 const SECRET = 'SECRET-MARKER-4f1c9e';
 const HISTORY_DAYS = 2;

@@ -9,10 +9,10 @@ import { runSimulation, summarizeLedger, JsonRpc, type LedgerEntry } from '../..
 import type { Deployment } from '../../devnet/devnet';
 import { rpcUrlsKey, TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import { Interface } from 'ethers';
-import { PluginHost, type HclogLine, type SettingsInput } from '../support/harness';
-import { bufferNewTransaction, monitorSettings } from '../support/monitor';
+import { PluginHost, type HclogLine, type SettingsInput } from '../../harness/plugin-host';
+import { bufferNewTransaction, monitorSettings } from '../../harness/monitor';
 import { histogramSeries, parseExposition, type PromFamily } from '../support/prometheus';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
+import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
 import { startSyntheticChain } from '../../bench/synthetic-chain';
 

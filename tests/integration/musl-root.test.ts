@@ -28,8 +28,8 @@ import { JsonRpc, summarizeLedger } from '../../devnet';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { elfNeeded } from '../../scripts/elf';
 import { packagePlugin } from '../../scripts/package';
-import { PluginHost, REPO_ROOT, type SettingsInput } from '../support/harness';
-import { monitorSettings } from '../support/monitor';
+import { PluginHost, REPO_ROOT, type SettingsInput } from '../../harness/plugin-host';
+import { monitorSettings } from '../../harness/monitor';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
 
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';

@@ -7,10 +7,10 @@
 import { Interface } from 'ethers';
 import { JsonRpc, runSimulation, startDevnet, type Devnet, type LedgerEntry } from '../../devnet';
 import { sendAndWait } from '../../devnet/chain';
-import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
-import { monitorSettings, valueFor } from '../support/monitor';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
-import { dashboardRequests, panelQueries, type PanelRequest } from '../support/workload';
+import { PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
+import { monitorSettings, valueFor } from '../../harness/monitor';
+import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
+import { dashboardRequests, panelQueries, type PanelRequest } from '../../harness/workload';
 
 const DAY_MS = 86_400_000;
 /** The history ends about two days ago, so that every head is stale, and ages as the wall clock runs. */

@@ -20,7 +20,7 @@ import {
   isAlive,
   pluginContext,
   runUntilHandshake,
-} from '../support/harness';
+} from '../../harness/plugin-host';
 
 const HCLOG_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const settings = { uid: 'protocol-test', jsonData: {}, lastUpdatedMS: 1 };

@@ -18,8 +18,8 @@ import { Prng } from '../../devnet/prng';
 import { rollupAddress, ROLLUP_NAMES } from '../../devnet/rollups';
 import { TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
-import { PluginHost, type QueryResult, type SettingsInput } from '../support/harness';
-import { monitorSettings } from '../support/monitor';
+import { PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
+import { monitorSettings } from '../../harness/monitor';
 
 const SOAK = process.env.SOAK === '1';
 const SEED = Number(process.env.REORG_SEED ?? 20261202);

@@ -6,7 +6,7 @@ import { createLogger, hclogTimestamp } from '../../src/backend/grafana/logger';
 import { MetricsRegistry } from '../../src/backend/grafana/metrics';
 import { handshakeLine, handshakeProblem } from '../../src/backend/grafana/plugin';
 import type { DataSourceInstance, InstanceSettings } from '../../src/backend/grafana/types';
-import { dataSourceSettings, pluginContext } from '../support/harness';
+import { dataSourceSettings, pluginContext } from '../../harness/plugin-host';
 
 describe('hclog logger', () => {
   it('formats @timestamp with exactly 6 fractional digits (Go layout 2006-01-02T15:04:05.000000Z07:00)', () => {

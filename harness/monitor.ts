@@ -1,10 +1,10 @@
 // Helpers shared by the fault suite and the benchmark: data source settings for devnet deployments
 // reached through proxies, chain truth read straight from anvil, and numbers read out of frames.
 import { hexlify, Interface, randomBytes } from 'ethers';
-import type { Deployment } from '../../devnet/devnet';
-import { JsonRpc } from '../../devnet/rpc';
-import { rpcUrlsKey, TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type DeploymentSettings } from '../../src/query';
-import type { QueryResult, SettingsInput } from './harness';
+import type { Deployment } from '../devnet/devnet';
+import { JsonRpc } from '../devnet/rpc';
+import { rpcUrlsKey, TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type DeploymentSettings } from '../src/query';
+import type { QueryResult, SettingsInput } from './plugin-host';
 import type { RpcProxy } from './rpc-proxy';
 
 /** An RPC URL through `proxy` that carries `secret` the way provider keys are carried: path and query. */

@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { rpcUrlsKey, type DeploymentSettings } from '../../src/query';
-import type { QueryInput, SettingsInput } from './harness';
+import { rpcUrlsKey, type DeploymentSettings } from '../src/query';
+import type { QueryInput, SettingsInput } from './plugin-host';
 
-export const DASHBOARD_PATH = path.join(__dirname, '..', '..', 'src', 'dashboards', 'tesseract.json');
-export const ALERT_RULES_PATH = path.join(__dirname, '..', '..', 'provisioning', 'alerting', 'rules.yaml');
-export const DATASOURCE_PATH = path.join(__dirname, '..', '..', 'provisioning', 'datasources', 'tesseract.yaml');
+export const DASHBOARD_PATH = path.join(__dirname, '..', 'src', 'dashboards', 'tesseract.json');
+export const ALERT_RULES_PATH = path.join(__dirname, '..', 'provisioning', 'alerting', 'rules.yaml');
+export const DATASOURCE_PATH = path.join(__dirname, '..', 'provisioning', 'datasources', 'tesseract.yaml');
 const DATASOURCE_TYPE = 'tesseract-monitor-datasource';
 
 export interface ProvisionedDataSource {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { decodeFrame, type DecodedFrame } from '../../src/backend/grafana/frames';
+import { decodeFrame, type DecodedFrame } from '../src/backend/grafana/frames';
 import {
   pluginPackageDefinition,
   type WireCallResourceResponse,
@@ -17,9 +17,9 @@ import {
   type WirePluginContext,
   type WireQueryDataResponse,
   type WireUser,
-} from '../../src/backend/grafana/protocol';
+} from '../src/backend/grafana/protocol';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_EXECUTABLE = path.join(REPO_ROOT, 'dist', 'datasource', 'gpx_tesseract_monitor_linux_amd64');
 export const PLUGIN_ID = 'tesseract-monitor-datasource';
 
