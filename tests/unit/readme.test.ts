@@ -15,7 +15,8 @@ function namesInRow(kind: string): Set<string> {
   if (!section) {
     throw new Error('README.md has no "## Queries" section');
   }
-  const row = section.split('\n').find((line) => line.startsWith(`| **${kind}** |`));
+  // Prettier pads the cells, so the first cell is matched trimmed.
+  const row = section.split('\n').find((line) => line.split('|')[1]?.trim() === `**${kind}**`);
   if (!row) {
     throw new Error(`the Queries table has no row for ${kind}`);
   }
