@@ -10,7 +10,6 @@ import {
   type HealthResult,
   type InstanceSettings,
   type Logger,
-  type QueryContext,
   type RequestContext,
   type ResourceRequest,
   type ResourceResponse,
@@ -239,7 +238,7 @@ export class TesseractDataSource implements DataSourceInstance {
     exported.set(this.uid, this);
   }
 
-  async query(dataQuery: DataQuery, ctx: QueryContext): Promise<Frame[]> {
+  async query(dataQuery: DataQuery, ctx: RequestContext): Promise<Frame[]> {
     const query = this.parse(dataQuery);
     const { fromMs, toMs } = dataQuery.timeRange;
     if (toMs > 0 && fromMs > toMs) {
