@@ -4,7 +4,8 @@ import { RpcError } from './chain';
 import { createDataSource, TesseractDataSource } from './datasource';
 import { createLogger, QueryError, type DataQuery, type InstanceSettings, type RequestContext } from './grafana';
 import { forEachDeployment, toQueryError, type HandlerContext } from './handlers/common';
-import { asRevert, ContractRevert, type Deployment } from './tesseract/deployment';
+import type { Deployment } from './tesseract/deployment';
+import { asRevert, ContractRevert } from './tesseract/revert';
 
 const lines: string[] = [];
 const logger = createLogger({ write: (line) => lines.push(line) });
