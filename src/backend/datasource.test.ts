@@ -2,9 +2,10 @@
 import { AbiCoder, Interface } from 'ethers';
 import { RpcError } from './chain';
 import { createDataSource, TesseractDataSource } from './datasource';
-import { createLogger, QueryError, type DataQuery, type InstanceSettings, type QueryContext } from './grafana';
+import { createLogger, QueryError, type DataQuery, type InstanceSettings, type RequestContext } from './grafana';
 import { forEachDeployment, toQueryError, type HandlerContext } from './handlers/common';
-import { asRevert, ContractRevert, type Deployment } from './tesseract/deployment';
+import type { Deployment } from './tesseract/deployment';
+import { asRevert, ContractRevert } from './tesseract/revert';
 
 const lines: string[] = [];
 const logger = createLogger({ write: (line) => lines.push(line) });
@@ -24,7 +25,7 @@ const deployment = (name: string, extra: Record<string, unknown> = {}) => ({
   maxBlockRange: 1000,
   ...extra,
 });
-const ctx = { logger, fromAlert: false, headers: {}, orgId: 1, signal: new AbortController().signal } as QueryContext;
+const ctx = { logger, fromAlert: false, headers: {}, orgId: 1, signal: new AbortController().signal } as RequestContext;
 const dataQuery = (json: unknown): DataQuery => ({
   refId: 'A',
   queryType: '',

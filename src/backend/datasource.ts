@@ -1,6 +1,7 @@
 import type { RpcObserver, SyncReport } from './chain';
 import {
   QueryError,
+  QueryTypeMux,
   createLogger,
   metrics,
   pluginMetrics,
@@ -10,7 +11,6 @@ import {
   type HealthResult,
   type InstanceSettings,
   type Logger,
-  type QueryContext,
   type RequestContext,
   type ResourceRequest,
   type ResourceResponse,
@@ -21,7 +21,6 @@ import {
   rpcUrlsKey,
   validateDeployment,
   validateSettings,
-  type QueryType,
   type TesseractQuery,
 } from '../query';
 import { callQuery } from './handlers/call';
@@ -36,16 +35,13 @@ import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/con
 import { Deployment } from './tesseract/deployment';
 import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
 
-type Handler = (ctx: HandlerContext<never>) => Promise<Frame[]>;
-
-const HANDLERS: Record<QueryType, Handler> = {
-  health: healthQuery as Handler,
-  events: eventsQuery as Handler,
-  metrics: metricsQuery as Handler,
-  transaction: transactionQuery as Handler,
-  call: callQuery as Handler,
-  variables: variablesQuery as Handler,
-};
+const HANDLERS = new QueryTypeMux<HandlerContext>()
+  .handle('health', healthQuery)
+  .handle('events', eventsQuery)
+  .handle('metrics', metricsQuery)
+  .handle('transaction', transactionQuery)
+  .handle('call', callQuery)
+  .handle('variables', variablesQuery);
 
 /** Panels of one dashboard refresh together: syncs this close reuse the previous one. */
 const MIN_SYNC_INTERVAL_MS = 1000;
@@ -239,7 +235,7 @@ export class TesseractDataSource implements DataSourceInstance {
     exported.set(this.uid, this);
   }
 
-  async query(dataQuery: DataQuery, ctx: QueryContext): Promise<Frame[]> {
+  async query(dataQuery: DataQuery, ctx: RequestContext): Promise<Frame[]> {
     const query = this.parse(dataQuery);
     const { fromMs, toMs } = dataQuery.timeRange;
     if (toMs > 0 && fromMs > toMs) {
@@ -247,8 +243,7 @@ export class TesseractDataSource implements DataSourceInstance {
       const when = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
       throw new QueryError(`Invalid time range: from (${when(fromMs)}) is after to (${when(toMs)})`, { status: 400 });
     }
-    const handlerCtx = this.handlerContext(query, dataQuery, ctx);
-    return HANDLERS[query.queryType](handlerCtx as HandlerContext<never>);
+    return HANDLERS.query(this.handlerContext(query, dataQuery, ctx));
   }
 
   async checkHealth(ctx: RequestContext): Promise<HealthResult> {
@@ -297,8 +292,10 @@ export class TesseractDataSource implements DataSourceInstance {
       maxDataPoints: 0,
       json: { ...(body as object), queryType: 'variables' },
     });
-    const handlerCtx = this.handlerContext(query, undefined, ctx);
-    const { values } = await variableValues(handlerCtx as HandlerContext<never>);
+    if (query.queryType !== 'variables') {
+      throw new Error(`the variables resource parsed a ${query.queryType} query`);
+    }
+    const { values } = await variableValues(this.handlerContext(query, undefined, ctx));
     return { status: 200, body: values };
   }
 
@@ -323,7 +320,11 @@ export class TesseractDataSource implements DataSourceInstance {
     return parsed.query;
   }
 
-  private handlerContext(query: TesseractQuery, dataQuery: DataQuery | undefined, ctx: RequestContext): HandlerContext {
+  private handlerContext<Q extends TesseractQuery>(
+    query: Q,
+    dataQuery: DataQuery | undefined,
+    ctx: RequestContext
+  ): HandlerContext<Q> {
     const now = Date.now();
     return {
       query,

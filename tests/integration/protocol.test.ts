@@ -9,7 +9,7 @@ import { QueryError } from '../../src/backend/grafana/errors';
 import { numberField, stringField, timeField } from '../../src/backend/grafana/frames';
 import { createLogger } from '../../src/backend/grafana/logger';
 import { startServer, type PluginServer } from '../../src/backend/grafana/server';
-import type { DataSourceInstance, InstanceSettings, QueryContext } from '../../src/backend/grafana/types';
+import type { DataSourceInstance, InstanceSettings, RequestContext } from '../../src/backend/grafana/types';
 import {
   DEFAULT_EXECUTABLE,
   PluginClient,
@@ -214,7 +214,7 @@ describe('in-process server: handler isolation', () => {
   let client: PluginClient;
   const disposed: string[] = [];
   const cancelled: string[] = [];
-  const seen: Array<{ refId: string; ctx: Pick<QueryContext, 'fromAlert' | 'user'> }> = [];
+  const seen: Array<{ refId: string; ctx: Pick<RequestContext, 'fromAlert' | 'user'> }> = [];
 
   function testInstance(instanceSettings: InstanceSettings): DataSourceInstance {
     if ((instanceSettings.jsonData as { failCreate?: boolean }).failCreate) {

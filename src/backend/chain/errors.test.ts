@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { classifyRpcError, parseRangeHint, parseRetryAfter, redactUrls, RpcError } from './errors';
+import { classifyRpcError, isRequestRefusal, parseRangeHint, parseRetryAfter, redactUrls, RpcError } from './errors';
 
 describe('classifyRpcError', () => {
   it.each([
@@ -134,6 +134,14 @@ describe('RpcError', () => {
     expect(new RpcError('rate_limited', 'RPC #1: 429').transient).toBe(true);
     expect(new RpcError('range_too_large', 'RPC #1: range').transient).toBe(false);
     expect(new RpcError('wrong_chain', 'RPC #1: chain').transient).toBe(false);
+  });
+
+  it("counts as the request's own refusal only what another endpoint would answer the same", () => {
+    expect(isRequestRefusal(new RpcError('rpc_error', 'RPC #1: execution reverted', { code: 3 }))).toBe(true);
+    expect(isRequestRefusal(new RpcError('range_too_large', 'RPC #1: range'))).toBe(true);
+    expect(isRequestRefusal(new RpcError('unreachable', 'RPC #1: connection refused'))).toBe(false);
+    expect(isRequestRefusal(new RpcError('wrong_chain', 'RPC #1: chain'))).toBe(false);
+    expect(isRequestRefusal(new Error('execution reverted'))).toBe(false);
   });
 
   it('redacts URLs from provider text', () => {

@@ -62,6 +62,15 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * The endpoint answered and refused this request (a revert, a range limit, an unknown method): another
+ * endpoint would answer the same, so the pool does not fail over and a call's refusal is its answer.
+ * Transient failures and an endpoint on the wrong chain are the endpoint's fault, not the request's.
+ */
+export function isRequestRefusal(error: unknown): error is RpcError {
+  return error instanceof RpcError && !error.transient && error.kind !== 'wrong_chain';
+}
+
 /** "RPC #1" for endpoint index 0. */
 export function endpointLabel(index: number): string {
   return `RPC #${index + 1}`;

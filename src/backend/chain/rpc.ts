@@ -1,4 +1,12 @@
-import { classifyRpcError, endpointLabel, parseRetryAfter, redactUrls, RpcError, RpcErrorKind } from './errors';
+import {
+  classifyRpcError,
+  endpointLabel,
+  isRequestRefusal,
+  parseRetryAfter,
+  redactUrls,
+  RpcError,
+  RpcErrorKind,
+} from './errors';
 import { fromQuantity } from './quantity';
 
 /** One HTTP exchange with one endpoint (a batch counts once), reported for self-metrics. */
@@ -107,7 +115,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A call's own refusal (a revert, an unknown method) as a value; failures another endpoint may not have are rethrown. */
 function ownRefusal(error: unknown): RpcError {
-  if (error instanceof RpcError && !error.transient && error.kind !== 'wrong_chain') {
+  if (isRequestRefusal(error)) {
     return error;
   }
   throw error;
@@ -510,7 +518,7 @@ export class RpcPool {
       if (error instanceof RpcError && error.kind !== 'wrong_chain') {
         this.report(endpoint, 'eth_chainId', 1, started, error);
       }
-      if (error instanceof RpcError && !error.transient && error.kind !== 'wrong_chain') {
+      if (isRequestRefusal(error)) {
         // An endpoint that cannot say its chain id is not one to use: fail over.
         throw new RpcError('unreachable', error.message, { code: error.code, endpoint: endpoint.index });
       }
@@ -565,7 +573,7 @@ export class RpcPool {
         }
         this.lastError = error;
         this.lastErrorAt = Date.now();
-        if (!error.transient && error.kind !== 'wrong_chain') {
+        if (isRequestRefusal(error)) {
           // The endpoint answered: the request itself is at fault (range limits, reverts).
           this.markSuccess(endpoint);
           throw error;

@@ -15,5 +15,6 @@ export {
   type Sample,
 } from './metrics';
 export { InstanceManager } from './instances';
+export { QueryTypeMux, type QueryTypeContext, type QueryTypeHandler, type TypedQuery } from './querytypemux';
 export { startServer, type PluginServer, type ServeOptions } from './server';
 export { runPlugin, handshakeProblem, handshakeLine } from './plugin';

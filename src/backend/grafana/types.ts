@@ -36,8 +36,6 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
-export type QueryContext = RequestContext;
-
 export interface TimeRange {
   fromMs: number;
   toMs: number;
@@ -82,7 +80,7 @@ export interface ResourceResponse {
 /** What a data source implements; one instance exists per data source uid and settings version. */
 export interface DataSourceInstance {
   /** Answers one query. Throw `QueryError` for errors the user should see. */
-  query(query: DataQuery, ctx: QueryContext): Promise<Frame[]>;
+  query(query: DataQuery, ctx: RequestContext): Promise<Frame[]>;
   checkHealth(ctx: RequestContext): Promise<HealthResult>;
   callResource?(request: ResourceRequest, ctx: RequestContext): Promise<ResourceResponse>;
   /** Releases timers and sockets; called when settings change and at shutdown. */

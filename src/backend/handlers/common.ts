@@ -9,7 +9,8 @@ import {
   type TimeRange,
 } from '../grafana';
 import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type TesseractQuery } from '../../query';
-import { ContractRevert, type Deployment, type HeadOptions } from '../tesseract/deployment';
+import type { Deployment, HeadOptions } from '../tesseract/deployment';
+import { ContractRevert } from '../tesseract/revert';
 
 /** What every handler gets: the validated query, the deployments it selects and the request's window. */
 export interface HandlerContext<Q extends TesseractQuery = TesseractQuery> {

@@ -55,7 +55,7 @@ async function metricInput(
     }
     isExecuted = await deployment.executedAmong(lookedUp, read);
   }
-  return { input: { events, coordinationWindow, isExecuted }, notices };
+  return { input: { events, coordinationWindow, isExecuted, headScope: deployment.headScope }, notices };
 }
 
 /**

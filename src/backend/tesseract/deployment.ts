@@ -1,4 +1,4 @@
-import { Interface, type Result } from 'ethers';
+import type { Result } from 'ethers';
 import {
   BlockClock,
   LogIndex,
@@ -18,19 +18,9 @@ import { ConfirmedEvents, type NewlyConfirmed } from './confirmed';
 import { TesseractContract, type DecodedState } from './contract';
 import type { TesseractEvent } from './events';
 import { EventTable } from './eventtable';
-import { HeadCache } from './headcache';
+import { HeadPart, HeadScope } from './headcache';
 import { unpackWord } from './hex';
-
-/** A call the contract refused: the revert reason is the answer, not an RPC failure. */
-export class ContractRevert extends Error {
-  constructor(
-    readonly functionName: string,
-    readonly reason: string
-  ) {
-    super(`${functionName} reverted: ${reason}`);
-    this.name = 'ContractRevert';
-  }
-}
+import { asRevert, ContractRevert } from './revert';
 
 export interface DeploymentOptions {
   settings: DeploymentSettings;
@@ -75,11 +65,12 @@ export interface HeadOptions {
   allowStale?: boolean;
 }
 
-/** Most answers kept for one head (per-tx states and calls); the least recently used go first. */
-const MAX_READS_PER_HEAD = 10_000;
-
-/** Node messages for reverted eth_calls: "execution reverted: <reason>" (geth, anvil, most providers). */
-const REVERT_MESSAGE = /(?:execution reverted|reverted|revert)(?::\s*(.*?))?(?:\s*\(code -?\d+\))?$/i;
+/** Answers (results, or the node's refusal) of contract reads (per-tx states and calls), by request. */
+const CONTRACT_READS = new HeadPart<Promise<unknown>>('contract reads', 10_000);
+/** Executed states read at the head, by tx: a refresh of the same head asks none of them again. */
+const EXECUTED_AT_HEAD = new HeadPart<boolean>('executed states', 10_000);
+/** Decoded revert reasons by revert data. */
+const REVERT_REASONS = new HeadPart<string | undefined>('revert reasons', 1000);
 
 /**
  * One monitored contract on one chain: its RPC pool, block clock, log index and decoded history.
@@ -104,15 +95,13 @@ export class Deployment {
   private lastSync?: SyncReport;
   /** The head lastSync was asked for: what a stale answer is pinned to (the index may hold a little more). */
   private syncedHead?: ChainHead;
-  /** Answers (results, or the node's refusal) of contract reads at the current head, by request. */
-  private readonly reads = new HeadCache<Promise<unknown>>(MAX_READS_PER_HEAD);
+  /** What is kept for the current head: contract reads, executed states, revert reasons, health, aggregates. */
+  readonly headScope = new HeadScope();
   /**
    * EXECUTED is final on the chain it was read on: txs seen executed at a block the index holds are not asked
    * again until a reorg drops that block.
    */
   private executed?: PinnedReads<true>;
-  /** Executed states read at this head, by tx: a refresh of the same head asks none of them again. */
-  private executedAtHead?: { headHash: string; states: Map<string, boolean> };
   private readonly minSyncIntervalMs: number;
   private readonly onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 
@@ -225,6 +214,8 @@ export class Deployment {
   async sync(options: HeadOptions = {}): Promise<SyncReport> {
     const head = await this.head(options);
     const { header } = head;
+    // What is derived from the event table is kept for the head it was synced at.
+    this.headScope.enter(header.hash);
     const last = this.lastSync;
     if (last && (last.headHash === header.hash || head.outage)) {
       // Block hashes chain: the same head block means the same chain below it, so the index is current
@@ -277,14 +268,14 @@ export class Deployment {
     const tag = toQuantity(block);
     const requests = reads.map((read) => ({ method: read.method, params: [...read.params, tag] }));
     const keys = requests.map((request) => `${request.method} ${JSON.stringify(request.params)}`);
-    const answers = keys.map((key) => this.reads.get(head.hash, key));
+    const answers = keys.map((key) => this.headScope.get(CONTRACT_READS, head.hash, key));
     const missing = answers.flatMap((answer, i) => (answer === undefined ? [i] : []));
     if (missing.length > 0) {
       const fetched = this.pool.batchSettled(missing.map((i) => requests[i]));
       missing.forEach((i, position) => {
         const answer = fetched.then((results) => results[position]);
-        answer.catch(() => this.reads.delete(head.hash, keys[i]));
-        this.reads.set(head.hash, keys[i], answer);
+        answer.catch(() => this.headScope.forget(CONTRACT_READS, head.hash, keys[i], answer));
+        this.headScope.set(CONTRACT_READS, head.hash, keys[i], answer);
         answers[i] = answer;
       });
     }
@@ -308,7 +299,9 @@ export class Deployment {
 
   /** A read's error as ContractRevert when it is a revert, else unchanged. */
   refusal(functionName: string, error: Error): Error {
-    return asRevert(functionName, error, this.contract.iface) as Error;
+    return asRevert(functionName, error, this.contract.iface, (data, decode) =>
+      this.headScope.rememberForHead(REVERT_REASONS, data, decode)
+    ) as Error;
   }
 
   /**
@@ -370,14 +363,21 @@ export class Deployment {
   async executedAmong(txIds: readonly string[], options: HeadOptions = {}): Promise<(txId: string) => boolean> {
     const { header } = await this.head(options);
     const executed = (this.executed ??= new PinnedReads(this.logIndex()));
-    if (this.executedAtHead?.headHash !== header.hash) {
-      this.executedAtHead = { headHash: header.hash, states: new Map() };
+    // This query's answers, whatever the scope holds by the time they are asked.
+    const atHead = new Map<string, boolean>();
+    const unknown: string[] = [];
+    for (const txId of txIds) {
+      const known = executed.get(txId) === undefined ? this.headScope.get(EXECUTED_AT_HEAD, header.hash, txId) : true;
+      if (known === undefined) {
+        unknown.push(txId);
+      } else {
+        atHead.set(txId, known);
+      }
     }
-    const atHead = this.executedAtHead.states;
-    const unknown = txIds.filter((txId) => executed.get(txId) === undefined && !atHead.has(txId));
     for (const [txId, state] of await this.states(unknown, options)) {
       const isExecuted = state.name === 'EXECUTED';
       atHead.set(txId, isExecuted);
+      this.headScope.set(EXECUTED_AT_HEAD, header.hash, txId, isExecuted);
       if (isExecuted) {
         executed.set(txId, true, header.number, header.hash);
       }
@@ -388,72 +388,6 @@ export class Deployment {
   dispose(): void {
     this.executed?.dispose();
     this.index?.dispose();
-    this.reads.clear();
-    this.executedAtHead = undefined;
+    this.headScope.clear();
   }
-}
-
-/** Decoded revert reasons by ABI and revert data: the same revert (a paused contract) repeats every refresh. */
-const knownReasons = new WeakMap<Interface, Map<string, string | undefined>>();
-const MAX_KNOWN_REASONS = 1000;
-
-/** The reason in ABI-encoded revert data: Error(string), Panic(uint256) or a custom error of the ABI. */
-function reasonFromData(data: unknown, iface: Interface = BUILTIN_ERRORS): string | undefined {
-  if (typeof data !== 'string' || !/^0x[0-9a-fA-F]{8}/.test(data)) {
-    return undefined;
-  }
-  let known = knownReasons.get(iface);
-  if (!known) {
-    known = new Map();
-    knownReasons.set(iface, known);
-  }
-  if (!known.has(data)) {
-    if (known.size >= MAX_KNOWN_REASONS) {
-      known.clear();
-    }
-    // ethers re-hashes every error signature of the ABI on each parseError.
-    known.set(data, parseReason(data, iface));
-  }
-  return known.get(data);
-}
-
-function parseReason(data: string, iface: Interface): string | undefined {
-  try {
-    const parsed = iface.parseError(data);
-    if (!parsed) {
-      return `custom error ${data.slice(0, 10)}`;
-    }
-    if (parsed.name === 'Error') {
-      return String(parsed.args[0]);
-    }
-    if (parsed.name === 'Panic') {
-      return `panic 0x${BigInt(parsed.args[0]).toString(16)}`;
-    }
-    return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
-  } catch {
-    return undefined;
-  }
-}
-
-const BUILTIN_ERRORS = new Interface([]);
-
-/**
- * Turns a reverted eth_call into ContractRevert, reading the reason from the revert data when the node
- * sends it, else from its message ("execution reverted: …"); other errors pass through unchanged.
- */
-export function asRevert(functionName: string, error: unknown, iface?: Interface): unknown {
-  if (!(error instanceof RpcError) || error.transient || error.kind === 'wrong_chain') {
-    return error;
-  }
-  const fromData = reasonFromData(error.data, iface);
-  if (fromData !== undefined) {
-    return new ContractRevert(functionName, fromData);
-  }
-  const detail = error.message.replace(/^RPC #\d+: \S+ failed: /, '');
-  const match = REVERT_MESSAGE.exec(detail);
-  if (!match && error.code !== 3) {
-    return error;
-  }
-  const reason = match?.[1]?.trim();
-  return new ContractRevert(functionName, reason && reason.length > 0 ? reason : 'reverted without a reason');
 }

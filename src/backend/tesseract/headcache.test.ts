@@ -1,25 +1,65 @@
 /** @jest-environment node */
-import { HeadCache } from './headcache';
+import { HeadPart, HeadScope } from './headcache';
 
-describe('HeadCache', () => {
-  it('keeps answers while the head hash stays and forgets them all when it changes', () => {
-    const cache = new HeadCache<string>(10);
-    cache.set('0xaa', 'owner()', 'alice');
-    expect(cache.get('0xaa', 'owner()')).toBe('alice');
-    expect(cache.get('0xbb', 'owner()')).toBeUndefined();
-    expect(cache.size).toBe(0);
-    // An answer to the old head arriving late does not touch the new head's answers.
-    cache.set('0xbb', 'owner()', 'bob');
-    cache.delete('0xaa', 'owner()');
-    expect(cache.get('0xbb', 'owner()')).toBe('bob');
+const CALLS = new HeadPart<string>('calls', 10);
+const STATES = new HeadPart<number>('states', 2);
+
+describe('HeadScope', () => {
+  it('keeps answers while the head hash stays and forgets every part when it changes', () => {
+    const scope = new HeadScope();
+    expect(scope.get(CALLS, '0xaa', 'owner()')).toBeUndefined();
+    scope.set(CALLS, '0xaa', 'owner()', 'alice');
+    scope.set(STATES, '0xaa', 'tx1', 8);
+    expect(scope.get(CALLS, '0xaa', 'owner()')).toBe('alice');
+    expect(scope.get(STATES, '0xaa', 'tx1')).toBe(8);
+    expect(scope.get(CALLS, '0xbb', 'owner()')).toBeUndefined();
+    expect(scope.current).toBe('0xbb');
+    expect([scope.size(CALLS), scope.size(STATES)]).toEqual([0, 0]);
   });
 
-  it('drops the least recently used answer past its size', () => {
-    const cache = new HeadCache<number>(2);
-    cache.set('0xaa', 'a', 1);
-    cache.set('0xaa', 'b', 2);
-    expect(cache.get('0xaa', 'a')).toBe(1); // a is now more recent than b
-    cache.set('0xaa', 'c', 3);
-    expect([cache.get('0xaa', 'a'), cache.get('0xaa', 'b'), cache.get('0xaa', 'c')]).toEqual([1, undefined, 3]);
+  it('drops late answers for a head it has left, and forgets only the answer it was given', () => {
+    const scope = new HeadScope();
+    scope.enter('0xaa');
+    scope.enter('0xbb');
+    scope.set(CALLS, '0xaa', 'owner()', 'alice');
+    expect(scope.current).toBe('0xbb');
+    expect(scope.size(CALLS)).toBe(0);
+    scope.set(CALLS, '0xbb', 'owner()', 'bob');
+    scope.forget(CALLS, '0xaa', 'owner()', 'bob');
+    scope.forget(CALLS, '0xbb', 'owner()', 'alice');
+    expect(scope.get(CALLS, '0xbb', 'owner()')).toBe('bob');
+    scope.forget(CALLS, '0xbb', 'owner()', 'bob');
+    expect(scope.get(CALLS, '0xbb', 'owner()')).toBeUndefined();
+  });
+
+  it('drops the least recently used answer of a part past its bound, leaving the other parts', () => {
+    const scope = new HeadScope();
+    scope.enter('0xaa');
+    scope.set(CALLS, '0xaa', 'owner()', 'alice');
+    scope.set(STATES, '0xaa', 'a', 1);
+    scope.set(STATES, '0xaa', 'b', 2);
+    expect(scope.get(STATES, '0xaa', 'a')).toBe(1); // a is now more recent than b
+    scope.set(STATES, '0xaa', 'c', 3);
+    expect(['a', 'b', 'c'].map((key) => scope.get(STATES, '0xaa', key))).toEqual([1, undefined, 3]);
+    expect(scope.get(CALLS, '0xaa', 'owner()')).toBe('alice');
+  });
+
+  it('computes a value once for the current head, including an undefined one, and not without a head', () => {
+    const scope = new HeadScope();
+    const REASONS = new HeadPart<string | undefined>('reasons', 10);
+    let decoded = 0;
+    const decode = () => {
+      decoded++;
+      return undefined;
+    };
+    scope.rememberForHead(REASONS, '0x08c379a0', decode);
+    expect(decoded).toBe(1);
+    scope.enter('0xaa');
+    scope.rememberForHead(REASONS, '0x08c379a0', decode);
+    scope.rememberForHead(REASONS, '0x08c379a0', decode);
+    expect(decoded).toBe(2);
+    scope.enter('0xbb');
+    scope.rememberForHead(REASONS, '0x08c379a0', decode);
+    expect(decoded).toBe(3);
   });
 });

@@ -1,6 +1,8 @@
 import { redactUrls, type BlockHeader, type RpcRequest } from '../chain';
 import type { HealthField } from '../../query';
-import { ContractRevert, type ChainHead, type Deployment } from './deployment';
+import type { ChainHead, Deployment } from './deployment';
+import { HeadPart } from './headcache';
+import { ContractRevert } from './revert';
 
 /** What the health query reports for one deployment. Null values are "not applicable" or "unknown". */
 export interface HealthReport {
@@ -96,24 +98,22 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
   };
 }
 
-const statesByHead = new WeakMap<Deployment, { headHash: string; state: Promise<HealthReport> }>();
+/** The probe's contract state at the head (one per head). */
+const HEALTH_STATE = new HeadPart<Promise<HealthReport>>('health state', 1);
 
 /**
  * What the contract says at this head, decoded once per head: the health panels of a refresh (and every
  * refresh until a new block) share it. A probe that met an error is not kept, so the next one asks again.
  */
 function stateAt(deployment: Deployment, header: BlockHeader): Promise<HealthReport> {
-  const known = statesByHead.get(deployment);
-  if (known?.headHash === header.hash) {
-    return known.state;
+  const scope = deployment.headScope;
+  const known = scope.get(HEALTH_STATE, header.hash, '');
+  if (known) {
+    return known;
   }
   const state = readState(deployment, header);
-  statesByHead.set(deployment, { headHash: header.hash, state });
-  const forget = () => {
-    if (statesByHead.get(deployment)?.state === state) {
-      statesByHead.delete(deployment);
-    }
-  };
+  scope.set(HEALTH_STATE, header.hash, '', state);
+  const forget = () => scope.forget(HEALTH_STATE, header.hash, '', state);
   state.then((report) => report.lastError !== null && forget(), forget);
   return state;
 }

@@ -2,6 +2,7 @@ import type { MetricName } from '../../query';
 import { firstPosition } from '../chain';
 import { EventKind } from './events';
 import type { EventTable } from './eventtable';
+import { HeadPart, type HeadScope } from './headcache';
 import { expiryTime } from './lifecycle';
 
 /**
@@ -75,6 +76,8 @@ export interface MetricInput {
    * `executed` counts the Ready events of the bucket whose tx (packed tx_id) is now EXECUTED on chain.
    */
   isExecuted?: (txId: string) => boolean;
+  /** The deployment's head scope, where scans and backlogs are kept for the head (none: computed every time). */
+  headScope?: HeadScope;
 }
 
 export type SeriesValues = Array<number | null>;
@@ -120,27 +123,18 @@ interface BucketCounts {
 }
 
 /**
- * Results of recent scans and backlogs per table, by bucket layout: the panels of one refresh share a range
- * and mostly a bucket width, so most of them reuse one scan. Dropped whenever the table changes.
+ * Results of recent scans and backlogs, by bucket layout: the panels of one refresh share a range and mostly a
+ * bucket width, so most of them reuse one scan. Keyed by the table's version too, so a changed table is
+ * scanned again.
  */
-const recentResults = new WeakMap<EventTable, { length: number; revision: number; results: Map<string, unknown> }>();
-const MAX_RECENT_RESULTS = 16;
+const RECENT_RESULTS = new HeadPart<unknown>('metric scans', 16);
 
-function remembered<T>(table: EventTable, key: string, compute: () => T): T {
-  let recent = recentResults.get(table);
-  if (!recent || recent.length !== table.length || recent.revision !== table.revision) {
-    recent = { length: table.length, revision: table.revision, results: new Map() };
-    recentResults.set(table, recent);
+function remembered<T>(input: MetricInput, key: string, compute: () => T): T {
+  const { events: table, headScope } = input;
+  if (!headScope) {
+    return compute();
   }
-  if (recent.results.has(key)) {
-    return recent.results.get(key) as T;
-  }
-  const value = compute();
-  if (recent.results.size >= MAX_RECENT_RESULTS) {
-    recent.results.clear();
-  }
-  recent.results.set(key, value);
-  return value;
+  return headScope.rememberForHead(RECENT_RESULTS, `${table.length}|${table.revision}|${key}`, compute) as T;
 }
 
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
@@ -156,7 +150,7 @@ export function aggregate(
   // Executed counts read from on-chain state belong to this query's state lookup: never shared.
   const counts = needsExecutedStates(metrics, table)
     ? countBuckets(input, buckets)
-    : remembered(table, `counts|${layoutKey(buckets)}`, () =>
+    : remembered(input, `counts|${layoutKey(buckets)}`, () =>
         countBuckets({ ...input, isExecuted: undefined }, buckets)
       );
 
@@ -165,7 +159,7 @@ export function aggregate(
   const wantsBacklog = needsCoordinationWindow(metrics);
   // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
-    ? remembered(table, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
+    ? remembered(input, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
         backlogAt(
           input,
           ends.map((end) => end - 0.001)

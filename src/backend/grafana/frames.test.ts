@@ -10,9 +10,9 @@ import {
   type Field,
   type Frame,
   type NumberType,
-} from '../../src/backend/grafana/frames';
+} from './frames';
 
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'grafana-fixtures');
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'grafana-fixtures');
 
 // ---- Grafana's JSON frame view (data/frame_json.go): schema + data.values/entities/nanos ----------------
 

@@ -1,12 +1,12 @@
 /** @jest-environment node */
-import { dataQueryFrom, instanceSettingsFrom, isFromAlert } from '../../src/backend/grafana/convert';
-import { QueryError, redactSecrets, toErrorReport } from '../../src/backend/grafana/errors';
-import { InstanceManager } from '../../src/backend/grafana/instances';
-import { createLogger, hclogTimestamp } from '../../src/backend/grafana/logger';
-import { MetricsRegistry } from '../../src/backend/grafana/metrics';
-import { handshakeLine, handshakeProblem } from '../../src/backend/grafana/plugin';
-import type { DataSourceInstance, InstanceSettings } from '../../src/backend/grafana/types';
-import { dataSourceSettings, pluginContext } from '../../harness/plugin-host';
+import { dataQueryFrom, instanceSettingsFrom, isFromAlert } from './convert';
+import { QueryError, redactSecrets, toErrorReport } from './errors';
+import { InstanceManager } from './instances';
+import { createLogger, hclogTimestamp } from './logger';
+import { MetricsRegistry } from './metrics';
+import { handshakeLine, handshakeProblem } from './plugin';
+import type { DataSourceInstance, InstanceSettings } from './types';
+import { dataSourceSettings, pluginContext } from '../../../harness/plugin-host';
 
 describe('hclog logger', () => {
   it('formats @timestamp with exactly 6 fractional digits (Go layout 2006-01-02T15:04:05.000000Z07:00)', () => {
