@@ -16,6 +16,7 @@ import {
   type ResourceResponse,
 } from './grafana';
 import {
+  parseIndexStore,
   parseQuery,
   parseRpcUrls,
   rpcUrlsKey,
@@ -34,6 +35,7 @@ import { variableValues, variablesQuery } from './handlers/variables';
 import { checkDeployment } from './tesseract/check';
 import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/confirmed';
 import { Deployment } from './tesseract/deployment';
+import { indexStoreDirectory, journalOpener } from './tesseract/indexstore';
 import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
 
 type Handler = (ctx: HandlerContext<never>) => Promise<Frame[]>;
@@ -152,6 +154,40 @@ function observerFor(chain: string): RpcObserver {
   };
 }
 
+/** What the index store said, once per deployment (and a write failure once more when it happens). */
+const journalLogged = new WeakMap<Deployment, { loaded: boolean; writeError: boolean }>();
+
+function logJournal(deployment: Deployment, logger: Logger): void {
+  const journal = deployment.logIndex().stats().journal;
+  const logged = journalLogged.get(deployment) ?? { loaded: false, writeError: false };
+  journalLogged.set(deployment, logged);
+  if (!journal) {
+    return;
+  }
+  if (!logged.loaded) {
+    logged.loaded = true;
+    const fields = {
+      chain: deployment.name,
+      store: journal.description,
+      records: journal.loadedRecords,
+      ms: journal.loadMs,
+    };
+    if (journal.warning) {
+      logger.warn('Stored log index discarded (re-synced from the chain)', { ...fields, warning: journal.warning });
+    } else {
+      logger.info('Log index loaded from the index store', fields);
+    }
+  }
+  if (journal.writeError && !logged.writeError) {
+    logged.writeError = true;
+    logger.warn('Index store write failed: the index is kept in memory only', {
+      chain: deployment.name,
+      store: journal.description,
+      error: journal.writeError,
+    });
+  }
+}
+
 function recordSync(
   deployment: Deployment,
   report: SyncReport,
@@ -176,6 +212,7 @@ function recordSync(
   if (!fresh) {
     return;
   }
+  logJournal(deployment, logger);
   syncedLogs.inc({ chain }, report.added);
   if (!cached || report.dropped > 0) {
     logger.debug('Log index synced', {
@@ -210,7 +247,11 @@ export class TesseractDataSource implements DataSourceInstance {
   constructor(settings: InstanceSettings, logger: Logger) {
     this.uid = settings.uid;
     const { settings: parsed, errors } = validateSettings(settings.jsonData);
-    this.settingsErrors = errors;
+    const indexStore = parseIndexStore(settings.jsonData);
+    this.settingsErrors = [...errors, ...indexStore.errors];
+    const { directory, source } = indexStoreDirectory(indexStore.store.directory);
+    const openJournal = journalOpener(indexStore.store, directory);
+    logger.info('Index store', { kind: indexStore.store.kind ?? 'file', directory, chosenBy: source });
     for (const deployment of parsed.deployments) {
       const rpcUrls = parseRpcUrls(settings.secureJsonData[rpcUrlsKey(deployment.id)]);
       const problems = Object.entries(validateDeployment(deployment, rpcUrls)).map(([, message]) => message);
@@ -225,6 +266,7 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+          journal: { open: openJournal, slot: `${settings.uid}.${deployment.id}` },
           onSync: (report, fresh, confirmed) => recordSync(runtime, report, fresh, confirmed, logger),
         });
         this.deployments.push(runtime);
