@@ -16,6 +16,7 @@ import {
   type ResourceResponse,
 } from './grafana';
 import {
+  INDEX_STORE_POSTGRES_URL_KEY,
   parseIndexStore,
   parseQuery,
   parseRpcUrls,
@@ -155,7 +156,7 @@ function observerFor(chain: string): RpcObserver {
 }
 
 /** What the index store said, once per deployment (and a write failure once more when it happens). */
-const journalLogged = new WeakMap<Deployment, { loaded: boolean; writeError: boolean }>();
+const journalLogged = new WeakMap<Deployment, { loaded: boolean; writeError: boolean; role?: string }>();
 
 function logJournal(deployment: Deployment, logger: Logger): void {
   const journal = deployment.logIndex().stats().journal;
@@ -177,6 +178,10 @@ function logJournal(deployment: Deployment, logger: Logger): void {
     } else {
       logger.info('Log index loaded from the index store', fields);
     }
+  }
+  if (journal.role !== logged.role) {
+    logged.role = journal.role;
+    logger.info('Index store role', { chain: deployment.name, store: journal.description, role: journal.role });
   }
   if (journal.writeError && !logged.writeError) {
     logged.writeError = true;
@@ -250,7 +255,11 @@ export class TesseractDataSource implements DataSourceInstance {
     const indexStore = parseIndexStore(settings.jsonData);
     this.settingsErrors = [...errors, ...indexStore.errors];
     const { directory, source } = indexStoreDirectory(indexStore.store.directory);
-    const openJournal = journalOpener(indexStore.store, directory);
+    const postgresUrl = settings.secureJsonData[INDEX_STORE_POSTGRES_URL_KEY]?.trim() || undefined;
+    if (indexStore.store.kind === 'postgres' && !postgresUrl) {
+      this.settingsErrors.push('Index store: Postgres is chosen but no connection URL is saved; local files are used');
+    }
+    const openJournal = journalOpener(indexStore.store, directory, postgresUrl);
     logger.info('Index store', { kind: indexStore.store.kind ?? 'file', directory, chosenBy: source });
     for (const deployment of parsed.deployments) {
       const rpcUrls = parseRpcUrls(settings.secureJsonData[rpcUrlsKey(deployment.id)]);

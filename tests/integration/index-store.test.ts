@@ -10,7 +10,9 @@ import path from 'node:path';
 import { JsonRpc } from '../../devnet';
 import { PluginHost, type SettingsInput } from '../support/harness';
 import { bufferNewTransaction, chainCounts, monitorSettings, valueFor } from '../support/monitor';
+import { startPostgres, type TestPostgres } from '../support/postgres';
 import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
+import { INDEX_STORE_POSTGRES_URL_KEY } from '../../src/query';
 import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
 
 let sim: SimulatedDevnet;
@@ -234,5 +236,85 @@ describe('kill -9 while the index is being written', () => {
     const head = Number(await new JsonRpc(base.rpcUrl).call<string>('eth_blockNumber'));
     expect(proxy.count('eth_getLogs')).toBeLessThan(Math.ceil((head - base.deployBlock + 1) / 25));
     await host.kill();
+  });
+});
+
+describe('three processes on one Postgres', () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  const optimism = () => sim.devnet.deployments.find((d) => d.name === 'optimism')!;
+  const buffered = { queryType: 'metrics', metrics: ['buffered', 'ready'], mode: 'window' };
+
+  function sharedSettings(uid: string, proxy: RpcProxy, store: Record<string, unknown>): SettingsInput {
+    const plain = monitorSettings(uid, [
+      { deployment: optimism(), urls: [proxy.url], overrides: { maxBlockRange: 25 } },
+    ]);
+    return {
+      ...plain,
+      jsonData: { ...(plain.jsonData as object), indexStore: store },
+      secureJsonData: { ...plain.secureJsonData, [INDEX_STORE_POSTGRES_URL_KEY]: postgres.url },
+    };
+  }
+
+  async function answer(host: PluginHost, settings: SettingsInput): Promise<number[]> {
+    const result = (
+      await host.queryData({ settings, queries: [{ refId: 'A', timeRange: timeRange(), json: buffered }] })
+    ).A;
+    expect(result.error).toBe('');
+    return result.frames.map((frame) => frame.fields.find((f) => f.type === 'number')!.values[0] as number);
+  }
+
+  const expected = async () => {
+    const c = await chainCounts(optimism());
+    return [c.buffered, c.ready];
+  };
+
+  it('index each deployment once: the three together ask eth_getLogs as often as one alone', async () => {
+    const alone = await proxyFor('optimism');
+    const single = await start();
+    expect(await answer(single, sharedSettings('pg-alone', alone, { kind: 'memory' }))).toEqual(await expected());
+    const one = alone.count('eth_getLogs');
+    await single.kill();
+
+    const proxy = await proxyFor('optimism');
+    const settings = sharedSettings('pg-three', proxy, { kind: 'postgres' });
+    const three = await Promise.all([start(), start(), start()]);
+    const answers = await Promise.all(three.map((host) => answer(host, settings)));
+    const truth = await expected();
+    expect(answers).toEqual([truth, truth, truth]);
+    expect(proxy.count('eth_getLogs')).toBe(one);
+    await Promise.all(three.map((host) => host.kill()));
+  });
+
+  it('kill the writer mid-backfill: the others stay exact and one takes over', async () => {
+    const proxy = await proxyFor('optimism');
+    const settings = sharedSettings('pg-takeover', proxy, { kind: 'postgres' });
+    proxy.setFault({ kind: 'slow', delayMs: 20 }, { methods: ['eth_getLogs'] });
+    const writer = await start();
+    void answer(writer, settings).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // it holds the role and is backfilling
+    const readers = await Promise.all([start(), start()]);
+    const answering = readers.map((host) => answer(host, settings));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await writer.kill();
+    const truth = await expected();
+    expect(await Promise.all(answering)).toEqual([truth, truth]);
+    proxy.setFault({ kind: 'none' });
+    const roles = await Promise.all(
+      readers.map((host) =>
+        host
+          .waitForLog((line) => line['@message'] === 'Index store role' && line.role === 'writer', 3000)
+          .then(() => 'writer')
+          .catch(() => 'reader')
+      )
+    );
+    expect(roles.sort()).toEqual(['reader', 'writer']);
+    await Promise.all(readers.map((host) => host.kill()));
   });
 });

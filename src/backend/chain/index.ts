@@ -9,3 +9,4 @@ export * from './search';
 export * from './pinned';
 export * from './journal';
 export * from './filejournal';
+export * from './pgjournal';

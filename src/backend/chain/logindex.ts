@@ -1,6 +1,6 @@
 import { BlockClock, BlockHeader } from './blocks';
 import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
-import { type IndexCheckpoint, type IndexJournal, type JournalEntry } from './journal';
+import { isShared, type IndexCheckpoint, type IndexJournal, type JournalEntry } from './journal';
 import { RpcPool } from './rpc';
 import { firstPosition } from './search';
 import { singleFlight } from './singleflight';
@@ -77,6 +77,12 @@ export interface RecordCodec<T extends IndexedRecord> {
   decode(bytes: Uint8Array): T;
 }
 
+/** A reader waits this long for the writer to store the head it saw, taking the role over if it frees up. */
+const FOLLOW_WAIT_MS = 60_000;
+const FOLLOW_POLL_MS = 250;
+/** A shared journal's writer keeps it at the head this often, for the readers (who may get all the queries). */
+const WRITER_SYNC_MS = 2_000;
+
 /** Journals with more entries than this are compacted on load (one entry per sync adds up over days). */
 const COMPACT_AFTER_ENTRIES = 1024;
 
@@ -91,6 +97,8 @@ export interface JournalStats {
   writeError?: string;
   /** For a shared journal: whether this process writes it or follows the writer. */
   role?: 'writer' | 'reader';
+  /** For a shared journal: the last write that failed (the role was lost and the store is read again). */
+  lastWriteError?: string;
 }
 export interface SyncReport {
   /** Chain head seen by this sync. */
@@ -176,6 +184,9 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private lastError?: string;
   private disposed = false;
   private journalStats?: JournalStats;
+  private writerTimer?: NodeJS.Timeout;
+  /** indexedTo as of the last entry stored or replayed. */
+  private storedTo = -1;
   /** indexedTo's hash as its chunk's header had it (for the checkpoint). */
   private tipHash?: string;
   /** Whether the journal is replayed (once, by the first sync). */
@@ -238,6 +249,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.writerTimer);
     this.store.truncate(0);
     this.tailHashes.clear();
     void this.options.journal?.store.close().catch(() => undefined);
@@ -251,6 +263,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private async loadJournal(): Promise<void> {
     const journal = this.options.journal;
     this.journalLoaded = true;
+    this.storedTo = this.indexedTo;
     if (!journal) {
       return;
     }
@@ -276,6 +289,84 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     stats.loadMs = Math.round(performance.now() - started);
   }
 
+  /**
+   * With a shared journal: takes the writer role when it is free, and either way first applies what the
+   * writer stored since (a new writer continues exactly where its predecessor's last committed entry ends).
+   * A reader's sync ends there, with the chain head (one request) but no eth_getLogs, once the stored index
+   * covers that head (waiting for the writer, or taking over when the writer is gone).
+   */
+  private async followWriter(started: number): Promise<SyncReport | undefined> {
+    const journal = this.options.journal?.store;
+    const stats = this.journalStats;
+    if (!journal || !isShared(journal) || !stats || stats.writeError !== undefined) {
+      return undefined;
+    }
+    const before = { count: this.store.length, indexedTo: this.indexedTo };
+    let dropped = 0;
+    let reorgFromBlock: number | undefined;
+    let head: BlockHeader | undefined;
+    for (const deadline = Date.now() + FOLLOW_WAIT_MS; ;) {
+      const writer = await journal.acquireWriter();
+      stats.role = writer ? 'writer' : 'reader';
+      for (const entry of await journal.readNew()) {
+        if (entry.rollbackFrom !== undefined) {
+          reorgFromBlock = Math.min(reorgFromBlock ?? Infinity, entry.rollbackFrom);
+          dropped +=
+            this.store.length - firstPosition(this.store.length, (p) => this.store.blockAt(p), entry.rollbackFrom);
+          this.counters.reorgs++;
+        }
+        this.replay(entry);
+      }
+      if (writer) {
+        this.keepCurrent();
+        return undefined;
+      }
+      if (!head) {
+        this.counters.headChecks++;
+        head = (await this.options.clock.headAndHeaders([])).head;
+        this.headBlock = head.number;
+      }
+      // The stored index covers the head this sync saw: answers from it are complete.
+      if (this.indexedTo >= head.number) {
+        break;
+      }
+      if (Date.now() > deadline || this.disposed) {
+        throw new Error(
+          `the shared index store is at block ${this.indexedTo}, behind the head ${head.number}: its writer is slow or stuck`
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    }
+    this.counters.syncs++;
+    this.lastSyncAt = Date.now();
+    this.lastError = undefined;
+    return {
+      headBlock: head.number,
+      headHash: head.hash,
+      fromBlock: before.indexedTo + 1,
+      toBlock: this.indexedTo,
+      added: this.store.length - before.count + dropped,
+      dropped,
+      reorgFromBlock,
+      getLogsCalls: 0,
+      splits: 0,
+      rpcCalls: 1,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  /** As a shared journal's writer, syncs again soon (and so on while the role is held), for the readers. */
+  private keepCurrent(): void {
+    if (this.writerTimer || this.disposed) {
+      return;
+    }
+    this.writerTimer = setTimeout(() => {
+      this.writerTimer = undefined;
+      this.sync().catch(() => undefined);
+    }, WRITER_SYNC_MS);
+    this.writerTimer.unref();
+  }
+
   /** Back to an empty index (a journal that could not be used). */
   private resetState(): void {
     this.store.truncate(0);
@@ -283,6 +374,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     this.indexedTo = this.options.startBlock - 1;
     this.confirmedTo = this.options.startBlock - 1;
     this.tipHash = undefined;
+    this.storedTo = this.indexedTo;
   }
 
   /** Applies one stored entry; throws when it does not follow what is indexed (a journal not to trust). */
@@ -333,6 +425,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       this.tailHashes.set(checkpoint.indexedTo, checkpoint.tip[1]);
     }
     this.tuner.restore(checkpoint.tuner);
+    this.storedTo = this.indexedTo;
   }
 
   private checkpoint(): IndexCheckpoint {
@@ -361,7 +454,16 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         records: records.map((record) => ({ block: record.blockNumber, bytes: journal.codec.encode(record) })),
         checkpoint: this.checkpoint(),
       });
+      this.storedTo = this.indexedTo;
     } catch (error) {
+      if (isShared(journal.store)) {
+        // The writer role was lost (its session broke): memory goes back to what the store holds (as a reorg
+        // would), and the next sync follows whoever writes now, or takes the role again.
+        stats.lastWriteError = error instanceof Error ? error.message : String(error);
+        this.rollBackTo(this.storedTo + 1);
+        await journal.store.close();
+        throw error;
+      }
       stats.writeError = error instanceof Error ? error.message : String(error);
     }
   }
@@ -373,6 +475,10 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     try {
       if (!this.journalLoaded) {
         await this.loadJournal();
+      }
+      const following = await this.followWriter(started);
+      if (following) {
+        return following;
       }
       const { head, dropped, reorgFromBlock } = await this.checkTail();
       if (reorgFromBlock !== undefined) {

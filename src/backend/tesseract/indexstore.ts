@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileJournal, journalKeyText, type IndexJournal, type JournalKey } from '../chain';
+import { FileJournal, journalKeyText, PgJournal, type IndexJournal, type JournalKey } from '../chain';
 import type { IndexStoreSettings } from '../../query';
 
 /**
@@ -53,10 +53,16 @@ function writable(dir: string): boolean {
 /** Opens one deployment's journal in the configured store; undefined for `memory`. */
 export type JournalOpener = (slot: string, key: JournalKey) => IndexJournal | undefined;
 
-/** A journal per deployment: `slot` names it in the store (data source uid and deployment id). */
-export function journalOpener(store: IndexStoreSettings, directory: string): JournalOpener {
+/**
+ * A journal per deployment: `slot` names it in the store (data source uid and deployment id, the same on
+ * every replica). `postgres` needs the URL (secureJsonData); without one the caller reports it and uses files.
+ */
+export function journalOpener(store: IndexStoreSettings, directory: string, postgresUrl?: string): JournalOpener {
   if (store.kind === 'memory') {
     return () => undefined;
+  }
+  if (store.kind === 'postgres' && postgresUrl) {
+    return (slot, key) => new PgJournal(postgresUrl, slot, journalKeyText(key));
   }
   return (slot, key) => new FileJournal(path.join(directory, `${fileName(slot)}.idx`), journalKeyText(key));
 }
