@@ -4,7 +4,8 @@
  * Frames come back decoded by the SDK's Arrow decoder, logs as parsed hclog lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { decodeFrame, type DecodedFrame } from '../src/backend/grafana/frames';
@@ -388,7 +389,12 @@ function command(options: StartOptions): { file: string; args: string[] } {
 }
 
 function buildEnv(options: StartOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...(options.hostEnv ?? grafanaHostEnv()), ...grafanaPluginEnv() };
+  const env: NodeJS.ProcessEnv = {
+    ...(options.hostEnv ?? grafanaHostEnv()),
+    ...grafanaPluginEnv(),
+    // `[plugin.tesseract-monitor-datasource] index_dir`: each process its own index store unless a test shares one.
+    GF_PLUGIN_INDEX_DIR: mkdtempSync(path.join(tmpdir(), 'tesseract-index-')),
+  };
   for (const [key, value] of Object.entries(options.pluginEnv ?? {})) {
     if (value === undefined) {
       delete env[key];

@@ -10,6 +10,7 @@ PACKAGES=(
   busybox-static # static /bin/sh and tools in that root
   qemu-user-static # the arm64 executable under emulation (qemu-aarch64-static)
   binutils       # strip, for the amd64 executable the build ships
+  postgresql     # the shared index store (initdb/pg_ctl of /usr/lib/postgresql/15/bin, started by the tests)
 )
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }

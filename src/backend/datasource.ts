@@ -16,6 +16,8 @@ import {
   type ResourceResponse,
 } from './grafana';
 import {
+  INDEX_STORE_POSTGRES_URL_KEY,
+  parseIndexStore,
   parseQuery,
   parseRpcUrls,
   rpcUrlsKey,
@@ -33,6 +35,7 @@ import { variableValues, variablesQuery } from './handlers/variables';
 import { checkDeployment } from './tesseract/check';
 import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/confirmed';
 import { Deployment } from './tesseract/deployment';
+import { indexStoreDirectory, journalOpener } from './tesseract/indexstore';
 import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
 
 const HANDLERS = new QueryTypeMux<HandlerContext>()
@@ -148,6 +151,44 @@ function observerFor(chain: string): RpcObserver {
   };
 }
 
+/** What the index store said, once per deployment (and a write failure once more when it happens). */
+const journalLogged = new WeakMap<Deployment, { loaded: boolean; writeError: boolean; role?: string }>();
+
+function logJournal(deployment: Deployment, logger: Logger): void {
+  const journal = deployment.logIndex().stats().journal;
+  const logged = journalLogged.get(deployment) ?? { loaded: false, writeError: false };
+  journalLogged.set(deployment, logged);
+  if (!journal) {
+    return;
+  }
+  if (!logged.loaded) {
+    logged.loaded = true;
+    const fields = {
+      chain: deployment.name,
+      store: journal.description,
+      records: journal.loadedRecords,
+      ms: journal.loadMs,
+    };
+    if (journal.warning) {
+      logger.warn('Stored log index discarded (re-synced from the chain)', { ...fields, warning: journal.warning });
+    } else {
+      logger.info('Log index loaded from the index store', fields);
+    }
+  }
+  if (journal.role !== logged.role) {
+    logged.role = journal.role;
+    logger.info('Index store role', { chain: deployment.name, store: journal.description, role: journal.role });
+  }
+  if (journal.writeError && !logged.writeError) {
+    logged.writeError = true;
+    logger.warn('Index store write failed: the index is kept in memory only', {
+      chain: deployment.name,
+      store: journal.description,
+      error: journal.writeError,
+    });
+  }
+}
+
 function recordSync(
   deployment: Deployment,
   report: SyncReport,
@@ -172,6 +213,7 @@ function recordSync(
   if (!fresh) {
     return;
   }
+  logJournal(deployment, logger);
   syncedLogs.inc({ chain }, report.added);
   if (!cached || report.dropped > 0) {
     logger.debug('Log index synced', {
@@ -206,7 +248,15 @@ export class TesseractDataSource implements DataSourceInstance {
   constructor(settings: InstanceSettings, logger: Logger) {
     this.uid = settings.uid;
     const { settings: parsed, errors } = validateSettings(settings.jsonData);
-    this.settingsErrors = errors;
+    const indexStore = parseIndexStore(settings.jsonData);
+    this.settingsErrors = [...errors, ...indexStore.errors];
+    const { directory, source } = indexStoreDirectory(indexStore.store.directory);
+    const postgresUrl = settings.secureJsonData[INDEX_STORE_POSTGRES_URL_KEY]?.trim() || undefined;
+    if (indexStore.store.kind === 'postgres' && !postgresUrl) {
+      this.settingsErrors.push('Index store: Postgres is chosen but no connection URL is saved; local files are used');
+    }
+    const openJournal = journalOpener(indexStore.store, directory, postgresUrl);
+    logger.info('Index store', { kind: indexStore.store.kind ?? 'file', directory, chosenBy: source });
     for (const deployment of parsed.deployments) {
       const rpcUrls = parseRpcUrls(settings.secureJsonData[rpcUrlsKey(deployment.id)]);
       const problems = Object.entries(validateDeployment(deployment, rpcUrls)).map(([, message]) => message);
@@ -221,6 +271,7 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+          journal: { open: openJournal, slot: `${settings.uid}.${deployment.id}` },
           onSync: (report, fresh, confirmed) => recordSync(runtime, report, fresh, confirmed, logger),
         });
         this.deployments.push(runtime);

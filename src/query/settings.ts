@@ -43,7 +43,35 @@ export interface DeploymentSettings {
 
 export interface TesseractJsonData {
   deployments: DeploymentSettings[];
+  /** Where the log index survives restarts; absent: a local directory (see indexStoreDirectory). */
+  indexStore?: IndexStoreSettings;
 }
+
+export type IndexStoreKind = 'file' | 'postgres' | 'memory';
+
+/**
+ * The index store: `file` keeps each deployment's index in a local directory, `postgres` in a database shared
+ * by every Grafana replica (one writes a deployment, the others read it), `memory` nowhere (a restart re-indexes).
+ * The Postgres connection URL carries a password, so it lives in secureJsonData under INDEX_STORE_POSTGRES_URL_KEY.
+ */
+export interface IndexStoreSettings {
+  kind?: IndexStoreKind;
+  /** For `file`: an absolute directory the plugin process may write. */
+  directory?: string;
+}
+
+export const INDEX_STORE_KINDS: ReadonlyArray<{ value: IndexStoreKind; label: string; description: string }> = [
+  { value: 'file', label: 'Local files', description: 'One file per deployment in a local directory' },
+  {
+    value: 'postgres',
+    label: 'Postgres',
+    description: 'Shared by Grafana replicas: each deployment is indexed once, the other replicas read it',
+  },
+  { value: 'memory', label: 'Memory only', description: 'Nothing kept: a restart indexes every deployment again' },
+];
+
+/** secureJsonData key of the Postgres connection URL (postgres://user:password@host:port/db). */
+export const INDEX_STORE_POSTGRES_URL_KEY = 'indexStore.postgresUrl';
 
 /** secureJsonData key holding a deployment's RPC URLs (newline-separated, primary first). */
 export function rpcUrlsKey(deploymentId: string): string {
@@ -83,4 +111,33 @@ export function withDeploymentDefaults(raw: Partial<DeploymentSettings>): Deploy
     }
   }
   return filled as unknown as DeploymentSettings;
+}
+
+/** The index store settings as saved, checked: unusable values are reported and left out. */
+export function parseIndexStore(jsonData: unknown): { store: IndexStoreSettings; errors: string[] } {
+  const raw = (jsonData as { indexStore?: unknown } | null)?.indexStore;
+  const errors: string[] = [];
+  const store: IndexStoreSettings = {};
+  if (raw === undefined || raw === null) {
+    return { store, errors };
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { store, errors: ['Index store: the settings are not an object; local files are used'] };
+  }
+  const { kind, directory } = raw as Record<string, unknown>;
+  if (kind !== undefined && kind !== '') {
+    if (INDEX_STORE_KINDS.some((known) => known.value === kind)) {
+      store.kind = kind as IndexStoreKind;
+    } else {
+      errors.push(`Index store: unknown kind ${JSON.stringify(kind)}; local files are used`);
+    }
+  }
+  if (directory !== undefined && directory !== '') {
+    if (typeof directory === 'string' && directory.startsWith('/')) {
+      store.directory = directory;
+    } else {
+      errors.push('Index store: the directory must be an absolute path; the default is used');
+    }
+  }
+  return { store, errors };
 }

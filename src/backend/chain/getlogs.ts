@@ -47,6 +47,15 @@ const spanOf = (range: { fromBlock: number; toBlock: number }) => range.toBlock 
  *   provider says it serves whatever the logs (Alchemy's "up to a 2K block range"). Without a known result cap, a
  *   narrowed span grows back by doubling after a few successes.
  */
+/** The durable part of a RangeTuner: the limits it learnt (the span in flight and its probing start again). */
+export interface RangeTunerState {
+  cap: number;
+  capStated: boolean;
+  current: number;
+  resultCap?: number;
+  floor: number;
+}
+
 export class RangeTuner {
   private cap: number;
   /** The provider named its range cap: no probing above it. */
@@ -66,6 +75,30 @@ export class RangeTuner {
   constructor(readonly maxBlockRange: number) {
     this.cap = Math.max(1, Math.floor(maxBlockRange));
     this.current = this.cap;
+  }
+
+  /** What was learnt of the provider, for a restart to start from (see IndexJournal). */
+  state(): RangeTunerState {
+    return {
+      cap: this.cap,
+      capStated: this.capStated,
+      current: this.current,
+      resultCap: this.resultCap,
+      floor: this.floor,
+    };
+  }
+
+  /** Takes up a stored state learnt with the same maxBlockRange; any other is ignored. */
+  restore(state: RangeTunerState | undefined): void {
+    const spans = state ? [state.cap, state.current, state.floor] : [];
+    if (!state || !spans.every((span) => Number.isInteger(span) && span >= 1 && span <= this.maxBlockRange)) {
+      return;
+    }
+    this.cap = state.cap;
+    this.capStated = state.capStated === true;
+    this.current = Math.min(state.current, state.cap);
+    this.resultCap = typeof state.resultCap === 'number' && state.resultCap > 0 ? state.resultCap : undefined;
+    this.floor = state.floor;
   }
 
   /** Span to try next. */

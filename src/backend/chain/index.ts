@@ -7,3 +7,6 @@ export * from './singleflight';
 export * from './quantity';
 export * from './search';
 export * from './pinned';
+export * from './journal';
+export * from './filejournal';
+export * from './pgjournal';

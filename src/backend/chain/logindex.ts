@@ -1,5 +1,6 @@
 import { BlockClock, BlockHeader } from './blocks';
 import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
+import { isShared, type IndexCheckpoint, type IndexJournal, type JournalEntry } from './journal';
 import { RpcPool } from './rpc';
 import { firstPosition } from './search';
 import { singleFlight } from './singleflight';
@@ -66,8 +67,39 @@ export interface LogIndexOptions<T extends IndexedRecord, S extends RecordStore<
   decode: (log: RawLog) => T | null;
   /** Called after each chunk is indexed, with its log count (e.g. to release the memory a large reply took). */
   afterChunk?: (logCount: number) => void;
+  /** Where the index survives a restart (and, when shared, is written by one process and read by the others). */
+  journal?: { store: IndexJournal; codec: RecordCodec<T> };
 }
 
+/** The caller's records as bytes, for the journal (the chain layer never looks inside). */
+export interface RecordCodec<T extends IndexedRecord> {
+  encode(record: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+/** A reader waits this long for the writer to store the head it saw, taking the role over if it frees up. */
+const FOLLOW_WAIT_MS = 60_000;
+const FOLLOW_POLL_MS = 250;
+/** A shared journal's writer keeps it at the head this often, for the readers (who may get all the queries). */
+const WRITER_SYNC_MS = 2_000;
+
+/** Journals with more entries than this are compacted on load (one entry per sync adds up over days). */
+const COMPACT_AFTER_ENTRIES = 1024;
+
+export interface JournalStats {
+  description: string;
+  /** Records replayed from the journal at start. */
+  loadedRecords: number;
+  loadMs: number;
+  /** Stored data discarded at load (damage, another format), and why. */
+  warning?: string;
+  /** A write failed: the journal stopped taking entries (the memory index goes on), and why. */
+  writeError?: string;
+  /** For a shared journal: whether this process writes it or follows the writer. */
+  role?: 'writer' | 'reader';
+  /** For a shared journal: the last write that failed (the role was lost and the store is read again). */
+  lastWriteError?: string;
+}
 export interface SyncReport {
   /** Chain head seen by this sync. */
   headBlock: number;
@@ -116,6 +148,7 @@ export interface LogIndexStats {
   /** Date.now() of the last successful sync. */
   lastSyncAt?: number;
   lastError?: string;
+  journal?: JournalStats;
 }
 
 /**
@@ -150,6 +183,14 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private lastSyncAt?: number;
   private lastError?: string;
   private disposed = false;
+  private journalStats?: JournalStats;
+  private writerTimer?: NodeJS.Timeout;
+  /** indexedTo as of the last entry stored or replayed. */
+  private storedTo = -1;
+  /** indexedTo's hash as its chunk's header had it (for the checkpoint). */
+  private tipHash?: string;
+  /** Whether the journal is replayed (once, by the first sync). */
+  private journalLoaded = false;
   private readonly runSync = singleFlight<void, SyncReport>(() => this.doSync());
 
   constructor(private readonly options: LogIndexOptions<T, S>) {
@@ -182,6 +223,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
       lastDecodeError: this.lastDecodeError,
+      journal: this.journalStats && { ...this.journalStats },
     };
   }
 
@@ -207,8 +249,223 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.writerTimer);
     this.store.truncate(0);
     this.tailHashes.clear();
+    void this.options.journal?.store.close().catch(() => undefined);
+  }
+
+  /**
+   * Replays the journal into the store: records, checkpoint, tuner. Anything inconsistent discards the whole
+   * journal (with a warning) and the index starts from startBlock: a wrong number is worse than a re-sync.
+   * The stored tail is then re-checked by hash by the sync that follows, as any reorg would be.
+   */
+  private async loadJournal(): Promise<void> {
+    const journal = this.options.journal;
+    this.journalLoaded = true;
+    this.storedTo = this.indexedTo;
+    if (!journal) {
+      return;
+    }
+    const started = performance.now();
+    const stats: JournalStats = { description: journal.store.description, loadedRecords: 0, loadMs: 0 };
+    this.journalStats = stats;
+    try {
+      const loaded = await journal.store.load((entry) => this.replay(entry));
+      stats.warning = loaded.warning;
+      if (loaded.entries > COMPACT_AFTER_ENTRIES || loaded.rollbacks > 0) {
+        await journal.store.compact();
+      }
+    } catch (error) {
+      stats.warning = `the stored index was discarded: ${error instanceof Error ? error.message : String(error)}`;
+      this.resetState();
+      try {
+        await journal.store.reset();
+      } catch (resetError) {
+        stats.writeError = resetError instanceof Error ? resetError.message : String(resetError);
+      }
+    }
+    stats.loadedRecords = this.store.length;
+    stats.loadMs = Math.round(performance.now() - started);
+  }
+
+  /**
+   * With a shared journal: takes the writer role when it is free, and either way first applies what the
+   * writer stored since (a new writer continues exactly where its predecessor's last committed entry ends).
+   * A reader's sync ends there, with the chain head (one request) but no eth_getLogs, once the stored index
+   * covers that head (waiting for the writer, or taking over when the writer is gone).
+   */
+  private async followWriter(started: number): Promise<SyncReport | undefined> {
+    const journal = this.options.journal?.store;
+    const stats = this.journalStats;
+    if (!journal || !isShared(journal) || !stats || stats.writeError !== undefined) {
+      return undefined;
+    }
+    const before = { count: this.store.length, indexedTo: this.indexedTo };
+    let dropped = 0;
+    let reorgFromBlock: number | undefined;
+    let head: BlockHeader | undefined;
+    for (const deadline = Date.now() + FOLLOW_WAIT_MS; ;) {
+      const writer = await journal.acquireWriter();
+      stats.role = writer ? 'writer' : 'reader';
+      for (const entry of await journal.readNew()) {
+        if (entry.rollbackFrom !== undefined) {
+          reorgFromBlock = Math.min(reorgFromBlock ?? Infinity, entry.rollbackFrom);
+          dropped +=
+            this.store.length - firstPosition(this.store.length, (p) => this.store.blockAt(p), entry.rollbackFrom);
+          this.counters.reorgs++;
+        }
+        this.replay(entry);
+      }
+      if (writer) {
+        this.keepCurrent();
+        return undefined;
+      }
+      if (!head) {
+        this.counters.headChecks++;
+        head = (await this.options.clock.headAndHeaders([])).head;
+        this.headBlock = head.number;
+      }
+      // The stored index covers the head this sync saw: answers from it are complete.
+      if (this.indexedTo >= head.number) {
+        break;
+      }
+      if (Date.now() > deadline || this.disposed) {
+        throw new Error(
+          `the shared index store is at block ${this.indexedTo}, behind the head ${head.number}: its writer is slow or stuck`
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    }
+    this.counters.syncs++;
+    this.lastSyncAt = Date.now();
+    this.lastError = undefined;
+    return {
+      headBlock: head.number,
+      headHash: head.hash,
+      fromBlock: before.indexedTo + 1,
+      toBlock: this.indexedTo,
+      added: this.store.length - before.count + dropped,
+      dropped,
+      reorgFromBlock,
+      getLogsCalls: 0,
+      splits: 0,
+      rpcCalls: 1,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  /** As a shared journal's writer, syncs again soon (and so on while the role is held), for the readers. */
+  private keepCurrent(): void {
+    if (this.writerTimer || this.disposed) {
+      return;
+    }
+    this.writerTimer = setTimeout(() => {
+      this.writerTimer = undefined;
+      this.sync().catch(() => undefined);
+    }, WRITER_SYNC_MS);
+    this.writerTimer.unref();
+  }
+
+  /** Back to an empty index (a journal that could not be used). */
+  private resetState(): void {
+    this.store.truncate(0);
+    this.tailHashes.clear();
+    this.indexedTo = this.options.startBlock - 1;
+    this.confirmedTo = this.options.startBlock - 1;
+    this.tipHash = undefined;
+    this.storedTo = this.indexedTo;
+  }
+
+  /** Applies one stored entry; throws when it does not follow what is indexed (a journal not to trust). */
+  private replay(entry: JournalEntry): void {
+    const codec = this.options.journal!.codec;
+    if (entry.rollbackFrom !== undefined) {
+      if (entry.rollbackFrom < this.options.startBlock) {
+        throw new Error(`a rollback to block ${entry.rollbackFrom}, before the start block`);
+      }
+      this.rollBackTo(entry.rollbackFrom);
+    }
+    const { checkpoint } = entry;
+    let previous = this.store.length > 0 ? this.store.blockAt(this.store.length - 1) : this.options.startBlock;
+    for (const stored of entry.records) {
+      const record = codec.decode(stored.bytes);
+      if (
+        record.blockNumber !== stored.block ||
+        record.blockNumber <= this.indexedTo ||
+        record.blockNumber < previous ||
+        record.blockNumber > checkpoint.indexedTo
+      ) {
+        throw new Error(`a record of block ${record.blockNumber} out of order`);
+      }
+      previous = record.blockNumber;
+      this.store.push(record);
+    }
+    this.applyCheckpoint(checkpoint);
+  }
+
+  private applyCheckpoint(checkpoint: IndexCheckpoint): void {
+    if (
+      !Number.isInteger(checkpoint.indexedTo) ||
+      checkpoint.indexedTo < this.indexedTo ||
+      checkpoint.confirmedTo > checkpoint.indexedTo ||
+      checkpoint.confirmedTo < this.options.startBlock - 1
+    ) {
+      throw new Error(`a checkpoint at block ${checkpoint.indexedTo} that does not follow block ${this.indexedTo}`);
+    }
+    this.indexedTo = checkpoint.indexedTo;
+    this.confirmedTo = checkpoint.confirmedTo;
+    this.tailHashes.clear();
+    for (const [block, hash] of checkpoint.tailHashes) {
+      this.tailHashes.set(block, hash);
+    }
+    this.tipHash = undefined;
+    if (checkpoint.tip && checkpoint.tip[0] === checkpoint.indexedTo) {
+      this.tipHash = checkpoint.tip[1];
+      this.tailHashes.set(checkpoint.indexedTo, checkpoint.tip[1]);
+    }
+    this.tuner.restore(checkpoint.tuner);
+    this.storedTo = this.indexedTo;
+  }
+
+  private checkpoint(): IndexCheckpoint {
+    return {
+      indexedTo: this.indexedTo,
+      confirmedTo: this.confirmedTo,
+      tailHashes: [...this.tailHashes],
+      ...(this.tipHash === undefined ? {} : { tip: [this.indexedTo, this.tipHash] as [number, string] }),
+      tuner: this.tuner.state(),
+    };
+  }
+
+  /**
+   * Stores what the index just did (a chunk's records, a rollback). A failed write stops the journal for good
+   * (an entry missing in the middle would make a replay wrong); the index itself goes on in memory.
+   */
+  private async persist(records: readonly T[], rollbackFrom?: number): Promise<void> {
+    const journal = this.options.journal;
+    const stats = this.journalStats;
+    if (!journal || !stats || stats.writeError !== undefined || stats.role === 'reader') {
+      return;
+    }
+    try {
+      await journal.store.append({
+        ...(rollbackFrom === undefined ? {} : { rollbackFrom }),
+        records: records.map((record) => ({ block: record.blockNumber, bytes: journal.codec.encode(record) })),
+        checkpoint: this.checkpoint(),
+      });
+      this.storedTo = this.indexedTo;
+    } catch (error) {
+      if (isShared(journal.store)) {
+        // The writer role was lost (its session broke): memory goes back to what the store holds (as a reorg
+        // would), and the next sync follows whoever writes now, or takes the role again.
+        stats.lastWriteError = error instanceof Error ? error.message : String(error);
+        this.rollBackTo(this.storedTo + 1);
+        await journal.store.close();
+        throw error;
+      }
+      stats.writeError = error instanceof Error ? error.message : String(error);
+    }
   }
 
   private async doSync(): Promise<SyncReport> {
@@ -216,7 +473,17 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     const stats = emptyGetLogsStats();
     const headChecksBefore = this.counters.headChecks;
     try {
+      if (!this.journalLoaded) {
+        await this.loadJournal();
+      }
+      const following = await this.followWriter(started);
+      if (following) {
+        return following;
+      }
       const { head, dropped, reorgFromBlock } = await this.checkTail();
+      if (reorgFromBlock !== undefined) {
+        await this.persist([], reorgFromBlock);
+      }
       const fromBlock = this.indexedTo + 1;
       let added = 0;
       for await (const chunk of iterateLogs(
@@ -233,10 +500,13 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         if (this.disposed) {
           break;
         }
-        added += this.append(chunk.logs, head.number);
+        const records = this.append(chunk.logs, head.number);
+        added += records.length;
         this.options.afterChunk?.(chunk.logs.length);
         this.rememberHash(chunk.toBlock, chunk.toHeader.hash, head.number);
         this.indexedTo = chunk.toBlock;
+        this.tipHash = chunk.toHeader.hash;
+        await this.persist(records);
       }
       this.confirmedTo = Math.max(this.confirmedTo, Math.min(this.indexedTo, head.number - this.options.confirmations));
       let anchor = -1;
@@ -322,6 +592,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       }
     }
     this.indexedTo = block - 1;
+    this.tipHash = undefined;
     this.confirmedTo = Math.min(this.confirmedTo, block - 1);
     this.options.clock.forgetFrom(block);
     for (const listener of this.rollbackListeners) {
@@ -341,7 +612,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
    * (each holds only its own blocks, which all follow the index), so the one duplicate left to catch is a node
    * repeating a log within a chunk. A log the decoder throws on is counted and skipped, not fatal.
    */
-  private append(logs: RawLog[], head: number): number {
+  private append(logs: RawLog[], head: number): T[] {
     const decoded: T[] = [];
     let previous: RawLog | undefined;
     for (const log of logs) {
@@ -362,7 +633,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     }
     if (this.disposed) {
       // the decoder disposed of the index
-      return 0;
+      return [];
     }
     for (const log of logs) {
       this.rememberHash(log.blockNumber, log.blockHash, head);
@@ -370,6 +641,6 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     for (const record of decoded) {
       this.store.push(record);
     }
-    return decoded.length;
+    return decoded;
   }
 }

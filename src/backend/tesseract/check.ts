@@ -64,5 +64,12 @@ export async function checkDeployment(deployment: Deployment): Promise<Deploymen
     recent === null ? 'recent events unknown' : `${recent} events in the last ${RECENT_BLOCKS} blocks`,
     `accepting: ${values.accepting === null ? 'n/a' : values.accepting === 1 ? 'yes' : 'no'} (${report.acceptingReason ?? ''})`,
   ];
+  const journal = deployment.logIndex().stats().journal;
+  if (journal?.warning) {
+    parts.push(`index store: ${journal.warning}`);
+  }
+  if (journal?.writeError) {
+    parts.push(`index store not written (memory only): ${journal.writeError}`);
+  }
   return { chain: name, ok: true, message: `${name}: ${parts.join(', ')}` };
 }

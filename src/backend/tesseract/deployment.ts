@@ -8,6 +8,7 @@ import {
   singleFlight,
   toQuantity,
   type BlockHeader,
+  type IndexJournal,
   type RpcObserver,
   type RpcRequest,
   type SyncReport,
@@ -16,9 +17,11 @@ import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } 
 import { trimHeap } from '../heap';
 import { ConfirmedEvents, type NewlyConfirmed } from './confirmed';
 import { TesseractContract, type DecodedState } from './contract';
+import { EVENT_CODEC_VERSION, eventCodec } from './eventcodec';
 import type { TesseractEvent } from './events';
 import { EventTable } from './eventtable';
 import { HeadPart, HeadScope } from './headcache';
+import type { JournalOpener } from './indexstore';
 import { unpackWord } from './hex';
 import { asRevert, ContractRevert } from './revert';
 
@@ -35,6 +38,8 @@ export interface DeploymentOptions {
    * A fresh report comes with the events it confirmed (positions in the event table, valid during the call).
    */
   onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
+  /** Where the index is kept between runs (none: memory only); `slot` names this deployment in the store. */
+  journal?: { open: JournalOpener; slot: string };
 }
 
 /** Replies this large (~2 MB of parsed JSON and up) are worth a heap check once indexed. */
@@ -103,6 +108,7 @@ export class Deployment {
    */
   private executed?: PinnedReads<true>;
   private readonly minSyncIntervalMs: number;
+  private readonly journal?: IndexJournal;
   private readonly onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 
   constructor(options: DeploymentOptions) {
@@ -122,6 +128,14 @@ export class Deployment {
     };
     this.minSyncIntervalMs = options.minSyncIntervalMs ?? 0;
     this.onSync = options.onSync;
+    // The identity of the stored records: another contract, chain, start block or ABI replaces them.
+    this.journal = options.journal?.open(options.journal.slot, {
+      chainId: options.settings.chainId,
+      address: options.settings.contract,
+      startBlock: options.settings.startBlock,
+      topic0s: this.contract.events.topic0s,
+      codec: EVENT_CODEC_VERSION,
+    });
   }
 
   get name(): string {
@@ -140,6 +154,7 @@ export class Deployment {
       confirmations: this.settings.confirmations,
       maxBlockRange: this.settings.maxBlockRange,
       decode: (log) => this.contract.events.decode(log),
+      journal: this.journal && { store: this.journal, codec: eventCodec },
       afterChunk: (logCount) => {
         if (logCount >= LARGE_REPLY_LOGS) {
           trimHeap();

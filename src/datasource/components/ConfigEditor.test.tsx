@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 import { CUSTOM_ABI_TEXT, DEPLOYMENTS } from '../../../tests/support/frontend';
-import { rpcUrlsKey } from '../../query';
+import { INDEX_STORE_POSTGRES_URL_KEY, rpcUrlsKey } from '../../query';
 import type { TesseractOptions } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 
@@ -166,5 +166,18 @@ describe('ConfigEditor', () => {
     expect(within(optimism).getByText('Confirmations must be a whole number from 0 to 1000')).toBeInTheDocument();
     await user.type(within(optimism).getByLabelText(/^Operator/), '0x12');
     expect(within(optimism).getByText('Operator address must be 0x followed by 40 hex digits')).toBeInTheDocument();
+  });
+
+  it('keeps the index store choice in jsonData and the Postgres URL only in secureJsonData', async () => {
+    const user = userEvent.setup();
+    const { latest } = renderEditor(savedTwo());
+    await user.type(screen.getByLabelText('Index store directory'), '/data/index');
+    expect(latest().jsonData.indexStore).toEqual({ directory: '/data/index' });
+    await user.click(screen.getByLabelText('Postgres'));
+    await user.type(screen.getByLabelText('Index store Postgres URL'), 'postgres://u:secret@db:5432/grafana');
+    const final = latest();
+    expect(final.jsonData.indexStore).toEqual({ directory: '/data/index', kind: 'postgres' });
+    expect(final.secureJsonData).toEqual({ [INDEX_STORE_POSTGRES_URL_KEY]: 'postgres://u:secret@db:5432/grafana' });
+    expect(JSON.stringify(final.jsonData)).not.toContain('secret');
   });
 });

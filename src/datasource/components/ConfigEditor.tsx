@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
 import React from 'react';
 import {
+  INDEX_STORE_POSTGRES_URL_KEY,
   newDeployment,
   parseRpcUrls,
   rpcUrlsKey,
@@ -12,6 +13,7 @@ import {
 } from '../../query';
 import type { TesseractOptions } from '../types';
 import { DeploymentEditor } from './DeploymentEditor';
+import { IndexStoreEditor } from './IndexStoreEditor';
 
 /** secureJsonData: RPC URLs keyed by deployment id (write-only; Grafana returns only secureJsonFields). */
 type SecureJsonData = Record<string, string>;
@@ -108,6 +110,22 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             Add deployment
           </Button>
         </div>
+        <IndexStoreEditor
+          store={options.jsonData.indexStore ?? {}}
+          postgresUrlConfigured={secureFields[INDEX_STORE_POSTGRES_URL_KEY] === true}
+          postgresUrl={secureData[INDEX_STORE_POSTGRES_URL_KEY] ?? ''}
+          onChange={(indexStore) => onOptionsChange({ ...options, jsonData: { ...options.jsonData, indexStore } })}
+          onPostgresUrlChange={(url) =>
+            onOptionsChange({ ...options, secureJsonData: { ...secureData, [INDEX_STORE_POSTGRES_URL_KEY]: url } })
+          }
+          onPostgresUrlReset={() =>
+            onOptionsChange({
+              ...options,
+              secureJsonFields: { ...secureFields, [INDEX_STORE_POSTGRES_URL_KEY]: false },
+              secureJsonData: { ...secureData, [INDEX_STORE_POSTGRES_URL_KEY]: '' },
+            })
+          }
+        />
       </Stack>
     </fieldset>
   );
