@@ -197,6 +197,7 @@ export class RpcPool {
   private active = 0;
   private lastError?: RpcError;
   private lastErrorAt?: number;
+  private rateLimitCount = 0;
   private lastSuccessAt?: number;
   private lastLatencyMs?: number;
 
@@ -273,6 +274,11 @@ export class RpcPool {
       }
     }
     return results;
+  }
+
+  /** Rate-limited attempts so far (retried ones included): how callers that keep requests in flight learn to send fewer. */
+  get rateLimits(): number {
+    return this.rateLimitCount;
   }
 
   status(): RpcPoolStatus {
@@ -606,6 +612,9 @@ export class RpcPool {
   }
 
   private markFailure(endpoint: Endpoint, error: RpcError): void {
+    if (error.kind === 'rate_limited') {
+      this.rateLimitCount++;
+    }
     endpoint.consecutiveFailures++;
     endpoint.lastError = error;
     const cap = error.kind === 'unreachable' ? BACKOFF_MAX_UNREACHABLE_MS : BACKOFF_MAX_MS;
