@@ -385,6 +385,10 @@ export async function* iterateLogs(
     }
     tuner.rejected(error.kind as 'range_too_large' | 'too_many_results' | 'timeout', span, error.hint);
     stats.splits++;
+    if (inFlight.size > 0) {
+      // Requests sized alike are refused alike (a dense stretch): fewer in flight, fewer refusals.
+      tuner.throttled();
+    }
     if (segment === segments[segments.length - 1]) {
       // Nothing planned after it: the next request starts there at the new span, not capped at the old end.
       segments.pop();
