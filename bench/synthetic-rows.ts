@@ -74,14 +74,20 @@ export interface TruthCheck {
   wrong: string[];
 }
 
-interface Served {
+export interface Served {
   name: string;
   history: SyntheticHistory;
   chain: HistoryChain;
   proxy?: RpcProxy;
 }
 
-async function serve(name: string, chainId: number, variant: Variant, seed: number, events: number): Promise<Served> {
+export async function serve(
+  name: string,
+  chainId: number,
+  variant: Variant,
+  seed: number,
+  events: number
+): Promise<Served> {
   const history = generateHistory({
     seed,
     events,
@@ -110,7 +116,10 @@ function deploymentOf(served: Served, chainId: number): DeploymentSettings {
   } as DeploymentSettings;
 }
 
-function settingsOf(uid: string, deployments: Array<{ served: Served; chainId: number; url: string }>): SettingsInput {
+export function settingsOf(
+  uid: string,
+  deployments: Array<{ served: Served; chainId: number; url: string }>
+): SettingsInput {
   return {
     uid,
     jsonData: { deployments: deployments.map((d) => deploymentOf(d.served, d.chainId)) },
@@ -142,15 +151,16 @@ function lookupTx(served: Served): string {
   return served.chain.txId(Math.max(0, tx));
 }
 
-/** Window values of the ground truth's metrics over the 7 days, per deployment, against the history's truth. */
-async function checkTruth(
+/** Window values of the ground truth's metrics over the range (default: the last 7 days), per deployment, against the history's truth. */
+export async function checkTruth(
   host: PluginHost,
   settings: SettingsInput,
   served: Served[],
-  label: string
+  label: string,
+  range?: { fromMs: number; toMs: number }
 ): Promise<TruthCheck> {
-  const toMs = Date.now();
-  const fromMs = toMs - RANGE_MS;
+  const toMs = range?.toMs ?? Date.now();
+  const fromMs = range?.fromMs ?? toMs - RANGE_MS;
   const results = await host.queryData({
     settings,
     queries: [
