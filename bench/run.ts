@@ -585,7 +585,7 @@ function report(
   const b = synthetic.backfill;
   if (b) {
     backfillLines.push(
-      `- ${b.events} generated events, one deployment, ${b.latencyMs} ms provider latency per eth_getLogs: ${b.getLogs} eth_getLogs (${b.rangeRejections} refused), minimum ${b.minimum} → ${(b.getLogs / b.minimum).toFixed(2)}×; wall ${(b.wallMs / 1000).toFixed(1)} s (backfill and the first refresh) vs the provider's own ${(b.providerMs / 1000).toFixed(1)} s for those calls; peak RSS ${b.peakRssMb.toFixed(0)} MB`
+      `- ${b.events} generated events, one deployment, ${b.latencyMs} ms provider latency per eth_getLogs: ${b.getLogs} eth_getLogs (${b.rangeRejections} refused), minimum ${b.minimum} → ${(b.getLogs / b.minimum).toFixed(2)}×; wall ${(b.wallMs / 1000).toFixed(1)} s (until the first query's answer) vs the provider's own ${(b.providerMs / 1000).toFixed(1)} s for those calls; peak RSS ${b.peakRssMb.toFixed(0)} MB`
     );
   }
   const syntheticTable = formatSynthetic([...synthetic.one, ...synthetic.many]);
@@ -624,7 +624,8 @@ function report(
       `${DAYS} days of 2 s blocks (bench/synthetic-history.ts): bursts, dependencies resolved too early and retried, failures`,
       'with two reasons, expiries (silent and after a logged failure), pauses (Buffer), pending txs at the head; served by a',
       'synthetic node (bench/synthetic-chain.ts), through the recording proxy with the Alchemy limits for one deployment.',
-      'Rows over 7 days: **cold** = fresh backend, backfill and the first full refresh; **warm** = full refresh of every',
+      'Rows over 7 days: **backfill** = one metrics query on a fresh backend (asked again while the 120 s gRPC deadline cuts it);',
+      '**first full refresh** = every panel right after; **warm** = full refresh of every',
       'provisioned panel (median of the runs); **alerts** = every provisioned rule once; **others** = the slowest panel of',
       "the deployments that stay up during a full refresh, with every RPC up and with the last deployment's RPC down",
       "(connection refused). Each size's window answers (counts, rates, ratios, p50/p95/p99, backlog) are compared with the",

@@ -7,6 +7,7 @@ import { PluginHost, type QueryResult, type SettingsInput } from '../tests/suppo
 import { startRpcProxy, type RpcProxy } from '../tests/support/rpc-proxy';
 import { dashboardRequests, type PanelRequest } from '../tests/support/workload';
 import {
+  backendCpuMs,
   evaluateAlerts,
   log,
   median,
@@ -196,6 +197,37 @@ export async function checkTruth(
   return { label, checked, wrong };
 }
 
+/**
+ * The cold backfill: one metrics query over 7 days, asked again while the harness's gRPC deadline (120 s) cuts it
+ * short (the index keeps the chunks it has): wall time until the answer, backend CPU over it.
+ */
+async function backfillOnce(host: PluginHost, settings: SettingsInput): Promise<RunResult> {
+  const cpuBefore = backendCpuMs(host);
+  const started = performance.now();
+  for (;;) {
+    const toMs = Date.now();
+    try {
+      const results = await host.queryData({
+        settings,
+        queries: [
+          {
+            refId: 'B',
+            json: { queryType: 'metrics', metrics: ['buffered'], mode: 'window', deployments: [] },
+            timeRange: { fromMs: toMs - RANGE_MS, toMs },
+          },
+        ],
+      });
+      const errors = results.B.status === 200 ? [] : [`backfill: ${results.B.error}`];
+      return { wallMs: performance.now() - started, serverMs: backendCpuMs(host) - cpuBefore, errors };
+    } catch (error) {
+      if (!String(error).includes('DEADLINE_EXCEEDED')) {
+        throw error;
+      }
+      log(`backfill still running after ${((performance.now() - started) / 1000).toFixed(0)} s: asking again`);
+    }
+  }
+}
+
 async function warmRows(
   host: PluginHost,
   settings: SettingsInput,
@@ -258,8 +290,10 @@ export async function measureOneDeployment(
   const host = await startBackend(options);
   const rows: SyntheticRow[] = [];
   try {
+    const filled = await backfillOnce(host, settings);
     const cold = await refreshPanels(host, settings, panels, RANGE_MS);
-    rows.push(summarize('cold (backfill + refresh)', logs, 1, [cold]));
+    rows.push(summarize('backfill (one metrics query)', logs, 1, [filled]));
+    rows.push(summarize('first full refresh', logs, 1, [cold]));
     let backfillRow: BackfillRow | undefined;
     if (backfill) {
       const getLogs = proxy.requests().filter((r) => r.methods.includes('eth_getLogs'));
@@ -273,7 +307,7 @@ export async function measureOneDeployment(
           served.history.blocks,
           MAX_BLOCK_RANGE
         ),
-        wallMs: cold.wallMs,
+        wallMs: filled.wallMs,
         providerMs: getLogs.reduce((sum, r) => sum + (r.ms ?? 0), 0),
         latencyMs: options.latencyMs,
         rangeRejections: proxy.counts().rangeRejections,
@@ -326,8 +360,10 @@ export async function measureManyDeployments(
   const host = await startBackend(options);
   const rows: SyntheticRow[] = [];
   try {
+    const filled = await backfillOnce(host, settings);
     const cold = await refreshPanels(host, settings, panels, RANGE_MS);
-    rows.push(summarize('cold (backfill + refresh)', logs, count, [cold]));
+    rows.push(summarize('backfill (one metrics query)', logs, count, [filled]));
+    rows.push(summarize('first full refresh', logs, count, [cold]));
     await warmRows(host, settings, panels, options.runs, (runs) => rows.push(summarize('warm', logs, count, runs)));
     const truth = await checkTruth(host, settings, served, `${count} deployments`);
     // The others' panels: those not naming the dying deployment (the repeated rows of the other 19).
