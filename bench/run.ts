@@ -73,7 +73,7 @@ function parseOptions(argv: string[]): Options {
     coldRuns: Number(flag('cold-runs') ?? (quick ? 1 : 2)),
     naiveRuns: Number(flag('naive-runs') ?? 1),
     rows: (flag('rows') ?? 'anvil,synthetic,backfill,many').split(','),
-    synthetic: (flag('synthetic') ?? (quick ? '10000,100000' : '10000,1000000')).split(',').map(Number),
+    synthetic: (flag('synthetic') ?? (quick ? '10000,100000' : '10000,40000,1000000')).split(',').map(Number),
     many: (([count, events]) => ({ count, events }))(
       (flag('many') ?? (quick ? '4x10000' : '20x50000')).split('x').map(Number)
     ),
