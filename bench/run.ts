@@ -638,9 +638,11 @@ function report(
       syntheticTable,
       '',
       'Cold backfill against the minimum number of eth_getLogs calls the limit allows:',
+      '',
       ...backfillLines,
       '',
       'Targets (reported; a wrong answer fails the run):',
+      '',
       ...targetLines,
       '',
     ].join('\n')
