@@ -106,6 +106,8 @@ export interface RecordedRequest {
   batch: boolean;
   /** What the proxy did: forwarded, or the fault / limit it applied. */
   outcome: string;
+  /** Milliseconds from the request's arrival to the end of its reply (set once replied). */
+  ms?: number;
 }
 
 export interface ProxyCounts {
@@ -444,6 +446,9 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
       outcome: 'forwarded',
     };
     recorded.push(record);
+    res.on('finish', () => {
+      record.ms = Date.now() - record.at;
+    });
 
     if (expectedAuthorization !== null && req.headers.authorization !== expectedAuthorization) {
       record.outcome = 'unauthorized';

@@ -1,5 +1,9 @@
 /** @jest-environment node */
-import { RangeTuner } from './getlogs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { iterateLogs, RangeTuner, type LogChunk } from './getlogs';
+import { RpcPool } from './rpc';
 
 describe('RangeTuner', () => {
   it('starts at the configured span, halves on a bare range error and probes back up by bisection below it', () => {
@@ -167,5 +171,182 @@ describe('RangeTuner', () => {
     expect(tuner.rangeCap).toBeLessThanOrEqual(cap * 2);
     // The cap is kept: the next sync's requests are accepted at once.
     expect(refusal(0, tuner.span - 1)).toBeNull();
+  });
+});
+
+interface NodeRules {
+  /** Blocks 0..head, one log each. */
+  head: number;
+  /** Each eth_getLogs reply is held back this long. */
+  latencyMs: number;
+  /** Widest eth_getLogs served; wider ones get the geth-style range error. */
+  maxSpan?: number;
+  /** More eth_getLogs in flight than this get HTTP 429. */
+  maxInFlight?: number;
+  /** eth_getLogs reaching this block is refused for good (an rpc error that is no range limit). */
+  brokenFrom?: number;
+}
+
+/** A node serving one log per block; counts eth_getLogs and the most it had in flight at once. */
+async function logNode(rules: NodeRules) {
+  let inFlight = 0;
+  const seen = { getLogs: 0, maxInFlight: 0, rateLimited: 0 };
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+  const answer = (r: { id: number; method: string; params: Array<Record<string, string>> }) => {
+    if (r.method === 'eth_getBlockByNumber') {
+      const n = Number(r.params[0]);
+      return { jsonrpc: '2.0', id: r.id, result: { number: hex(n), hash: hash(n), timestamp: hex(1000 + n) } };
+    }
+    const from = Number(r.params[0].fromBlock);
+    const to = Number(r.params[0].toBlock);
+    if (rules.brokenFrom !== undefined && to >= rules.brokenFrom) {
+      return { jsonrpc: '2.0', id: r.id, error: { code: -32000, message: 'internal node failure' } };
+    }
+    if (rules.maxSpan !== undefined && to - from + 1 > rules.maxSpan) {
+      return {
+        jsonrpc: '2.0',
+        id: r.id,
+        error: { code: -32602, message: `exceed maximum block range: ${rules.maxSpan}` },
+      };
+    }
+    const logs = [];
+    for (let n = from; n <= Math.min(to, rules.head); n++) {
+      logs.push({
+        address: '0xc0',
+        topics: ['0x01'],
+        data: '0x',
+        blockNumber: hex(n),
+        blockHash: hash(n),
+        blockTimestamp: hex(1000 + n),
+        transactionHash: hash(n),
+        logIndex: '0x0',
+      });
+    }
+    return { jsonrpc: '2.0', id: r.id, result: logs };
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as Array<Parameters<typeof answer>[0]>;
+      seen.getLogs++;
+      if (rules.maxInFlight !== undefined && inFlight >= rules.maxInFlight) {
+        seen.rateLimited++;
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end('{"jsonrpc":"2.0","id":null,"error":{"code":429,"message":"Too Many Requests"}}');
+        return;
+      }
+      inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body.map(answer)));
+      }, rules.latencyMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Drains iterateLogs over blocks 0..toBlock; the chunks it yielded and the error it ended with, if any. */
+async function drain(url: string, toBlock: number, tuner: RangeTuner) {
+  const chunks: LogChunk[] = [];
+  const pool = new RpcPool({ urls: [url] });
+  try {
+    for await (const chunk of iterateLogs(
+      pool,
+      { address: '0xc0', topics: [], fromBlock: 0, toBlock, maxBlockRange: tuner.maxBlockRange },
+      { tuner }
+    )) {
+      chunks.push(chunk);
+    }
+    return { chunks };
+  } catch (error) {
+    return { chunks, error: error as Error };
+  }
+}
+
+/** The chunks are consecutive from block 0 and hold every block's log once, in order. */
+function expectExact(chunks: LogChunk[], lastBlock: number): void {
+  let next = 0;
+  for (const chunk of chunks) {
+    expect(chunk.fromBlock).toBe(next);
+    expect(chunk.logs.map((l) => l.blockNumber)).toEqual(
+      Array.from({ length: chunk.toBlock - chunk.fromBlock + 1 }, (_, i) => chunk.fromBlock + i)
+    );
+    expect(chunk.toHeader.number).toBe(chunk.toBlock);
+    next = chunk.toBlock + 1;
+  }
+  expect(next).toBe(lastBlock + 1);
+}
+
+describe('iterateLogs', () => {
+  it('keeps consecutive chunks in flight together and yields them strictly in block order', async () => {
+    const node = await logNode({ head: 399, latencyMs: 40 });
+    try {
+      const tuner = new RangeTuner(10);
+      const { chunks, error } = await drain(node.url, 399, tuner);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 399);
+      expect(node.seen.getLogs).toBe(40);
+      // AIMD grew past the initial two (replies are held 40 ms, so the node sees them overlap), within its bound.
+      expect(node.seen.maxInFlight).toBeGreaterThanOrEqual(3);
+      expect(node.seen.maxInFlight).toBeLessThanOrEqual(6);
+      expect(tuner.concurrency).toBe(6);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('learns a range cap with one request in flight, then goes parallel at the learnt span', async () => {
+    const node = await logNode({ head: 299, latencyMs: 20, maxSpan: 7 });
+    try {
+      const tuner = new RangeTuner(50);
+      const { chunks, error } = await drain(node.url, 299, tuner);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 299);
+      const minimum = Math.ceil(300 / 7);
+      expect(node.seen.getLogs).toBeLessThanOrEqual(1.2 * minimum);
+      expect(node.seen.maxInFlight).toBeGreaterThan(1);
+      expect(tuner.rangeCap).toBe(7);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('sends fewer at once when the provider rate-limits, and still yields every log once', async () => {
+    const node = await logNode({ head: 239, latencyMs: 30, maxInFlight: 2 });
+    try {
+      const tuner = new RangeTuner(8);
+      const { chunks, error } = await drain(node.url, 239, tuner);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 239);
+      expect(node.seen.rateLimited).toBeGreaterThan(0);
+      expect(node.seen.maxInFlight).toBeLessThanOrEqual(2);
+      // AIMD: halving on each rate limit keeps it near what the provider allows (30 chunks; a fixed 6 in flight
+      // would have most of them refused at least once).
+      expect(node.seen.rateLimited).toBeLessThanOrEqual(30 / 4);
+      // A rate limit is not a range limit: the span is untouched.
+      expect(tuner.span).toBe(8);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('yields every chunk before one that fails for good, in order, then throws its error', async () => {
+    const node = await logNode({ head: 399, latencyMs: 10, brokenFrom: 205 });
+    try {
+      const { chunks, error } = await drain(node.url, 399, new RangeTuner(10));
+      expect(error?.message).toContain('internal node failure');
+      expectExact(chunks, 199);
+    } finally {
+      await node.close();
+    }
   });
 });

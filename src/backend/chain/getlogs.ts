@@ -30,6 +30,9 @@ export interface GetLogsRequest {
 const GROW_AFTER_SUCCESSES = 3;
 /** A span sized by log density aims this far under the provider's result cap: density varies between chunks. */
 const RESULT_CAP_MARGIN = 0.9;
+/** eth_getLogs requests one backfill keeps in flight at first, and at most (the pool allows 8 HTTP requests). */
+const INITIAL_CONCURRENCY = 2;
+const MAX_CONCURRENCY = 6;
 
 const spanOf = (range: { fromBlock: number; toBlock: number }) => range.toBlock - range.fromBlock + 1;
 
@@ -46,6 +49,8 @@ const spanOf = (range: { fromBlock: number; toBlock: number }) => range.toBlock 
  *   from then on each request is sized by the last reply's log density to just under it, but never below a span the
  *   provider says it serves whatever the logs (Alchemy's "up to a 2K block range"). Without a known result cap, a
  *   narrowed span grows back by doubling after a few successes.
+ * - How many requests to keep in flight (AIMD): one more after each round of that many successes, half as many
+ *   (at least one) after a rate limit.
  */
 /** The durable part of a RangeTuner: the limits it learnt (the span in flight and its probing start again). */
 export interface RangeTunerState {
@@ -71,6 +76,9 @@ export class RangeTuner {
   private suggestionPending = false;
   /** The span being tried is the one the provider's last refusal named. */
   private followingHint = false;
+  private inFlight = INITIAL_CONCURRENCY;
+  /** Successes since the number in flight last changed. */
+  private round = 0;
 
   constructor(readonly maxBlockRange: number) {
     this.cap = Math.max(1, Math.floor(maxBlockRange));
@@ -111,8 +119,33 @@ export class RangeTuner {
     return this.cap;
   }
 
+  /** Requests to keep in flight together while the span is settled. */
+  get concurrency(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * The next span is one the provider is expected to serve: the last reply was no refusal and the span is no wider
+   * than one accepted since the cap was last lowered, or sized by density under a known result cap.
+   */
+  get settled(): boolean {
+    return (
+      !this.followingHint && !this.suggestionPending && (this.resultCap !== undefined || this.current <= this.proven)
+    );
+  }
+
+  /** The provider rate-limited a request: half as many in flight. */
+  throttled(): void {
+    this.inFlight = Math.max(1, Math.floor(this.inFlight / 2));
+    this.round = 0;
+  }
+
   /** A request of `span` blocks returned `logCount` logs. */
   succeeded(span: number, logCount: number): void {
+    if (++this.round >= this.inFlight) {
+      this.inFlight = Math.min(MAX_CONCURRENCY, this.inFlight + 1);
+      this.round = 0;
+    }
     this.followingHint = false;
     this.proven = Math.max(this.proven, span);
     if (this.suggestionPending && logCount > 0) {
@@ -203,6 +236,8 @@ export interface GetLogsOptions {
 const MAX_TIMEOUT_SPLITS = 2;
 /** Invalid replies that survived the pool's failover (e.g. a reorg mid-request) are retried this often per call. */
 const MAX_INVALID_RETRIES = 2;
+/** Rate limits that survived the pool's backoff while other chunks were in flight: retried this often per call. */
+const MAX_RATE_LIMIT_RETRIES = 4;
 
 /**
  * Validates one eth_getLogs entry; undefined for a removed log. Throws invalid_response on garbage.
@@ -309,11 +344,25 @@ async function fillTimestamps(logs: RawLog[], clock: BlockClock, stats: GetLogsS
   return logs;
 }
 
+/** A planned stretch of consecutive blocks: waiting for a request, in flight, fetched, or failed for good. */
+interface Segment {
+  fromBlock: number;
+  toBlock: number;
+  state: 'pending' | 'inflight' | 'done' | 'failed';
+  chunk?: { logs: RawLog[]; toHeader: BlockHeader };
+  error?: unknown;
+}
+
 /**
- * Fetches [fromBlock, toBlock] chunk by chunk, in block order, adapting the span to the provider's limits:
- * a range or result-cap error narrows the span (to the provider's suggested range when it gives one) and
- * retries the same start block; successes grow it back. Rate limits and timeouts are the pool's business
- * (backoff and failover); only a timeout that outlives every endpoint narrows the range, as a last resort.
+ * Fetches [fromBlock, toBlock] in chunks, yielded strictly in block order, adapting the span to the provider's
+ * limits: a range or result-cap error narrows the span (to the provider's suggested range when it gives one) and
+ * retries the same start block; successes grow it back. Once the tuner's span is settled, up to
+ * `tuner.concurrency` consecutive chunks are requested together (AIMD: one more per round of successes, half as
+ * many after a rate limit), so a backfill costs about the provider's response time, not that times the chunks.
+ * A chunk that fails for good stops planning new ones; the chunks before it are still yielded, then it throws.
+ * Rate limits and timeouts are the pool's business (backoff and failover); only a timeout that outlives every
+ * endpoint narrows the range, as a last resort, and a rate limit that outlives the pool's retries while several
+ * chunks were in flight retries the chunk with fewer in flight.
  */
 export async function* iterateLogs(
   pool: RpcPool,
@@ -325,34 +374,132 @@ export async function* iterateLogs(
   const stats = options.stats ?? emptyGetLogsStats();
   let timeoutSplits = 0;
   let invalidRetries = 0;
-  let fromBlock = request.fromBlock;
-  while (fromBlock <= request.toBlock) {
-    const toBlock = Math.min(request.toBlock, fromBlock + tuner.span - 1);
-    const span = toBlock - fromBlock + 1;
-    let chunk: { logs: RawLog[]; toHeader: BlockHeader };
-    try {
-      stats.getLogsCalls++;
-      chunk = await fetchChunk(pool, request, fromBlock, toBlock);
-    } catch (error) {
-      if (error instanceof RpcError && error.kind === 'invalid_response' && invalidRetries++ < MAX_INVALID_RETRIES) {
-        continue;
-      }
-      const narrowable =
-        error instanceof RpcError &&
-        span > 1 &&
-        (error.kind === 'range_too_large' ||
-          error.kind === 'too_many_results' ||
-          (error.kind === 'timeout' && timeoutSplits++ < MAX_TIMEOUT_SPLITS));
-      if (!narrowable) {
-        throw error;
-      }
-      tuner.rejected(error.kind as 'range_too_large' | 'too_many_results' | 'timeout', span, error.hint);
-      stats.splits++;
-      continue;
+  let rateLimitRetries = 0;
+  let rateLimitsSeen = pool.rateLimits;
+  /** First block not yet in a segment. */
+  let frontier = request.fromBlock;
+  let failed = false;
+  const segments: Segment[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const settle = (segment: Segment, span: number, error: unknown) => {
+    if (pool.rateLimits > rateLimitsSeen) {
+      rateLimitsSeen = pool.rateLimits;
+      tuner.throttled();
     }
-    tuner.succeeded(span, chunk.logs.length);
-    yield { fromBlock, toBlock, toHeader: chunk.toHeader, logs: await fillTimestamps(chunk.logs, clock, stats) };
-    fromBlock = toBlock + 1;
+    if (error === undefined) {
+      tuner.succeeded(span, segment.chunk!.logs.length);
+      segment.state = 'done';
+      return;
+    }
+    segment.chunk = undefined;
+    segment.state = 'pending';
+    if (error instanceof RpcError && error.kind === 'invalid_response' && invalidRetries++ < MAX_INVALID_RETRIES) {
+      return;
+    }
+    if (error instanceof RpcError && error.kind === 'rate_limited' && inFlight.size > 0) {
+      // Other chunks were in flight with it: retry with fewer (the catch-all below throws once alone).
+      if (rateLimitRetries++ < MAX_RATE_LIMIT_RETRIES) {
+        tuner.throttled();
+        return;
+      }
+    }
+    const narrowable =
+      error instanceof RpcError &&
+      span > 1 &&
+      (error.kind === 'range_too_large' ||
+        error.kind === 'too_many_results' ||
+        (error.kind === 'timeout' && timeoutSplits++ < MAX_TIMEOUT_SPLITS));
+    if (!narrowable) {
+      segment.state = 'failed';
+      segment.error = error;
+      failed = true;
+      return;
+    }
+    tuner.rejected(error.kind as 'range_too_large' | 'too_many_results' | 'timeout', span, error.hint);
+    stats.splits++;
+    if (inFlight.size > 0) {
+      // Requests sized alike are refused alike (a dense stretch): fewer in flight, fewer refusals.
+      tuner.throttled();
+    }
+    if (segment === segments[segments.length - 1]) {
+      // Nothing planned after it: the next request starts there at the new span, not capped at the old end.
+      segments.pop();
+      frontier = segment.fromBlock;
+    }
+  };
+
+  /** Starts the earliest pending stretch (or the next one past the frontier) at the tuner's span. */
+  const launch = (): boolean => {
+    const index = segments.findIndex((s) => s.state === 'pending' || s.state === 'failed');
+    let segment: Segment;
+    if (index >= 0 && segments[index].state === 'pending') {
+      const pending = segments[index];
+      const toBlock = Math.min(pending.toBlock, pending.fromBlock + tuner.span - 1);
+      segment = { fromBlock: pending.fromBlock, toBlock, state: 'inflight' };
+      if (toBlock < pending.toBlock) {
+        pending.fromBlock = toBlock + 1;
+        segments.splice(index, 0, segment);
+      } else {
+        segments[index] = segment;
+      }
+    } else if (!failed && frontier <= request.toBlock) {
+      segment = {
+        fromBlock: frontier,
+        toBlock: Math.min(request.toBlock, frontier + tuner.span - 1),
+        state: 'inflight',
+      };
+      segments.push(segment);
+      frontier = segment.toBlock + 1;
+    } else {
+      return false;
+    }
+    stats.getLogsCalls++;
+    const span = spanOf(segment);
+    const running: Promise<void> = fetchChunk(pool, request, segment.fromBlock, segment.toBlock).then(
+      (chunk) => {
+        segment.chunk = chunk;
+      },
+      (error: unknown) => {
+        segment.error = error ?? new Error('eth_getLogs failed');
+      }
+    );
+    const tracked = running.then(() => {
+      inFlight.delete(tracked);
+      const error = segment.error;
+      segment.error = undefined;
+      settle(segment, span, error);
+    });
+    inFlight.add(tracked);
+    return true;
+  };
+
+  for (;;) {
+    // Several at once only at a span that worked: probing a limit in parallel would multiply the refusals.
+    const limit = tuner.settled ? tuner.concurrency : 1;
+    while (inFlight.size < limit && launch()) {
+      // another chunk in flight
+    }
+    while (segments.length > 0 && segments[0].state === 'done') {
+      const segment = segments.shift()!;
+      const { logs, toHeader } = segment.chunk!;
+      yield {
+        fromBlock: segment.fromBlock,
+        toBlock: segment.toBlock,
+        toHeader,
+        logs: await fillTimestamps(logs, clock, stats),
+      };
+    }
+    if (segments.length > 0 && segments[0].state === 'failed') {
+      // Requests still in flight after it finish unseen (their promises never reject).
+      throw segments[0].error;
+    }
+    if (inFlight.size === 0 && segments.length === 0 && frontier > request.toBlock) {
+      return;
+    }
+    if (inFlight.size > 0) {
+      await Promise.race(inFlight);
+    }
   }
 }
 

@@ -94,6 +94,8 @@ interface Endpoint {
   chainCheck?: Promise<void>;
   cooldownUntil: number;
   consecutiveFailures: number;
+  /** performance.now() of the last failure: requests already under way then fail in the same outage. */
+  failedAt?: number;
   lastError?: RpcError;
   lastLatencyMs?: number;
   /** Set when the node answered a batch with one error: its batches are then sent call by call. */
@@ -205,6 +207,7 @@ export class RpcPool {
   private active = 0;
   private lastError?: RpcError;
   private lastErrorAt?: number;
+  private rateLimitCount = 0;
   private lastSuccessAt?: number;
   private lastLatencyMs?: number;
 
@@ -281,6 +284,11 @@ export class RpcPool {
       }
     }
     return results;
+  }
+
+  /** Rate-limited attempts so far (retried ones included): how callers that keep requests in flight learn to send fewer. */
+  get rateLimits(): number {
+    return this.rateLimitCount;
   }
 
   status(): RpcPoolStatus {
@@ -578,7 +586,7 @@ export class RpcPool {
           this.markSuccess(endpoint);
           throw error;
         }
-        this.markFailure(endpoint, error);
+        this.markFailure(endpoint, error, started);
         failures.push(error);
       }
     }
@@ -613,8 +621,17 @@ export class RpcPool {
     }
   }
 
-  private markFailure(endpoint: Endpoint, error: RpcError): void {
-    endpoint.consecutiveFailures++;
+  /** `started`: when the failed attempt was sent (0: before sending). */
+  private markFailure(endpoint: Endpoint, error: RpcError, started: number): void {
+    if (error.kind === 'rate_limited') {
+      this.rateLimitCount++;
+    }
+    // Requests sent together (a backfill's chunks) that fail in one outage lengthen the backoff once.
+    const sameOutage = endpoint.failedAt !== undefined && started > 0 && started < endpoint.failedAt;
+    endpoint.failedAt = performance.now();
+    if (!sameOutage) {
+      endpoint.consecutiveFailures++;
+    }
     endpoint.lastError = error;
     const cap = error.kind === 'unreachable' ? BACKOFF_MAX_UNREACHABLE_MS : BACKOFF_MAX_MS;
     const backoff = Math.min(cap, BACKOFF_BASE_MS * 2 ** (endpoint.consecutiveFailures - 1));

@@ -1,0 +1,129 @@
+// What the bench's rows share: the backend's CPU and memory from /proc, one dashboard refresh, one
+// evaluation of the alert rules, and the fewest eth_getLogs a provider limit allows.
+import { readFileSync } from 'node:fs';
+import { alertingHeaders, type PluginHost, type SettingsInput } from '../harness/plugin-host';
+import type { RangeLimit } from '../harness/rpc-proxy';
+import { alertRuleRequests, panelQueries, type PanelRequest } from '../harness/workload';
+
+export interface RunResult {
+  wallMs: number;
+  /** CPU the backend process used during the run (user + system), when measured. */
+  serverMs?: number;
+  errors: string[];
+}
+
+/** Alchemy's limits (2K blocks, or any range with ≤ 10K logs): realistic, and they bite at these sizes. */
+export const PROVIDER_LIMIT: Extract<RangeLimit, { shape: 'alchemy' }> = {
+  shape: 'alchemy',
+  maxSpan: 2000,
+  maxResults: 10_000,
+};
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export function currentRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU time (user + system) the backend process has used so far; /proc clock ticks are 10 ms. */
+export function backendCpuMs(host: PluginHost): number {
+  const stat = readFileSync(`/proc/${host.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), 11 and 12 after the comm field.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * One dashboard refresh: every panel's request at once, as the browser sends them. `panelMs` gets each
+ * panel's own wall time by title.
+ */
+export async function refreshPanels(
+  host: PluginHost,
+  settings: SettingsInput,
+  panels: PanelRequest[],
+  rangeMs: number,
+  panelMs?: Map<string, number>
+): Promise<RunResult> {
+  const toMs = Date.now();
+  const cpuBefore = backendCpuMs(host);
+  const started = performance.now();
+  const answers = await Promise.all(
+    panels.map((panel) =>
+      host.queryData({ settings, queries: panelQueries(panel, toMs - rangeMs, toMs) }).then((results) => {
+        panelMs?.set(panel.title, performance.now() - started);
+        return Object.entries(results)
+          .filter(([, r]) => r.status !== 200)
+          .map(([refId, r]) => `${panel.title}/${refId}: ${r.error}`);
+      })
+    )
+  );
+  const wallMs = performance.now() - started;
+  return { wallMs, serverMs: backendCpuMs(host) - cpuBefore, errors: answers.flat() };
+}
+
+/** One evaluation of every provisioned alert rule (rules evaluate concurrently in Grafana). */
+export async function evaluateAlerts(host: PluginHost, settings: SettingsInput): Promise<RunResult> {
+  const rules = alertRuleRequests();
+  const now = Date.now();
+  const cpuBefore = backendCpuMs(host);
+  const started = performance.now();
+  const answers = await Promise.all(
+    rules.map((rule) =>
+      host
+        .queryData({
+          settings,
+          headers: alertingHeaders(rule.title),
+          user: null,
+          queries: rule.queries.map((q, i) => ({
+            refId: typeof q.model.refId === 'string' ? q.model.refId : `Q${i}`,
+            json: q.model,
+            timeRange: { fromMs: now - q.fromSeconds * 1000, toMs: now - q.toSeconds * 1000 },
+          })),
+        })
+        .then((results) =>
+          Object.values(results).flatMap((r) => (r.status === 200 ? [] : [`${rule.title}: ${r.error}`]))
+        )
+    )
+  );
+  const wallMs = performance.now() - started;
+  return { wallMs, serverMs: backendCpuMs(host) - cpuBefore, errors: answers.flat() };
+}
+
+/**
+ * Fewest eth_getLogs calls that cover [fromBlock, toBlock] under PROVIDER_LIMIT and maxBlockRange, given the
+ * number of logs of each block (`logsOf(block)`).
+ */
+export function minimumGetLogsCalls(
+  logsOf: (block: number) => number,
+  fromBlock: number,
+  toBlock: number,
+  maxBlockRange: number
+): number {
+  const fits = (span: number, logs: number) =>
+    span <= maxBlockRange && (span <= PROVIDER_LIMIT.maxSpan || logs <= PROVIDER_LIMIT.maxResults);
+  // Greedy: extend each call as far as it stays acceptable (optimal, since sub-ranges of an acceptable range are acceptable).
+  let calls = 0;
+  let start = fromBlock;
+  while (start <= toBlock) {
+    let end = start;
+    let logs = logsOf(start);
+    while (end < toBlock && fits(end + 1 - start + 1, logs + logsOf(end + 1))) {
+      end++;
+      logs += logsOf(end);
+    }
+    calls++;
+    start = end + 1;
+  }
+  return calls;
+}
