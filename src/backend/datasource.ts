@@ -14,6 +14,9 @@ import {
   type RequestContext,
   type ResourceRequest,
   type ResourceResponse,
+  type StreamRequest,
+  type StreamSender,
+  type SubscribeStreamResult,
 } from './grafana';
 import {
   parseQuery,
@@ -28,6 +31,7 @@ import { callQuery } from './handlers/call';
 import type { HandlerContext } from './handlers/common';
 import { eventsQuery } from './handlers/events';
 import { healthQuery } from './handlers/health';
+import { LiveChannels, liveQuery } from './handlers/live';
 import { metricsQuery } from './handlers/metrics';
 import { transactionQuery } from './handlers/transaction';
 import { variableValues, variablesQuery } from './handlers/variables';
@@ -35,6 +39,7 @@ import { checkDeployment } from './tesseract/check';
 import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/confirmed';
 import { Deployment } from './tesseract/deployment';
 import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
+import { LiveFeed } from './tesseract/livefeed';
 
 type Handler = (ctx: HandlerContext<never>) => Promise<Frame[]>;
 
@@ -206,6 +211,7 @@ export class TesseractDataSource implements DataSourceInstance {
   private readonly broken: BrokenDeployment[] = [];
   private readonly settingsErrors: string[];
   private readonly uid: string;
+  private readonly live = new LiveChannels((names) => this.select(names));
 
   constructor(settings: InstanceSettings, logger: Logger) {
     this.uid = settings.uid;
@@ -225,7 +231,10 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-          onSync: (report, fresh, confirmed) => recordSync(runtime, report, fresh, confirmed, logger),
+          onSync: (report, fresh, confirmed) => {
+            recordSync(runtime, report, fresh, confirmed, logger);
+            LiveFeed.existing(runtime)?.afterSync();
+          },
         });
         this.deployments.push(runtime);
       } catch (error) {
@@ -248,7 +257,18 @@ export class TesseractDataSource implements DataSourceInstance {
       throw new QueryError(`Invalid time range: from (${when(fromMs)}) is after to (${when(toMs)})`, { status: 400 });
     }
     const handlerCtx = this.handlerContext(query, dataQuery, ctx);
+    if ((query.queryType === 'events' || query.queryType === 'metrics') && query.live) {
+      return liveQuery(handlerCtx as HandlerContext<typeof query>, this.uid);
+    }
     return HANDLERS[query.queryType](handlerCtx as HandlerContext<never>);
+  }
+
+  subscribeStream(request: StreamRequest): Promise<SubscribeStreamResult> {
+    return this.live.subscribe(request);
+  }
+
+  runStream(request: StreamRequest, sender: StreamSender, ctx: RequestContext): Promise<void> {
+    return this.live.run(request, sender, ctx);
   }
 
   async checkHealth(ctx: RequestContext): Promise<HealthResult> {
@@ -306,7 +326,9 @@ export class TesseractDataSource implements DataSourceInstance {
     if (exported.get(this.uid) === this) {
       exported.delete(this.uid);
     }
+    this.live.dispose();
     for (const deployment of this.deployments) {
+      LiveFeed.existing(deployment)?.dispose();
       deployment.dispose();
     }
   }
