@@ -38,9 +38,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (process.env.LIVE_DEBUG) {
-    process.stdout.write(host.stderrLines.slice(-80).join('\n') + '\n');
-  }
   await host?.kill();
   await proxy?.close();
   await devnet?.stop();
@@ -66,15 +63,9 @@ async function bufferTx(): Promise<{ txId: string; minedAt: number }> {
     '0x' + '00'.repeat(32),
     blockTime,
   ]);
-  const hash = await rpc.call<string>('eth_sendTransaction', [
+  await rpc.call('eth_sendTransaction', [
     { from: deployment.operator, to: deployment.contract, data, gas: toHex(400_000) },
   ]);
-  if (process.env.LIVE_DEBUG) {
-    const r = await rpc.call<{ status: string; logs: unknown[]; blockNumber: string }>('eth_getTransactionReceipt', [
-      hash,
-    ]);
-    process.stdout.write(`tx ${txId.slice(0, 10)} status ${r.status} logs ${r.logs.length} block ${r.blockNumber}\n`);
-  }
   return { txId, minedAt: Date.now() };
 }
 
