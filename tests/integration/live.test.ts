@@ -4,18 +4,15 @@
  * The harness plays Grafana's live runstream manager: one RunStream per channel, cancelled when the last
  * subscriber leaves, called again after the plugin restarts.
  */
-import { id as keccakText, Interface } from 'ethers';
-import { DEFAULT_CHAINS, JsonRpc, startDevnet, toHex, type Deployment, type Devnet } from '../../devnet';
-import { rollupAddress, ROLLUP_NAMES } from '../../devnet/rollups';
-import { TESSERACT_SIMPLE_ABI } from '../../src/query';
+import { DEFAULT_CHAINS, JsonRpc, startDevnet, type Deployment, type Devnet } from '../../devnet';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { PluginHost, type SettingsInput, type StreamPacketReceived, type StreamSubscription } from '../support/harness';
+import { bufferTx as bufferTxOn } from '../support/live';
 import { monitorSettings } from '../support/monitor';
 import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
 
 const SECRET = 'sk_live_stream_secret_77';
 const CONFIRMATIONS = 3;
-const iface = new Interface(TESSERACT_SIMPLE_ABI as never);
 
 let devnet: Devnet;
 let deployment: Deployment;
@@ -24,7 +21,6 @@ let proxy: RpcProxy;
 let host: PluginHost;
 let settings: SettingsInput;
 const report: string[] = [];
-let nextId = 0;
 
 beforeAll(async () => {
   devnet = await startDevnet({ chains: [DEFAULT_CHAINS[0]] });
@@ -48,26 +44,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Buffers a new tx_id in a block of its own; resolves when anvil has mined it (automine), with that time. */
-async function bufferTx(): Promise<{ txId: string; minedAt: number }> {
-  const txId = keccakText(`live-${nextId++}-${Date.now()}`).toLowerCase();
-  const latest = await rpc.call<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-  // The contract wants the tx's timestamp at or after its block's: pin the block's time.
-  const blockTime = Math.max(Number(latest.timestamp) + 1, Math.floor(Date.now() / 1000));
-  await rpc.call('evm_setNextBlockTimestamp', [toHex(blockTime)]);
-  const data = iface.encodeFunctionData('buffer_transaction', [
-    txId,
-    rollupAddress(ROLLUP_NAMES[0]),
-    rollupAddress(ROLLUP_NAMES[1]),
-    '0x01',
-    '0x' + '00'.repeat(32),
-    blockTime,
-  ]);
-  await rpc.call('eth_sendTransaction', [
-    { from: deployment.operator, to: deployment.contract, data, gas: toHex(400_000) },
-  ]);
-  return { txId, minedAt: Date.now() };
-}
+const bufferTx = () => bufferTxOn(rpc, deployment);
 
 /** Values of column `name` in a pushed frame (data only: the columns are those of the query's frame). */
 function column(frame: DecodedFrame, packet: StreamPacketReceived, name: string): unknown[] {

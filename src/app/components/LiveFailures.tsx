@@ -60,6 +60,8 @@ export function LiveFailures({
 }) {
   const [frame, setFrame] = useState<DataFrame | undefined>();
   const [error, setError] = useState<string | undefined>();
+  // The streaming frame changes in place: count the pushes so that each one renders.
+  const [, setPushes] = useState(0);
   useEffect(() => {
     let subscription: Unsubscribable | undefined;
     let stopped = false;
@@ -76,6 +78,7 @@ export function LiveFailures({
             const live = (response.data as DataFrame[]).find((candidate) => candidate.meta?.channel);
             if (live) {
               setFrame(live);
+              setPushes((count) => count + 1);
             }
           },
           error: (reason: unknown) => setError(String(reason)),
