@@ -74,7 +74,7 @@ export function LiveFailures({
         }
         subscription = from(ds.query(liveFailuresRequest() as never)).subscribe({
           next: (response: DataQueryResponse) => {
-            setError(response.errors?.[0]?.message ?? response.error?.message);
+            setError(response.errors?.[0]?.message);
             const live = (response.data as DataFrame[]).find((candidate) => candidate.meta?.channel);
             if (live) {
               setFrame(live);
