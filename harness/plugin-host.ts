@@ -17,6 +17,8 @@ import {
   type WireDataSourceInstanceSettings,
   type WirePluginContext,
   type WireQueryDataResponse,
+  type WireStreamPacket,
+  type WireStreamStatusResponse,
   type WireUser,
 } from '../src/backend/grafana/protocol';
 
@@ -145,7 +147,10 @@ function unaryCall<Res>(client: GrpcClient, method: string, request: unknown, ti
 
 /** A typed gRPC client speaking to a plugin at `address`, the way Grafana does. */
 export class PluginClient {
-  private readonly clients: Record<'data' | 'diagnostics' | 'resource' | 'health' | 'controller', GrpcClient>;
+  private readonly clients: Record<
+    'data' | 'diagnostics' | 'resource' | 'stream' | 'health' | 'controller',
+    GrpcClient
+  >;
 
   constructor(
     readonly address: string,
@@ -163,6 +168,7 @@ export class PluginClient {
       data: make(loaded.pluginv2.Data),
       diagnostics: make(loaded.pluginv2.Diagnostics),
       resource: make(loaded.pluginv2.Resource),
+      stream: make(loaded.pluginv2.Stream),
       health: make(loaded.grpc.health.v1.Health),
       controller: make(loaded.plugin.GRPCController),
     };
@@ -279,6 +285,45 @@ export class PluginClient {
     });
   }
 
+  /** SubscribeStream as Grafana calls it for each subscriber of `ds/<uid>/<path>`. */
+  async subscribeStream(
+    settings: SettingsInput,
+    path: string,
+    data?: unknown
+  ): Promise<{ status: WireStreamStatusResponse['status']; data: Buffer }> {
+    return unaryCall<WireStreamStatusResponse>(
+      this.clients.stream,
+      'SubscribeStream',
+      { pluginContext: pluginContext(settings), path, data: streamData(data), headers: {} },
+      this.callTimeoutMs
+    );
+  }
+
+  /** PublishStream (the plugin's streams are read-only). */
+  async publishStream(settings: SettingsInput, path: string, data: unknown): Promise<WireStreamStatusResponse> {
+    return unaryCall<WireStreamStatusResponse>(
+      this.clients.stream,
+      'PublishStream',
+      { pluginContext: pluginContext(settings), path, data: streamData(data), headers: {} },
+      this.callTimeoutMs
+    );
+  }
+
+  /**
+   * RunStream as Grafana's live runstream manager calls it, once per channel: every packet is JSON (a data
+   * frame), kept in `packets` with its arrival time; `cancel()` is what Grafana does when the channel has
+   * no subscriber left; `ended` settles with the call's final status.
+   */
+  runStream(settings: SettingsInput, path: string, data?: unknown): StreamSubscription {
+    const call = this.clients.stream.RunStream({
+      pluginContext: pluginContext(settings),
+      path,
+      data: streamData(data),
+      headers: {},
+    }) as grpc.ClientReadableStream<WireStreamPacket>;
+    return new StreamSubscription(call);
+  }
+
   async healthCheck(service = 'plugin'): Promise<string> {
     const response = await unaryCall<{ status: string }>(this.clients.health, 'Check', { service }, this.callTimeoutMs);
     return response.status;
@@ -292,6 +337,77 @@ export class PluginClient {
     for (const client of Object.values(this.clients)) {
       client.close();
     }
+  }
+}
+
+function streamData(data: unknown): Buffer {
+  return data === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(data), 'utf8');
+}
+
+export interface StreamPacketReceived {
+  /** Date.now() when the packet arrived. */
+  at: number;
+  json: { schema?: unknown; data?: { values: unknown[][] } } & Record<string, unknown>;
+  bytes: number;
+}
+
+/** One RunStream call seen from Grafana's side. */
+export class StreamSubscription {
+  readonly packets: StreamPacketReceived[] = [];
+  /** The call's end: its gRPC status code and details (0 = OK; 1 = CANCELLED after cancel()). */
+  readonly ended: Promise<{ code: number; details: string }>;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly call: grpc.ClientReadableStream<WireStreamPacket>) {
+    call.on('data', (packet: WireStreamPacket) => {
+      this.packets.push({ at: Date.now(), json: JSON.parse(packet.data.toString('utf8')), bytes: packet.data.length });
+      for (const wake of this.waiters.splice(0)) {
+        wake();
+      }
+    });
+    this.ended = new Promise((resolve) => {
+      call.on('error', (error: grpc.ServiceError) => resolve({ code: error.code, details: error.details }));
+      call.on('status', (status: grpc.StatusObject) => {
+        if (status.code === grpc.status.OK) {
+          resolve({ code: status.code, details: status.details });
+        }
+      });
+    });
+    this.ended.then(() => {
+      for (const wake of this.waiters.splice(0)) {
+        wake();
+      }
+    });
+  }
+
+  /** Resolves with the first packet (from index `from` on) that `test` accepts; rejects after timeoutMs. */
+  async waitFor(
+    test: (packet: StreamPacketReceived) => boolean,
+    timeoutMs = 30_000,
+    from = 0
+  ): Promise<StreamPacketReceived> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.packets.slice(from).find(test);
+      if (found) {
+        return found;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`no matching stream packet within ${timeoutMs} ms (${this.packets.length} received)`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  cancel(): void {
+    this.call.cancel();
   }
 }
 

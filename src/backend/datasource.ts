@@ -14,6 +14,9 @@ import {
   type RequestContext,
   type ResourceRequest,
   type ResourceResponse,
+  type StreamRequest,
+  type StreamSender,
+  type SubscribeStreamResult,
 } from './grafana';
 import {
   INDEX_STORE_POSTGRES_URL_KEY,
@@ -29,6 +32,7 @@ import { callQuery } from './handlers/call';
 import type { HandlerContext } from './handlers/common';
 import { eventsQuery } from './handlers/events';
 import { healthQuery } from './handlers/health';
+import { LiveChannels, liveQuery } from './handlers/live';
 import { metricsQuery } from './handlers/metrics';
 import { transactionQuery } from './handlers/transaction';
 import { variableValues, variablesQuery } from './handlers/variables';
@@ -37,6 +41,7 @@ import { RESOLUTION_BUCKETS_SECONDS, type NewlyConfirmed } from './tesseract/con
 import { Deployment } from './tesseract/deployment';
 import { indexStoreDirectory, journalOpener } from './tesseract/indexstore';
 import { LineBudget, logNewEvents } from './tesseract/lifecyclelog';
+import { LiveFeed } from './tesseract/livefeed';
 
 const HANDLERS = new QueryTypeMux<HandlerContext>()
   .handle('health', healthQuery)
@@ -244,6 +249,7 @@ export class TesseractDataSource implements DataSourceInstance {
   private readonly broken: BrokenDeployment[] = [];
   private readonly settingsErrors: string[];
   private readonly uid: string;
+  private readonly live = new LiveChannels((names) => this.select(names));
 
   constructor(settings: InstanceSettings, logger: Logger) {
     this.uid = settings.uid;
@@ -272,7 +278,10 @@ export class TesseractDataSource implements DataSourceInstance {
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
           journal: { open: openJournal, slot: `${settings.uid}.${deployment.id}` },
-          onSync: (report, fresh, confirmed) => recordSync(runtime, report, fresh, confirmed, logger),
+          onSync: (report, fresh, confirmed) => {
+            recordSync(runtime, report, fresh, confirmed, logger);
+            LiveFeed.existing(runtime)?.afterSync();
+          },
         });
         this.deployments.push(runtime);
       } catch (error) {
@@ -294,7 +303,19 @@ export class TesseractDataSource implements DataSourceInstance {
       const when = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`);
       throw new QueryError(`Invalid time range: from (${when(fromMs)}) is after to (${when(toMs)})`, { status: 400 });
     }
-    return HANDLERS.query(this.handlerContext(query, dataQuery, ctx));
+    const handlerCtx = this.handlerContext(query, dataQuery, ctx);
+    if ((query.queryType === 'events' || query.queryType === 'metrics') && query.live) {
+      return liveQuery(handlerCtx as HandlerContext<typeof query>, this.uid);
+    }
+    return HANDLERS.query(handlerCtx);
+  }
+
+  subscribeStream(request: StreamRequest): Promise<SubscribeStreamResult> {
+    return this.live.subscribe(request);
+  }
+
+  runStream(request: StreamRequest, sender: StreamSender, ctx: RequestContext): Promise<void> {
+    return this.live.run(request, sender, ctx);
   }
 
   async checkHealth(ctx: RequestContext): Promise<HealthResult> {
@@ -354,7 +375,9 @@ export class TesseractDataSource implements DataSourceInstance {
     if (exported.get(this.uid) === this) {
       exported.delete(this.uid);
     }
+    this.live.dispose();
     for (const deployment of this.deployments) {
+      LiveFeed.existing(deployment)?.dispose();
       deployment.dispose();
     }
   }

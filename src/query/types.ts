@@ -69,6 +69,11 @@ export interface EventsQuery extends QueryBase {
    * per deployment that answered (labelled chain, chain_id, contract). Default `table`.
    */
   format?: 'table' | 'value';
+  /**
+   * Live mode (table format): the answer names a Grafana Live channel that then pushes each new matching
+   * event as it is first seen, and a retraction row when a reorg drops one. Rows come oldest first.
+   */
+  live?: boolean;
 }
 
 export type MetricName =
@@ -102,7 +107,15 @@ export interface MetricsQuery extends QueryBase {
   mode: 'timeseries' | 'window';
   /** Bucket width override in seconds; 0 means derived from the panel's interval. */
   bucketSeconds: number;
+  /**
+   * Live mode, for counters only (LIVE_METRICS): a running series of on-chain totals, one row per block
+   * that changed them, pushed through a Grafana Live channel.
+   */
+  live?: boolean;
 }
+
+/** Metrics a live query can stream: running totals of one event kind each (unconfirmed blocks included). */
+export const LIVE_METRICS: readonly MetricName[] = ['buffered', 'ready', 'failed', 'pauses'];
 
 export interface TransactionQuery extends QueryBase {
   queryType: 'transaction';

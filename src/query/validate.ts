@@ -5,7 +5,7 @@ import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
 import { migrateQuery } from './migrate';
 import { describeValue } from './text';
 import { ABI_VARIANTS, withDeploymentDefaults, type DeploymentSettings, type TesseractJsonData } from './settings';
-import { QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
+import { LIVE_METRICS, QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
 
 export type QueryResult = { ok: true; query: TesseractQuery } | { ok: false; errors: string[] };
 
@@ -94,6 +94,14 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
     }
   };
 
+  const checkLive = (value: unknown): boolean => {
+    if (value !== undefined && typeof value !== 'boolean') {
+      errors.push('live must be true or false');
+      return false;
+    }
+    return true;
+  };
+
   checkStringList('deployments', query.deployments);
   switch (query.queryType) {
     case 'health':
@@ -115,6 +123,9 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       if (query.format !== 'table' && query.format !== 'value') {
         errors.push('format must be "table" or "value"');
       }
+      if (checkLive(query.live) && query.live && query.format === 'value') {
+        errors.push('live: streams only the table format');
+      }
       break;
     case 'metrics':
       if (checkStringList('metrics', query.metrics)) {
@@ -131,6 +142,12 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
         errors.push('mode must be "timeseries" or "window"');
       }
       checkInteger('bucketSeconds', query.bucketSeconds, 0, 31 * 24 * 3600);
+      if (checkLive(query.live) && query.live && Array.isArray(query.metrics)) {
+        const notLive = query.metrics.filter((metric) => !LIVE_METRICS.includes(metric));
+        if (notLive.length > 0) {
+          errors.push(`live: streams only the counters ${LIVE_METRICS.join(', ')} (not ${notLive.join(', ')})`);
+        }
+      }
       break;
     case 'transaction':
       checkTxIds(query.txIds);

@@ -7,6 +7,7 @@ import { runQueries, tesseractDataSources } from '../api';
 import { DataSourceSection } from '../components/DataSourceSection';
 import { DeploymentHealth } from '../components/DeploymentHealth';
 import { FrameTable } from '../components/FrameTable';
+import { LiveFailures } from '../components/LiveFailures';
 import { NoDataSource } from '../components/NoDataSource';
 import { appPageUrl, dashboardUrl, ROUTES } from '../constants';
 import { useAsync } from '../useAsync';
@@ -62,6 +63,7 @@ function DataSourceOverview({ dataSource, refresh }: { dataSource: DataSourceIns
               columns={FAILURE_COLUMNS}
             />
           ))}
+          <LiveFailures dataSource={dataSource} linkFor={txIdLink} />
         </>
       )}
     </DataSourceSection>

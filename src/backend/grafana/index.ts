@@ -1,5 +1,15 @@
 export * from './types';
 export * from './frames';
+export { frameToJSON, type FrameInclude } from './framejson';
+export {
+  StreamSender,
+  DEFAULT_MAX_QUEUED_PACKETS,
+  type PacketWriter,
+  type StreamRequest,
+  type StreamSenderOptions,
+  type StreamStatus,
+  type SubscribeStreamResult,
+} from './stream';
 export { QueryError, toErrorReport, type ErrorSource, type QueryErrorOptions } from './errors';
 export { createLogger, hclogTimestamp, type Logger, type LogFields, type LogLevel } from './logger';
 export {

@@ -29,7 +29,12 @@ export function pluginPackageDefinition(): PackageDefinition {
 }
 
 export type ServiceName =
-  'pluginv2.Data' | 'pluginv2.Diagnostics' | 'pluginv2.Resource' | 'grpc.health.v1.Health' | 'plugin.GRPCController';
+  | 'pluginv2.Data'
+  | 'pluginv2.Diagnostics'
+  | 'pluginv2.Resource'
+  | 'pluginv2.Stream'
+  | 'grpc.health.v1.Health'
+  | 'plugin.GRPCController';
 
 export function serviceDefinition(name: ServiceName): ServiceDefinition {
   return pluginPackageDefinition()[name] as ServiceDefinition;
@@ -119,4 +124,21 @@ export interface WireCallResourceResponse {
 
 export interface WireCollectMetricsResponse {
   metrics: { prometheus: Buffer };
+}
+
+/** SubscribeStreamRequest, PublishStreamRequest and RunStreamRequest share this shape. */
+export interface WireStreamRequest {
+  pluginContext: WirePluginContext | null;
+  path: string;
+  data: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface WireStreamStatusResponse {
+  status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED';
+  data: Buffer;
+}
+
+export interface WireStreamPacket {
+  data: Buffer;
 }

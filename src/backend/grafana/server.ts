@@ -5,6 +5,7 @@ import { encodeFrame } from './frames';
 import { InstanceManager } from './instances';
 import { createLogger, type Logger } from './logger';
 import { metrics as defaultRegistry, pluginMetrics, type MetricsRegistry } from './metrics';
+import { streamService } from './streamservice';
 import {
   serviceDefinition,
   type WireCallResourceRequest,
@@ -47,7 +48,14 @@ const UNLIMITED_MESSAGES: grpc.ServerOptions = {
   'grpc.max_send_message_length': -1,
 };
 
-const HEALTHY_SERVICES = new Set(['', 'plugin', 'pluginv2.Data', 'pluginv2.Diagnostics', 'pluginv2.Resource']);
+const HEALTHY_SERVICES = new Set([
+  '',
+  'plugin',
+  'pluginv2.Data',
+  'pluginv2.Diagnostics',
+  'pluginv2.Resource',
+  'pluginv2.Stream',
+]);
 
 type Unary<Req, Res> = (request: Req, signal: AbortSignal) => Promise<Res>;
 
@@ -251,6 +259,8 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     CollectMetrics: unary('CollectMetrics', collectMetrics),
   });
   server.addService(serviceDefinition('pluginv2.Resource'), { CallResource: callResource });
+  const streams = streamService({ logger, instanceFor, requestContext, secretsOf });
+  server.addService(serviceDefinition('pluginv2.Stream'), streams.handlers);
   server.addService(serviceDefinition('grpc.health.v1.Health'), {
     Check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       if (HEALTHY_SERVICES.has(call.request.service)) {
@@ -278,6 +288,8 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Open RunStream calls end with UNAVAILABLE, so that Grafana runs them again on the next process.
+      streams.endAll();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

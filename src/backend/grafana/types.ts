@@ -1,5 +1,6 @@
 import type { Frame } from './frames';
 import type { Logger } from './logger';
+import type { StreamRequest, StreamSender, SubscribeStreamResult } from './stream';
 
 /** A data source's settings as Grafana stores them, decoded from the request's plugin context. */
 export interface InstanceSettings {
@@ -83,6 +84,13 @@ export interface DataSourceInstance {
   query(query: DataQuery, ctx: RequestContext): Promise<Frame[]>;
   checkHealth(ctx: RequestContext): Promise<HealthResult>;
   callResource?(request: ResourceRequest, ctx: RequestContext): Promise<ResourceResponse>;
+  /** Grafana Live: may this subscriber join the channel `ds/<uid>/<request.path>`? Streams are read-only. */
+  subscribeStream?(request: StreamRequest, ctx: RequestContext): Promise<SubscribeStreamResult>;
+  /**
+   * Grafana Live: feeds one channel until `ctx.signal` aborts (no subscriber left, or Shutdown). Returning
+   * ends the stream for good; throwing makes Grafana call again later. Report trouble as packets instead.
+   */
+  runStream?(request: StreamRequest, sender: StreamSender, ctx: RequestContext): Promise<void>;
   /** Releases timers and sockets; called when settings change and at shutdown. */
   dispose(): void | Promise<void>;
 }

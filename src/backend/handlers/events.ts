@@ -103,7 +103,8 @@ function annotationText({ event }: Row): string {
   return parts.length > 0 ? parts.join(', ') : event.name;
 }
 
-function eventsTable(rows: Row[]): Frame {
+/** The events table (also the shape of live event rows, handlers/live.ts). */
+export function eventsTable(rows: Row[]): Frame {
   const column = (name: string, read: (event: TesseractEvent) => string | null) =>
     stringField(
       name,

@@ -26,6 +26,7 @@ import { ConfigEditor } from '../../../src/datasource/components/ConfigEditor';
 import { QueryEditor } from '../../../src/datasource/components/QueryEditor';
 import { VariableQueryEditor } from '../../../src/datasource/components/VariableQueryEditor';
 import { DataSource } from '../../../src/datasource/datasource';
+import { installLiveSrv, LiveView } from './live';
 import type { TesseractOptions } from '../../../src/datasource/types';
 import { defaultQuery, rpcUrlsKey, type QueryType, type TesseractQuery, type VariablesQuery } from '../../../src/query';
 import {
@@ -212,12 +213,17 @@ function View() {
       return <AnnotationsView />;
     case 'app':
       return <AppView />;
+    case 'live':
+      return <LiveView />;
     default:
       return <p>Unknown view</p>;
   }
 }
 
 installServices();
+if (params.get('view') === 'live') {
+  installLiveSrv();
+}
 if (params.get('view') === 'app') {
   // Grafana serves the app's pages under /a/<app id>/ and routes them on its location history.
   locationService.replace(`/a/tesseract-monitor-app/${params.get('page') ?? 'overview'}`);
