@@ -165,12 +165,15 @@ export function aggregate(
   const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
   const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
   const wantsBacklog = needsCoordinationWindow(metrics);
+  // pending_overdue visits the txs buffered within half a window of each instant: only when asked for.
+  const overdue = metrics.includes('pending_overdue');
   // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
-    ? remembered(table, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
+    ? remembered(table, `backlog|${input.coordinationWindow}|${overdue}|${layoutKey(buckets)}`, () =>
         backlogAt(
           input,
-          ends.map((end) => end - 0.001)
+          ends.map((end) => end - 0.001),
+          overdue
         )
       )
     : undefined;
@@ -306,7 +309,7 @@ function expiredBelow(instant: number, window: number): number {
  * the stage's ranked sequence. So each instant costs O(log n), whatever the history. pending_overdue subtracts the
  * pending txs buffered within the last half window, which it visits.
  */
-function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
+function backlogAt(input: MetricInput, instants: readonly number[], overdue: boolean): Backlog {
   const table = input.events;
   const window = input.coordinationWindow;
   const backlog: Backlog = {
@@ -334,7 +337,9 @@ function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
     backlog.awaiting_retry.push(activeFailed - activeFailedExpired);
     backlog.silent_failures.push(activeExpired - activeFailedExpired);
     backlog.failed_final.push(activeFailedExpired);
-    backlog.pending_overdue.push(window === null ? 0 : pending - recentlyPending(table, instant, before, window / 2));
+    backlog.pending_overdue.push(
+      window === null || !overdue ? 0 : pending - recentlyPending(table, instant, before, window / 2)
+    );
   }
   return backlog;
 }

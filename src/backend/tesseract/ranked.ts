@@ -139,8 +139,9 @@ class WaveletBlock {
   readonly min: number;
   readonly max: number;
   private readonly levels: number;
-  private readonly bits: Uint32Array[] = [];
-  private readonly ranks: Uint32Array[] = [];
+  /** Per level, per 32 entries: the ones before the word, then the word (one read for both). */
+  private readonly data: Uint32Array;
+  private readonly stride: number;
   private readonly zeros: number[] = [];
 
   constructor(values: Uint32Array) {
@@ -156,6 +157,9 @@ class WaveletBlock {
     this.levels = max > min ? 32 - Math.clz32(max - min) : 0;
     let current = values.map((value) => value - min);
     let next = new Uint32Array(n);
+    // One spare word pair per level: a rank at n reads it.
+    this.stride = (((n + 31) >>> 5) + 1) * 2;
+    this.data = new Uint32Array(this.stride * this.levels);
     for (let level = this.levels - 1; level >= 0; level--) {
       const words = new Uint32Array((n + 31) >>> 5);
       const ranks = new Uint32Array(words.length + 1);
@@ -180,15 +184,20 @@ class WaveletBlock {
         }
       }
       [current, next] = [next, current];
-      this.bits[level] = words;
-      this.ranks[level] = ranks;
+      const base = level * this.stride;
+      for (let w = 0; w <= words.length; w++) {
+        this.data[base + 2 * w] = ranks[w];
+        this.data[base + 2 * w + 1] = words[w] ?? 0;
+      }
       this.zeros[level] = zeros;
     }
   }
 
   /** Ones before `i` at `level`. */
   private ones(level: number, i: number): number {
-    return this.ranks[level][i >>> 5] + popcount(this.bits[level][i >>> 5] & lowMask(i & 31));
+    const at = level * this.stride + ((i >>> 5) << 1);
+    const offset = i & 31;
+    return offset === 0 ? this.data[at] : this.data[at] + popcount(this.data[at + 1] & (0xffffffff >>> (32 - offset)));
   }
 
   /** Entries of [a, b) below `value`. */
@@ -244,7 +253,7 @@ class WaveletBlock {
       let value = 0;
       for (let level = this.levels - 1; level >= 0; level--) {
         const ones = this.ones(level, position);
-        if ((this.bits[level][position >>> 5] >>> (position & 31)) & 1) {
+        if ((this.data[level * this.stride + ((position >>> 5) << 1) + 1] >>> (position & 31)) & 1) {
           value += 2 ** level;
           position = this.zeros[level] + ones;
         } else {
@@ -258,7 +267,7 @@ class WaveletBlock {
 }
 
 /** Values appended before a block is sealed; queries scan them. */
-const TAIL = 512;
+const TAIL = 64;
 
 /**
  * An append-only sequence of whole numbers in [0, 2³²) as wavelet blocks of TAIL·2^j entries, merged like a
