@@ -310,8 +310,6 @@ function expiredBelow(instant: number, window: number): number {
  * pending txs buffered within the last half window, which it visits.
  */
 function backlogAt(input: MetricInput, instants: readonly number[], overdue: boolean): Backlog {
-  const table = input.events;
-  const window = input.coordinationWindow;
   const backlog: Backlog = {
     pending: [],
     pending_overdue: [],
@@ -320,28 +318,65 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
     failed_final: [],
   };
   for (const instant of instants) {
-    const before = table.firstAfter(instant);
-    const reached = [Stage.Buffered, Stage.BufferedReady, Stage.BufferedFailed, Stage.BufferedFailedReady].map(
-      (stage) => table.reachedBefore(stage, before)
-    );
-    const threshold = window === null ? 0 : expiredBelow(instant, window);
-    const expired = reached.map((count, stage) =>
-      window === null ? 0 : table.baseBelow(stage as StageCode, count, threshold)
-    );
-    const active = reached[0] - reached[1];
-    const activeFailed = reached[2] - reached[3];
-    const activeExpired = expired[0] - expired[1];
-    const activeFailedExpired = expired[2] - expired[3];
-    const pending = active - activeFailed - activeExpired + activeFailedExpired;
+    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(input, instant, overdue);
     backlog.pending.push(pending);
-    backlog.awaiting_retry.push(activeFailed - activeFailedExpired);
-    backlog.silent_failures.push(activeExpired - activeFailedExpired);
-    backlog.failed_final.push(activeFailedExpired);
-    backlog.pending_overdue.push(
-      window === null || !overdue ? 0 : pending - recentlyPending(table, instant, before, window / 2)
-    );
+    backlog.awaiting_retry.push(awaitingRetry);
+    backlog.silent_failures.push(silent);
+    backlog.failed_final.push(failedFinal);
+    backlog.pending_overdue.push(pendingOverdue);
   }
   return backlog;
+}
+
+/**
+ * States at an instant, by table, window and instant: they depend only on the events up to the instant, so once
+ * a later event is indexed they hold until a reorg (a new revision). Bucket ends are aligned, so a refresh whose
+ * range moved on reuses every bucket's but the last.
+ */
+const statesByInstant = new WeakMap<EventTable, { revision: number; states: Map<string, number[]> }>();
+const MAX_INSTANTS = 100_000;
+
+/** [pending, awaiting_retry, silent_failures, failed_final, pending_overdue] at the instant. */
+function statesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
+  const table = input.events;
+  const window = input.coordinationWindow;
+  let cache = statesByInstant.get(table);
+  if (!cache || cache.revision !== table.revision) {
+    cache = { revision: table.revision, states: new Map() };
+    statesByInstant.set(table, cache);
+  }
+  const key = `${window}|${overdue}|${instant}`;
+  const known = cache.states.get(key);
+  if (known) {
+    return known;
+  }
+  const before = table.firstAfter(instant);
+  const reached = [Stage.Buffered, Stage.BufferedReady, Stage.BufferedFailed, Stage.BufferedFailedReady].map((stage) =>
+    table.reachedBefore(stage, before)
+  );
+  const threshold = window === null ? 0 : expiredBelow(instant, window);
+  const expired = reached.map((count, stage) =>
+    window === null ? 0 : table.baseBelow(stage as StageCode, count, threshold)
+  );
+  const active = reached[0] - reached[1];
+  const activeFailed = reached[2] - reached[3];
+  const activeExpired = expired[0] - expired[1];
+  const activeFailedExpired = expired[2] - expired[3];
+  const pending = active - activeFailed - activeExpired + activeFailedExpired;
+  const states = [
+    pending,
+    activeFailed - activeFailedExpired,
+    activeExpired - activeFailedExpired,
+    activeFailedExpired,
+    window === null || !overdue ? 0 : pending - recentlyPending(table, instant, before, window / 2),
+  ];
+  if (before < table.length) {
+    if (cache.states.size >= MAX_INSTANTS) {
+      cache.states.clear();
+    }
+    cache.states.set(key, states);
+  }
+  return states;
 }
 
 /** Txs pending at T whose first Buffered (before position `before`) is at most `halfWindow` before T. */
