@@ -523,16 +523,17 @@ export class EventTable implements RecordStore<TesseractEvent> {
     }
     const declared = this.declaredTimes.get(buffered);
     const base = wholeSeconds(Number.isNaN(declared) ? this.timestamps.get(buffered) : declared);
-    // A stage completes here when this event is the latest of the stage's first events.
-    const reach = (stage: StageCode, ...positions: number[]) => {
-      if (positions.every((p) => p >= 0) && Math.max(...positions) === position) {
+    // A stage completes here when this event is the latest of the stage's first events (-1: none yet).
+    const reach = (stage: StageCode, latest: number) => {
+      if (latest === position) {
         this.stageBits[stage].set(position);
         this.stageBases[stage].push(base);
       }
     };
+    const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
     reach(Stage.Buffered, buffered);
-    reach(Stage.BufferedReady, buffered, ready);
-    reach(Stage.BufferedFailed, buffered, failed);
-    reach(Stage.BufferedFailedReady, buffered, failed, ready);
+    reach(Stage.BufferedReady, both(buffered, ready));
+    reach(Stage.BufferedFailed, both(buffered, failed));
+    reach(Stage.BufferedFailedReady, both(both(buffered, failed), ready));
   }
 }

@@ -136,6 +136,7 @@ export function previousSet(bits: readonly RankBits[], from: number, before: num
 
 /** A static wavelet matrix over one block of values (offset by the block's minimum, so few levels). */
 class WaveletBlock {
+  readonly size: number;
   readonly min: number;
   readonly max: number;
   private readonly levels: number;
@@ -146,6 +147,7 @@ class WaveletBlock {
 
   constructor(values: Uint32Array) {
     const n = values.length;
+    this.size = n;
     let min = 0xffffffff;
     let max = 0;
     for (let i = 0; i < n; i++) {
@@ -247,20 +249,32 @@ class WaveletBlock {
 
   /** The values in their original order. */
   decode(length: number): Uint32Array {
-    const out = new Uint32Array(length);
-    for (let i = 0; i < length; i++) {
-      let position = i;
-      let value = 0;
-      for (let level = this.levels - 1; level >= 0; level--) {
-        const ones = this.ones(level, position);
-        if ((this.data[level * this.stride + ((position >>> 5) << 1) + 1] >>> (position & 31)) & 1) {
-          value += 2 ** level;
-          position = this.zeros[level] + ones;
+    // Replays the build's stable partitions on the entries' indexes: no rank per entry and level.
+    const n = this.size;
+    const values = new Uint32Array(n);
+    let order = new Uint32Array(n);
+    let next = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    for (let level = this.levels - 1; level >= 0; level--) {
+      const base = level * this.stride + 1;
+      let z = 0;
+      let o = this.zeros[level];
+      for (let j = 0; j < n; j++) {
+        const index = order[j];
+        if ((this.data[base + ((j >>> 5) << 1)] >>> (j & 31)) & 1) {
+          values[index] |= 1 << level;
+          next[o++] = index;
         } else {
-          position -= ones;
+          next[z++] = index;
         }
       }
-      out[i] = value + this.min;
+      [order, next] = [next, order];
+    }
+    const out = values.subarray(0, length);
+    for (let i = 0; i < length; i++) {
+      out[i] += this.min;
     }
     return out;
   }
