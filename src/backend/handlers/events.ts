@@ -2,54 +2,13 @@ import { QueryError, numberField, stringField, timeField, type Frame } from '../
 import type { EventsQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import type { TesseractEvent } from '../tesseract/events';
-import type { EventTable } from '../tesseract/eventtable';
+import { newestMatching } from '../tesseract/eventqueries';
 import { packTxId, shortHex, unpackWord } from '../tesseract/hex';
 import { DATAPLANE_VERSION, forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
 
 interface Row {
   deployment: Deployment;
   event: TesseractEvent;
-}
-
-/**
- * The query's filter over one deployment's events, by position: it reads the columns, so events that do not
- * match are never materialised.
- */
-function eventFilter(query: EventsQuery, events: EventTable): (position: number) => boolean {
-  const names = new Set(query.eventNames);
-  const txRefs = new Set(query.txIds.map((txId) => events.txRef(packTxId(txId))));
-  const origin = query.originRollup?.toLowerCase();
-  const target = query.targetRollup?.toLowerCase();
-  const reason = query.reasonContains?.toLowerCase();
-  return (i) =>
-    (names.size === 0 || names.has(events.name(i))) &&
-    (txRefs.size === 0 || txRefs.has(events.txRefs.get(i) || -1)) &&
-    (!origin || events.origin(i)?.toLowerCase() === origin) &&
-    (!target || events.target(i)?.toLowerCase() === target) &&
-    (!reason || (events.reason(i)?.toLowerCase().includes(reason) ?? false));
-}
-
-/** The newest matching events of one deployment in the range, newest first, at most `limit`. */
-export function newestMatching(
-  events: EventTable,
-  matches: (position: number) => boolean,
-  fromMs: number,
-  toMs: number,
-  limit: number
-): TesseractEvent[] {
-  const out: TesseractEvent[] = [];
-  const timestamps = events.timestamps;
-  // Block times never decrease along the chain: start at the range's end and stop at its start.
-  for (let i = events.firstAtOrAfter(Math.floor(toMs / 1000) + 1) - 1; i >= 0 && out.length < limit; i--) {
-    const ms = timestamps.get(i) * 1000;
-    if (ms < fromMs) {
-      break;
-    }
-    if (ms <= toMs && matches(i)) {
-      out.push(events.event(i));
-    }
-  }
-  return out;
 }
 
 const newestFirst = (a: Row, b: Row) =>
@@ -71,8 +30,14 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
     );
   }
   const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
-    const events = await deployment.events(read);
-    return newestMatching(events, eventFilter(query, events), ctx.range.fromMs, ctx.range.toMs, query.limit);
+    const filter = {
+      names: query.eventNames,
+      txIds: query.txIds.map(packTxId),
+      origin: query.originRollup,
+      target: query.targetRollup,
+      reasonContains: query.reasonContains,
+    };
+    return newestMatching(await deployment.events(read), filter, ctx.range.fromMs, ctx.range.toMs, query.limit);
   });
   const rows = results
     .flatMap(({ deployment, value }) => value.map((event) => ({ deployment, event })))

@@ -1,11 +1,12 @@
 import { numberField, timeField, type Frame, type FrameNotice } from '../grafana';
 import { METRICS, type MetricName, type MetricsQuery } from '../../query';
 import type { Deployment, HeadOptions } from '../tesseract/deployment';
-import { EventKind } from '../tesseract/events';
 import {
   aggregate,
   bucketWidthSeconds,
+  executedLookups,
   makeBuckets,
+  MAX_EXECUTED_LOOKUPS,
   needsCoordinationWindow,
   needsExecutedStates,
   windowBucket,
@@ -14,9 +15,6 @@ import {
   type SeriesValues,
 } from '../tesseract/metrics';
 import { DATAPLANE_VERSION, forEachDeployment, withNotices, type HandlerContext } from './common';
-
-/** Most tx states looked up per query for `executed` (mark_executed logs nothing, so state is the only trace). */
-export const MAX_EXECUTED_LOOKUPS = 5000;
 
 interface DeploymentSeries {
   series: Map<MetricName, SeriesValues>;
@@ -35,25 +33,14 @@ async function metricInput(
   const notices: FrameNotice[] = [];
   let isExecuted: MetricInput['isExecuted'];
   if (needsExecutedStates(metrics, events)) {
-    const readyInRange: string[] = [];
-    const { timestamps, kinds, txRefs } = events;
-    for (
-      let i = events.firstAtOrAfter(buckets.fromSeconds);
-      i < events.length && timestamps.get(i) < buckets.endSeconds;
-      i++
-    ) {
-      if (kinds.get(i) === EventKind.Ready && txRefs.get(i) !== 0) {
-        readyInRange.push(events.txId(txRefs.get(i)));
-      }
-    }
-    const lookedUp = readyInRange.slice(-MAX_EXECUTED_LOOKUPS);
-    if (lookedUp.length < readyInRange.length) {
+    const { txIds, capped } = executedLookups(events, buckets);
+    if (capped) {
       notices.push({
         severity: 'warning',
         text: `${deployment.name}: executed counts only the newest ${MAX_EXECUTED_LOOKUPS} ready transactions of the range`,
       });
     }
-    isExecuted = await deployment.executedAmong(lookedUp, read);
+    isExecuted = await deployment.executedAmong(txIds, read);
   }
   return { input: { events, coordinationWindow, isExecuted, headScope: deployment.headScope }, notices };
 }

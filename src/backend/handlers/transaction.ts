@@ -2,7 +2,8 @@ import { numberField, stringField, timeField, type Frame } from '../grafana';
 import type { TransactionQuery } from '../../query';
 import type { DecodedState } from '../tesseract/contract';
 import type { Deployment } from '../tesseract/deployment';
-import { EventKind, type TesseractEvent } from '../tesseract/events';
+import { eventsOfTxs } from '../tesseract/eventqueries';
+import type { TesseractEvent } from '../tesseract/events';
 import { packTxId, unpackWord } from '../tesseract/hex';
 import { deadline, resolutionSeconds, type Lifecycle } from '../tesseract/lifecycle';
 import { forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
@@ -53,24 +54,8 @@ export async function transactionQuery(ctx: HandlerContext<TransactionQuery>): P
   const wanted = [...new Set(ctx.query.txIds.map(packTxId))];
   const logger = ctx.logger.with({ tx_id: ctx.query.txIds.join(',') });
   const { results, notices } = await forEachDeployment({ ...ctx, logger }, async (deployment, read) => {
-    const events = await deployment.events(read);
     // Read the table before awaiting anything else: a concurrent sync may change it.
-    const byTx = new Map<string, { events: TesseractEvent[]; lifecycle?: Lifecycle }>();
-    const refs = new Map<number, string>();
-    for (const txId of wanted) {
-      const ref = events.txRef(txId);
-      byTx.set(txId, { events: [], lifecycle: events.lifecycle(ref) });
-      if (ref !== 0) {
-        refs.set(ref, txId);
-      }
-    }
-    const { txRefs, kinds } = events;
-    for (let i = 0; i < events.length && refs.size > 0; i++) {
-      const txId = refs.get(txRefs.get(i));
-      if (txId !== undefined && kinds.get(i) !== EventKind.Other) {
-        byTx.get(txId)!.events.push(events.event(i));
-      }
-    }
+    const byTx = eventsOfTxs(await deployment.events(read), wanted);
     const [states, window, head] = await Promise.all([
       // While the RPC is down a dashboard still gets the events, with the states left unknown.
       deployment.states(wanted, read).catch((error: unknown) => {

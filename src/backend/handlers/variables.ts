@@ -1,8 +1,7 @@
 import { stringField, type Frame, type FrameNotice } from '../grafana';
 import type { VariablesQuery } from '../../query';
-import { EventKind } from '../tesseract/events';
-import type { EventTable } from '../tesseract/eventtable';
-import { shortHex, unpackWord } from '../tesseract/hex';
+import { recentValues } from '../tesseract/eventqueries';
+import { shortHex } from '../tesseract/hex';
 import { forEachDeployment, withNotices, type HandlerContext } from './common';
 
 export interface VariableValue {
@@ -19,19 +18,6 @@ function distinct(values: Iterable<string | null>, limit: number): string[] {
     }
     if (value !== null && value !== '') {
       out.add(value);
-    }
-  }
-  return [...out];
-}
-
-/** Distinct values picked from the events (by position), newest event first, at most `limit`. */
-function newestValues(events: EventTable, pick: (position: number) => Array<string | null>, limit: number): string[] {
-  const out = new Set<string>();
-  for (let i = events.length - 1; i >= 0 && out.size < limit; i--) {
-    for (const value of pick(i)) {
-      if (value !== null && out.size < limit) {
-        out.add(value);
-      }
     }
   }
   return [...out];
@@ -56,23 +42,7 @@ export async function variableValues(
     return { values: names.map((name) => ({ text: name, value: name })), notices: [] };
   }
   const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
-    const events = await deployment.events(read);
-    switch (variable) {
-      case 'txIds':
-        return newestValues(
-          events,
-          (i) => [
-            events.kinds.get(i) === EventKind.Buffered && events.txRefs.get(i) !== 0
-              ? unpackWord(events.txId(events.txRefs.get(i)))
-              : null,
-          ],
-          limit
-        );
-      case 'rollups':
-        return newestValues(events, (i) => [events.origin(i), events.target(i)], limit);
-      case 'failureReasons':
-        return newestValues(events, (i) => [events.kinds.get(i) === EventKind.Failed ? events.reason(i) : null], limit);
-    }
+    return recentValues(await deployment.events(read), variable, limit);
   });
   const values = distinct(
     results.flatMap((result) => result.value),

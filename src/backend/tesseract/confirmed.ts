@@ -93,7 +93,7 @@ export class ConfirmedEvents {
 
   private count(position: number): void {
     const table = this.table;
-    switch (table.kinds.get(position)) {
+    switch (table.kindAt(position)) {
       case EventKind.Buffered:
         this.counts.buffered++;
         break;

@@ -23,6 +23,11 @@ const KIND_BY_NAME: Record<string, EventKindCode> = {
   TransactionExecuted: EventKind.Executed,
 };
 
+/** The kind of an event by its ABI name: a function of the name, so a filter by name may visit only its kind. */
+export function kindOfName(name: string): EventKindCode {
+  return KIND_BY_NAME[name] ?? EventKind.Other;
+}
+
 /**
  * One decoded log, kept in memory by the log index (hundreds of thousands of them): 32-byte values are
  * packed (see hex.ts), addresses, names and reasons are interned, absent values are null.
@@ -190,7 +195,7 @@ export class EventDecoders {
     read: (log: LogInput) => DecodedValues | null
   ): EventDecoder {
     const name = item.name as string;
-    const kind = KIND_BY_NAME[name] ?? EventKind.Other;
+    const kind = kindOfName(name);
     return {
       name,
       kind,

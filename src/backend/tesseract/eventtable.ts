@@ -1,52 +1,7 @@
 import { firstPosition, type RecordStore } from '../chain';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
-import type { Lifecycle } from './lifecycle';
-
-/**
- * Every column is Uint32 but declared times (Float64): element reads in the hot loops then see two array
- * kinds, which V8 keeps fast; five kinds made each read megamorphic (a third of the warm-refresh CPU).
- */
-type TypedArray = Uint32Array | Float64Array;
-
-/**
- * Columns grow in fixed chunks of 64k entries rather than by reallocation: no copy, no old-and-new peak, and
- * at most one chunk of slack, which keeps a million-event table near its payload size.
- */
-const CHUNK_BITS = 16;
-const CHUNK_SIZE = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK_SIZE - 1;
-
-/** One number per entry, in chunks; entries never set read `fill`. */
-export class Column {
-  private readonly chunks: TypedArray[] = [];
-
-  constructor(
-    private readonly create: (length: number) => TypedArray,
-    private readonly fill = 0
-  ) {}
-
-  get(position: number): number {
-    const chunk = this.chunks[position >>> CHUNK_BITS];
-    return chunk === undefined ? this.fill : chunk[position & CHUNK_MASK];
-  }
-
-  set(position: number, value: number): void {
-    const chunk = position >>> CHUNK_BITS;
-    while (chunk >= this.chunks.length) {
-      this.chunks.push(this.create(CHUNK_SIZE).fill(this.fill));
-    }
-    this.chunks[chunk][position & CHUNK_MASK] = value;
-  }
-
-  /** Resets every entry from `position` on to `fill`, releasing the chunks past it. */
-  clearFrom(position: number): void {
-    this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
-    const last = this.chunks[this.chunks.length - 1];
-    if (last && (position & CHUNK_MASK) !== 0) {
-      last.fill(this.fill, position & CHUNK_MASK);
-    }
-  }
-}
+import { expiryTime, type Lifecycle } from './lifecycle';
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, Column, RankBits, RankedSequence, previousSet } from './ranked';
 
 /** One packed 32-byte word (see hex.ts) per entry, in chunks. */
 class WordColumn {
@@ -192,11 +147,25 @@ const u32 = (length: number) => new Uint32Array(length);
 const f64 = (length: number) => new Float64Array(length);
 
 /**
+ * What a tx has reached, each as the later of its first Buffered and the first of the others named: an entry is
+ * appended at the event that completes it, so entries are in time order and "reached by T" is a prefix.
+ */
+export const Stage = { Buffered: 0, BufferedReady: 1, BufferedFailed: 2, BufferedFailedReady: 3 } as const;
+export type StageCode = (typeof Stage)[keyof typeof Stage];
+const STAGES = 4;
+
+/** Declared times as whole seconds in [0, 2³²), the ranked sequences' domain (uint256 seconds in practice). */
+const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.floor(seconds)));
+
+/**
  * The decoded events of one deployment in chain order, as chunked typed-array columns (84 bytes an event,
  * against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
  * event buffered, readied and first failed it, and how many failures it had. The log index appends to it and
- * truncates it on reorgs; readers scan the columns by position, and materialise a TesseractEvent only for the
- * rows they show.
+ * truncates it on reorgs. Beside the columns, kept on every push and cut on truncate (so rebuilt from the events
+ * alone): a bit per position and kind (range counts by two ranks), the resolution times of Ready events as a
+ * ranked sequence (exact quantiles of any range), and each tx's stages with its deadline base as ranked
+ * sequences (backlog states at any instant). The columns are private: the questions asked of them are methods
+ * here and in `eventqueries.ts` and `metrics.ts`, which materialise a TesseractEvent only for rows shown.
  */
 export class EventTable implements RecordStore<TesseractEvent> {
   private count = 0;
@@ -204,30 +173,38 @@ export class EventTable implements RecordStore<TesseractEvent> {
   private readonly blocks = new Column(u32);
   private readonly logIndexes = new Column(u32);
   /** Unix seconds of each event's block. */
-  readonly timestamps = new Column(u32);
-  readonly kinds = new Column(u32);
+  private readonly timestamps = new Column(u32);
+  private readonly kinds = new Column(u32);
   private readonly nameRefs = new Column(u32);
   private readonly txHashes = new WordColumn();
   /** Each event's tx_id number (0: none). */
-  readonly txRefs = new Column(u32);
+  private readonly txRefs = new Column(u32);
   private readonly dependencyRefs = new Column(u32);
   private readonly originRefs = new Column(u32);
   private readonly targetRefs = new Column(u32);
   private readonly accountRefs = new Column(u32);
   private readonly reasonRefs = new Column(u32);
   /** Time each event declares (NaN: none). */
-  readonly declaredTimes = new Column(f64, NaN);
+  private readonly declaredTimes = new Column(f64, NaN);
 
   private readonly names = new StringPool();
   private readonly addresses = new StringPool();
   private readonly reasons = new StringPool();
   private readonly txIds = new WordSet();
-  /** Per tx_id number: 1 + position of its first Buffered, Ready and Failed event; 0 for none. */
+  /** Per tx_id number: 1 + position of its first Buffered, Ready and Failed event, and of its first and last event; 0 for none. */
   private readonly firstBuffered = new Column(u32);
   private readonly firstReady = new Column(u32);
   private readonly firstFailed = new Column(u32);
+  private readonly firstEvent = new Column(u32);
+  private readonly lastEvent = new Column(u32);
   private readonly failures = new Column(u32);
-  private readonly kindCounts = new Array<number>(EventKind.Other + 1).fill(0);
+  private readonly kindBits = Array.from({ length: EventKind.Other + 1 }, () => new RankBits());
+  /** Positions of the Ready events with a resolution time, and those times (s) in position order. */
+  private readonly resolutionBits = new RankBits();
+  private readonly resolutions = new RankedSequence();
+  /** Per stage: the positions completing it, and each entry's deadline base (declared time, else Buffered block time). */
+  private readonly stageBits = Array.from({ length: STAGES }, () => new RankBits());
+  private readonly stageBases = Array.from({ length: STAGES }, () => new RankedSequence());
 
   /** A table of these events (in chain order). */
   static from(events: Iterable<TesseractEvent>): EventTable {
@@ -256,6 +233,20 @@ export class EventTable implements RecordStore<TesseractEvent> {
     return this.blocks.get(position);
   }
 
+  /** Block time (unix seconds) of the event at `position`. */
+  timeAt(position: number): number {
+    return this.timestamps.get(position);
+  }
+
+  kindAt(position: number): EventKindCode {
+    return this.kinds.get(position) as EventKindCode;
+  }
+
+  /** The tx_id number of the event at `position` (0: none). */
+  txRefAt(position: number): number {
+    return this.txRefs.get(position);
+  }
+
   /** Position of the first Buffered event of tx_id number `ref`, or -1. */
   bufferedAt(ref: number): number {
     return this.firstBuffered.get(ref) - 1;
@@ -269,6 +260,21 @@ export class EventTable implements RecordStore<TesseractEvent> {
   /** Position of the first Failed event of tx_id number `ref`, or -1. */
   failedAt(ref: number): number {
     return this.firstFailed.get(ref) - 1;
+  }
+
+  /** Positions of the first and last event naming tx_id number `ref` as its tx_id; [-1, -1] for none. */
+  eventSpanOf(ref: number): [number, number] {
+    return [this.firstEvent.get(ref) - 1, this.lastEvent.get(ref) - 1];
+  }
+
+  /** When tx_id number `ref` (buffered) expires: its declared time, else its Buffered block's, plus the window. */
+  deadlineOf(ref: number, coordinationWindow: number | null): number {
+    const buffered = this.bufferedAt(ref);
+    if (buffered < 0) {
+      return Infinity;
+    }
+    const declared = this.declaredTimes.get(buffered);
+    return expiryTime(Number.isNaN(declared) ? null : declared, this.timestamps.get(buffered), coordinationWindow);
   }
 
   /**
@@ -287,12 +293,51 @@ export class EventTable implements RecordStore<TesseractEvent> {
 
   /** How many events of this kind the table holds. */
   countOf(kind: EventKindCode): number {
-    return this.kindCounts[kind];
+    return this.kindBits[kind].count;
+  }
+
+  /** Events of this kind at positions [from, to). */
+  countBetween(kind: EventKindCode, from: number, to: number): number {
+    const bits = this.kindBits[kind];
+    return bits.rank(to) - bits.rank(from);
+  }
+
+  /** The highest position in [from, before) holding an event of one of `kinds`, or -1. */
+  previousOfKinds(kinds: readonly EventKindCode[], from: number, before: number): number {
+    return previousSet(
+      kinds.map((kind) => this.kindBits[kind]),
+      from,
+      before
+    );
+  }
+
+  /** Resolution times of the Ready events at positions [from, to): how many, and the k-th smallest (from 0). */
+  resolutionCount(from: number, to: number): number {
+    return this.resolutionBits.rank(to) - this.resolutionBits.rank(from);
+  }
+
+  resolutionRank(from: number, to: number, k: number): number {
+    return this.resolutions.select(this.resolutionBits.rank(from), this.resolutionBits.rank(to), k);
+  }
+
+  /** Txs that reached `stage` at positions < `position`. */
+  reachedBefore(stage: StageCode, position: number): number {
+    return this.stageBits[stage].rank(position);
+  }
+
+  /** Of the first `reached` txs to reach `stage`, those whose deadline base (whole seconds) is below `base`. */
+  baseBelow(stage: StageCode, reached: number, base: number): number {
+    return this.stageBases[stage].countLess(0, reached, base);
   }
 
   /** First position whose block time is ≥ seconds (block times never decrease along the chain). */
   firstAtOrAfter(seconds: number): number {
     return firstPosition(this.count, (position) => this.timestamps.get(position), seconds);
+  }
+
+  /** First position whose block time is > seconds. */
+  firstAfter(seconds: number): number {
+    return firstPosition(this.count, (position) => this.timestamps.get(position), seconds, true);
   }
 
   /** The packed tx_id numbered `ref`. */
@@ -376,9 +421,13 @@ export class EventTable implements RecordStore<TesseractEvent> {
     this.declaredTimes.set(position, event.at ?? NaN);
     this.count++;
     this.track(position);
+    this.index(position);
   }
 
-  /** Keeps the first `length` events; lifecycles and counts are replayed from them (reorgs are rare). */
+  /**
+   * Keeps the first `length` events: lifecycles are replayed from them (reorgs are rare); kind bits, resolutions
+   * and stages are cut where the kept positions end, since each entry was appended at its position.
+   */
   truncate(length: number): void {
     if (length >= this.count) {
       return;
@@ -402,8 +451,23 @@ export class EventTable implements RecordStore<TesseractEvent> {
     ]) {
       column.clearFrom(length);
     }
-    this.kindCounts.fill(0);
-    for (const column of [this.firstBuffered, this.firstReady, this.firstFailed, this.failures]) {
+    for (const bits of this.kindBits) {
+      bits.truncate(length);
+    }
+    this.resolutions.truncate(this.resolutionBits.rank(length));
+    this.resolutionBits.truncate(length);
+    for (let stage = 0; stage < STAGES; stage++) {
+      this.stageBases[stage].truncate(this.stageBits[stage].rank(length));
+      this.stageBits[stage].truncate(length);
+    }
+    for (const column of [
+      this.firstBuffered,
+      this.firstReady,
+      this.firstFailed,
+      this.firstEvent,
+      this.lastEvent,
+      this.failures,
+    ]) {
       column.clearFrom(0);
     }
     for (let position = 0; position < length; position++) {
@@ -411,10 +475,8 @@ export class EventTable implements RecordStore<TesseractEvent> {
     }
   }
 
-  /** Counts the event at `position` and pairs it into its tx_id's lifecycle. */
+  /** Pairs the event at `position` into its tx_id's lifecycle. */
   private track(position: number): void {
-    const kind = this.kinds.get(position);
-    this.kindCounts[kind]++;
     const ref = this.txRefs.get(position);
     if (ref === 0) {
       return;
@@ -424,7 +486,9 @@ export class EventTable implements RecordStore<TesseractEvent> {
         column.set(ref, position + 1);
       }
     };
-    switch (kind) {
+    first(this.firstEvent);
+    this.lastEvent.set(ref, position + 1);
+    switch (this.kinds.get(position)) {
       case EventKind.Buffered:
         first(this.firstBuffered);
         break;
@@ -436,5 +500,40 @@ export class EventTable implements RecordStore<TesseractEvent> {
         this.failures.set(ref, this.failures.get(ref) + 1);
         break;
     }
+  }
+
+  /** Sets the event's kind bit, its resolution time, and the stages its tx completes here. */
+  private index(position: number): void {
+    const kind = this.kinds.get(position) as EventKindCode;
+    this.kindBits[kind].set(position);
+    const ref = this.txRefs.get(position);
+    if (ref === 0) {
+      return;
+    }
+    const resolution = kind === EventKind.Ready ? this.resolutionAt(position) : null;
+    if (resolution !== null) {
+      this.resolutionBits.set(position);
+      this.resolutions.push(resolution);
+    }
+    const buffered = this.bufferedAt(ref);
+    const ready = this.readyAt(ref);
+    const failed = this.failedAt(ref);
+    if (buffered < 0 || (buffered !== position && ready !== position && failed !== position)) {
+      return; // no stage completes at a later Ready or Failed, nor before the tx is buffered
+    }
+    const declared = this.declaredTimes.get(buffered);
+    const base = wholeSeconds(Number.isNaN(declared) ? this.timestamps.get(buffered) : declared);
+    // A stage completes here when this event is the latest of the stage's first events (-1: none yet).
+    const reach = (stage: StageCode, latest: number) => {
+      if (latest === position) {
+        this.stageBits[stage].set(position);
+        this.stageBases[stage].push(base);
+      }
+    };
+    const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
+    reach(Stage.Buffered, buffered);
+    reach(Stage.BufferedReady, both(buffered, ready));
+    reach(Stage.BufferedFailed, both(buffered, failed));
+    reach(Stage.BufferedFailedReady, both(both(buffered, failed), ready));
   }
 }

@@ -67,7 +67,7 @@ export function lifecycleFields(table: EventTable, position: number, labels: Lif
     fields.tx_id = unpackWord(event.txId);
   }
   // Ready and Failed name only the tx_id: the rollups come from its Buffered, so every line can be searched by them.
-  const ref = table.txRefs.get(position);
+  const ref = table.txRefAt(position);
   const buffered = ref === 0 ? -1 : table.bufferedAt(ref);
   const origin = event.origin ?? (buffered >= 0 ? table.origin(buffered) : null);
   const target = event.target ?? (buffered >= 0 ? table.target(buffered) : null);
@@ -119,14 +119,14 @@ export function logNewEvents(
     const failures: number[] = [];
     const others: number[] = [];
     for (let position = firstNew; position < to; position++) {
-      (table.kinds.get(position) === EventKind.Failed ? failures : others).push(position);
+      (table.kindAt(position) === EventKind.Failed ? failures : others).push(position);
     }
     chosen = [...failures.slice(0, granted), ...others.slice(0, Math.max(0, granted - failures.length))].sort(
       (a, b) => a - b
     );
   }
   for (const position of chosen) {
-    const kind = table.kinds.get(position) as EventKindCode;
+    const kind = table.kindAt(position);
     sink.info(MESSAGES[kind] ?? `Tesseract event ${table.name(position)}`, lifecycleFields(table, position, labels));
   }
   if (chosen.length < wanted) {
@@ -143,7 +143,7 @@ export function logNewEvents(
     const logged = new Set(chosen);
     for (let position = firstNew; position < to; position++) {
       if (!logged.has(position)) {
-        const key = SUPPRESSED_FIELD[table.kinds.get(position) as EventKindCode];
+        const key = SUPPRESSED_FIELD[table.kindAt(position)];
         summary[key] = (summary[key] as number) + 1;
       }
     }

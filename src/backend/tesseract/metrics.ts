@@ -1,9 +1,9 @@
 import type { MetricName } from '../../query';
 import { firstPosition } from '../chain';
-import { EventKind } from './events';
-import type { EventTable } from './eventtable';
+import { readyTxIds } from './eventqueries';
+import { EventKind, type EventKindCode } from './events';
+import { Stage, type EventTable, type StageCode } from './eventtable';
 import { HeadPart, type HeadScope } from './headcache';
-import { expiryTime } from './lifecycle';
 
 /**
  * Metric aggregation over time buckets. Times are unix seconds (block times). A query range
@@ -58,12 +58,14 @@ export function windowBucket(fromMs: number, toMs: number): Buckets {
   return { widthSeconds: endSeconds - fromSeconds, starts: [fromSeconds], fromSeconds, endSeconds };
 }
 
-/** Nearest rank: the smallest sample with at least q of the samples at or below it; null for none. */
+/** Nearest rank: the index (from 0) of the smallest of `count` sorted samples with at least q of them at or below it. */
+export function nearestRank(count: number, q: number): number {
+  return Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1));
+}
+
+/** Nearest-rank quantile of sorted samples; null for none. */
 export function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) {
-    return null;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return sorted.length === 0 ? null : sorted[nearestRank(sorted.length, q)];
 }
 
 export interface MetricInput {
@@ -118,8 +120,8 @@ interface BucketCounts {
   failed: number[];
   executed: number[];
   pauses: number[];
-  /** Resolution times of each bucket's Ready events, sorted. */
-  resolutions: number[][];
+  /** Each bucket's first position, and the range's end after the last. */
+  bounds: number[];
 }
 
 /**
@@ -129,12 +131,12 @@ interface BucketCounts {
  */
 const RECENT_RESULTS = new HeadPart<unknown>('metric scans', 16);
 
-function remembered<T>(input: MetricInput, key: string, compute: () => T): T {
+function remembered<T>(input: MetricInput, key: string, compute: () => T, part: HeadPart<unknown> = RECENT_RESULTS): T {
   const { events: table, headScope } = input;
   if (!headScope) {
     return compute();
   }
-  return headScope.rememberForHead(RECENT_RESULTS, `${table.length}|${table.revision}|${key}`, compute) as T;
+  return headScope.rememberForHead(part, `${table.length}|${table.revision}|${key}`, compute) as T;
 }
 
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
@@ -157,12 +159,15 @@ export function aggregate(
   const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
   const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
   const wantsBacklog = needsCoordinationWindow(metrics);
+  // pending_overdue visits the txs buffered within half a window of each instant: only when asked for.
+  const overdue = metrics.includes('pending_overdue');
   // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
-    ? remembered(input, `backlog|${input.coordinationWindow}|${layoutKey(buckets)}`, () =>
+    ? remembered(input, `backlog|${input.coordinationWindow}|${overdue}|${layoutKey(buckets)}`, () =>
         backlogAt(
           input,
-          ends.map((end) => end - 0.001)
+          ends.map((end) => end - 0.001),
+          overdue
         )
       )
     : undefined;
@@ -197,7 +202,9 @@ export function aggregate(
       case 'resolution_p50':
       case 'resolution_p95':
       case 'resolution_p99':
-        return counts.resolutions.map((samples) => quantile(samples, QUANTILES[metric] as number));
+        return counts.buffered.map((_, k) =>
+          resolutionQuantile(table, counts.bounds[k], counts.bounds[k + 1], QUANTILES[metric] as number)
+        );
       case 'pending':
       case 'awaiting_retry':
         return [...backlog![metric]];
@@ -209,131 +216,170 @@ export function aggregate(
   }
 }
 
-/** One pass over the range's events: counts per kind and resolution times, per bucket. */
+/** Nearest-rank quantile of the resolution times of the Ready events at positions [from, to); null for none. */
+function resolutionQuantile(table: EventTable, from: number, to: number, q: number): number | null {
+  const count = table.resolutionCount(from, to);
+  if (count === 0) {
+    return null;
+  }
+  return table.resolutionRank(from, to, nearestRank(count, q));
+}
+
+/**
+ * Counts per kind per bucket from the kind bits: each bucket is a run of positions (block times never decrease),
+ * found by binary search, so the cost grows with the buckets, not with the events in them. Only `executed` from
+ * on-chain states visits the bucket's Ready events.
+ */
 function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   const n = buckets.starts.length;
   const width = buckets.widthSeconds;
   const base = buckets.starts[0];
-  const counts: BucketCounts = {
-    buffered: new Array<number>(n).fill(0),
-    ready: new Array<number>(n).fill(0),
-    failed: new Array<number>(n).fill(0),
-    executed: new Array<number>(n).fill(0),
-    pauses: new Array<number>(n).fill(0),
-    resolutions: Array.from({ length: n }, () => []),
-  };
-  const bucketOf = (t: number) =>
-    t < buckets.fromSeconds || t >= buckets.endSeconds ? -1 : Math.min(n - 1, Math.floor((t - base) / width));
-
-  // Only the events of the range, straight from the columns: a 1 h panel must not walk the whole history.
   const table = input.events;
-  const { timestamps, kinds, txRefs } = table;
-  for (let i = table.firstAtOrAfter(buckets.fromSeconds); i < table.length; i++) {
-    const t = timestamps.get(i);
-    if (t >= buckets.endSeconds) {
-      break;
-    }
-    const k = bucketOf(t);
-    if (k < 0) {
-      continue;
-    }
-    switch (kinds.get(i)) {
-      case EventKind.Buffered:
-        counts.buffered[k]++;
-        break;
-      case EventKind.Ready: {
-        counts.ready[k]++;
-        const ref = txRefs.get(i);
-        const resolution = table.resolutionAt(i);
-        if (resolution !== null) {
-          counts.resolutions[k].push(resolution);
+  const from = table.firstAtOrAfter(buckets.fromSeconds);
+  const to = table.firstAtOrAfter(buckets.endSeconds);
+  const bucketOf = (t: number) => Math.min(n - 1, Math.floor((t - base) / width));
+  const bounds = [from];
+  for (let k = 1; k < n; k++) {
+    const previous = bounds[k - 1];
+    bounds.push(previous + firstPosition(to - previous, (i) => bucketOf(table.timeAt(previous + i)), k));
+  }
+  bounds.push(to);
+  const between = (kind: EventKindCode) =>
+    bounds.slice(0, n).map((start, k) => table.countBetween(kind, start, bounds[k + 1]));
+  const executed = between(EventKind.Executed);
+  if (input.isExecuted) {
+    for (let k = 0; k < n; k++) {
+      for (let i = bounds[k + 1]; (i = table.previousOfKinds([EventKind.Ready], bounds[k], i)) >= 0;) {
+        const ref = table.txRefAt(i);
+        if (ref !== 0 && input.isExecuted(table.txId(ref))) {
+          executed[k]++;
         }
-        if (input.isExecuted && ref !== 0 && input.isExecuted(table.txId(ref))) {
-          counts.executed[k]++;
-        }
-        break;
       }
-      case EventKind.Failed:
-        counts.failed[k]++;
-        break;
-      case EventKind.Executed:
-        counts.executed[k]++;
-        break;
-      case EventKind.Pause:
-        counts.pauses[k]++;
-        break;
     }
   }
-  for (const samples of counts.resolutions) {
-    samples.sort((a, b) => a - b);
-  }
-  return counts;
+  return {
+    buffered: between(EventKind.Buffered),
+    ready: between(EventKind.Ready),
+    failed: between(EventKind.Failed),
+    executed,
+    pauses: between(EventKind.Pause),
+    bounds,
+  };
 }
 
-/** First index i with sorted[i] ≥ value (or > value when strict). */
-function lowerBound(sorted: readonly number[], value: number, strict = false): number {
-  return firstPosition(sorted.length, (i) => sorted[i], value, strict);
+/** Most tx states looked up per query for `executed` (mark_executed logs nothing, so state is the only trace). */
+export const MAX_EXECUTED_LOOKUPS = 5000;
+
+/** The tx_ids whose states `executed` needs: the newest MAX_EXECUTED_LOOKUPS ready in the range, and whether that cut any. */
+export function executedLookups(table: EventTable, buckets: Buckets): { txIds: string[]; capped: boolean } {
+  const txIds = readyTxIds(table, buckets.fromSeconds, buckets.endSeconds, MAX_EXECUTED_LOOKUPS + 1);
+  return { txIds: txIds.slice(-MAX_EXECUTED_LOOKUPS), capped: txIds.length > MAX_EXECUTED_LOOKUPS };
+}
+
+/** The smallest whole deadline base v with T not past v + window: bases below it have expired by T. */
+function expiredBelow(instant: number, window: number): number {
+  let base = Math.max(0, Math.ceil(instant - window) - 1);
+  while (instant > base + window) {
+    base++;
+  }
+  while (base > 0 && !(instant > base - 1 + window)) {
+    base--;
+  }
+  return base;
 }
 
 /**
- * At each instant T (ascending), every tx buffered at or before T and not ready by T (failures leave the state
- * alone) is in exactly one state, by whether T is past its deadline and whether a TransactionFailed was logged
- * by T: pending (neither), awaiting_retry (a failed dependency check, still retriable), silent_failures (expired
- * with no failure logged: on TesseractBuffer, where failure logs are reverted away, every expiry) and
- * failed_final (expired after a logged failure: never retried in time). So ready + these four = buffered, counted
- * from the start of the index. pending_overdue is the part of pending buffered more than half the coordination
- * window before T: the warning before a silent expiry. One pass with difference arrays: O(txs · log instants).
+ * At each instant T, every tx buffered at or before T and not ready by T (failures leave the state alone) is in
+ * exactly one state, by whether T is past its deadline and whether a TransactionFailed was logged by T: pending
+ * (neither), awaiting_retry (a failed dependency check, still retriable), silent_failures (expired with no failure
+ * logged: on TesseractBuffer, where failure logs are reverted away, every expiry) and failed_final (expired after a
+ * logged failure: never retried in time). So ready + these four = buffered, counted from the start of the index.
+ * pending_overdue is the part of pending buffered more than half the coordination window before T: the warning
+ * before a silent expiry.
+ *
+ * With B, R, F, D = buffered, ready, failed, expired by T, and X = B ∧ ¬R: pending = X − X∧F − X∧D + X∧F∧D,
+ * awaiting_retry = X∧F − X∧F∧D, silent = X∧D − X∧F∧D, failed_final = X∧F∧D; each term is a difference of two
+ * stages (B, B∧R, B∧F, B∧F∧R) reached by T, and with D those whose deadline base is below a threshold: a rank in
+ * the stage's ranked sequence. So each instant costs O(log n), whatever the history. pending_overdue subtracts the
+ * pending txs buffered within the last half window, which it visits.
  */
-function backlogAt(input: MetricInput, instants: readonly number[]): Backlog {
-  const n = instants.length;
-  const diffs = {
-    pending: new Array<number>(n + 1).fill(0),
-    pending_overdue: new Array<number>(n + 1).fill(0),
-    awaiting_retry: new Array<number>(n + 1).fill(0),
-    silent_failures: new Array<number>(n + 1).fill(0),
-    failed_final: new Array<number>(n + 1).fill(0),
+function backlogAt(input: MetricInput, instants: readonly number[], overdue: boolean): Backlog {
+  const backlog: Backlog = {
+    pending: [],
+    pending_overdue: [],
+    awaiting_retry: [],
+    silent_failures: [],
+    failed_final: [],
   };
-  const halfWindow = input.coordinationWindow === null ? Infinity : input.coordinationWindow / 2;
-  const during = (diff: number[], from: number, to: number) => {
-    if (from < to) {
-      diff[from]++;
-      diff[to]--;
-    }
-  };
-  const table = input.events;
-  const { timestamps, declaredTimes } = table;
-  const timeOf = (position: number) => (position < 0 ? Infinity : timestamps.get(position));
-  for (let ref = 1; ref <= table.txCount; ref++) {
-    const buffered = table.bufferedAt(ref);
-    if (buffered < 0) {
-      continue;
-    }
-    const declared = declaredTimes.get(buffered);
-    const deadline = expiryTime(
-      Number.isNaN(declared) ? null : declared,
-      timestamps.get(buffered),
-      input.coordinationWindow
-    );
-    const from = lowerBound(instants, timestamps.get(buffered)); // first T ≥ buffered time
-    const to = lowerBound(instants, timeOf(table.readyAt(ref))); // first T ≥ ready time: READY by then
-    const expiry = Math.max(from, lowerBound(instants, deadline, true)); // first T > deadline
-    const failed = Math.max(from, lowerBound(instants, timeOf(table.failedAt(ref)))); // first failure logged by then
-    const overdue = Math.max(from, lowerBound(instants, timestamps.get(buffered) + halfWindow, true));
-    during(diffs.pending, from, Math.min(to, expiry, failed));
-    during(diffs.pending_overdue, overdue, Math.min(to, expiry, failed));
-    during(diffs.awaiting_retry, failed, Math.min(to, expiry));
-    during(diffs.silent_failures, expiry, Math.min(to, failed));
-    during(diffs.failed_final, Math.max(expiry, failed), to);
+  for (const instant of instants) {
+    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(input, instant, overdue);
+    backlog.pending.push(pending);
+    backlog.awaiting_retry.push(awaitingRetry);
+    backlog.silent_failures.push(silent);
+    backlog.failed_final.push(failedFinal);
+    backlog.pending_overdue.push(pendingOverdue);
   }
-  const running = (diff: number[]) => {
-    let sum = 0;
-    return diff.slice(0, n).map((change) => (sum += change));
-  };
-  return {
-    pending: running(diffs.pending),
-    pending_overdue: running(diffs.pending_overdue),
-    awaiting_retry: running(diffs.awaiting_retry),
-    silent_failures: running(diffs.silent_failures),
-    failed_final: running(diffs.failed_final),
-  };
+  return backlog;
+}
+
+/**
+ * States at an instant, by table, window and instant: they depend only on the events up to the instant, so once
+ * a later event is indexed they hold until a reorg (a new revision). Bucket ends are aligned, so a refresh whose
+ * range moved on reuses every bucket's but the last.
+ */
+const BACKLOG_STATES = new HeadPart<number[]>('backlog states', 100_000);
+
+/** [pending, awaiting_retry, silent_failures, failed_final, pending_overdue] at the instant. */
+function statesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
+  return remembered(
+    input,
+    `states|${input.coordinationWindow}|${overdue}|${instant}`,
+    () => computeStatesAt(input, instant, overdue),
+    BACKLOG_STATES
+  );
+}
+
+function computeStatesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
+  const table = input.events;
+  const window = input.coordinationWindow;
+  const before = table.firstAfter(instant);
+  const reached = [Stage.Buffered, Stage.BufferedReady, Stage.BufferedFailed, Stage.BufferedFailedReady].map((stage) =>
+    table.reachedBefore(stage, before)
+  );
+  const threshold = window === null ? 0 : expiredBelow(instant, window);
+  const expired = reached.map((count, stage) =>
+    window === null ? 0 : table.baseBelow(stage as StageCode, count, threshold)
+  );
+  const active = reached[0] - reached[1];
+  const activeFailed = reached[2] - reached[3];
+  const activeExpired = expired[0] - expired[1];
+  const activeFailedExpired = expired[2] - expired[3];
+  const pending = active - activeFailed - activeExpired + activeFailedExpired;
+  return [
+    pending,
+    activeFailed - activeFailedExpired,
+    activeExpired - activeFailedExpired,
+    activeFailedExpired,
+    window === null || !overdue ? 0 : pending - recentlyPending(table, instant, before, window / 2),
+  ];
+}
+
+/** Txs pending at T whose first Buffered (before position `before`) is at most `halfWindow` before T. */
+function recentlyPending(table: EventTable, instant: number, before: number, halfWindow: number): number {
+  const from = firstPosition(before, (position) => table.timeAt(position) + halfWindow, instant);
+  const by = (position: number) => position >= 0 && table.timeAt(position) <= instant;
+  let count = 0;
+  for (let i = before; (i = table.previousOfKinds([EventKind.Buffered], from, i)) >= 0;) {
+    const ref = table.txRefAt(i);
+    if (
+      ref !== 0 &&
+      table.bufferedAt(ref) === i &&
+      !by(table.readyAt(ref)) &&
+      !by(table.failedAt(ref)) &&
+      !(instant > table.deadlineOf(ref, halfWindow * 2))
+    ) {
+      count++;
+    }
+  }
+  return count;
 }
