@@ -16,7 +16,7 @@ import {
   type TesseractQuery,
   type VariablesQuery,
 } from '../query';
-import { abiOfSelection, callErrors, hasCallErrors } from './abi';
+import { abiOfSelection, callErrors, hasCallErrors } from './deployment-abi';
 import { ANNOTATION_EVENTS, eventsToAnnotations } from './annotations';
 import { AnnotationsEditor } from './components/AnnotationsEditor';
 import { interpolateQuery } from './interpolate';

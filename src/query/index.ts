@@ -5,5 +5,5 @@ export * from './catalog';
 export * from './defaults';
 export * from './migrate';
 export * from './validate';
-export * from './abi';
-export * from './abis';
+export * from './abi-lookup';
+export * from './variant-abis';

@@ -1,5 +1,5 @@
 import { getAddress } from 'ethers';
-import { abiForVariant } from './abi';
+import { abiForVariant } from './abi-lookup';
 import { HEALTH_FIELDS, METRICS, VARIABLE_KINDS } from './catalog';
 import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
 import { migrateQuery } from './migrate';

@@ -1,7 +1,7 @@
 import { Alert, InlineField, Input, Select } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { viewFunctions, type AbiParam, type CallQuery } from '../../../query';
-import { abiOfSelection, callErrors, hasCallErrors } from '../../abi';
+import { abiOfSelection, callErrors, hasCallErrors } from '../../deployment-abi';
 import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import type { KindEditorProps } from './types';
 

@@ -2,7 +2,7 @@ import type { SelectableValue } from '@grafana/data';
 import { InlineField, Input, MultiSelect } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { EVENTS_LIMIT_MAX, type EventsQuery } from '../../../query';
-import { eventNamesOf } from '../../abi';
+import { eventNamesOf } from '../../deployment-abi';
 import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues, TxIdsField, variableOptions } from '../fields';
 import { changer, type KindEditorProps } from './types';
 

@@ -1,4 +1,4 @@
-import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem, type AbiParam } from './abis';
+import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem, type AbiParam } from './variant-abis';
 import type { AbiVariant } from './settings';
 import { describeValue } from './text';
 
