@@ -9,6 +9,7 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { of } from 'rxjs';
 import {
   DEFAULT_QUERY_TYPE,
+  checkCall,
   defaultQuery,
   parseQuery,
   withDeploymentDefaults,
@@ -16,7 +17,7 @@ import {
   type TesseractQuery,
   type VariablesQuery,
 } from '../query';
-import { abiOfSelection, callErrors, hasCallErrors } from './deployment-abi';
+import { abiOfSelection } from './deployment-abi';
 import { ANNOTATION_EVENTS, eventsToAnnotations } from './annotations';
 import { AnnotationsEditor } from './components/AnnotationsEditor';
 import { interpolateQuery } from './interpolate';
@@ -69,7 +70,7 @@ export class DataSource extends DataSourceWithBackend<TesseractQuery, TesseractO
     }
     if (parsed.query.queryType === 'call') {
       const { abi } = abiOfSelection(this.deployments, parsed.query.deployments);
-      return !hasCallErrors(callErrors(parsed.query, abi));
+      return checkCall(parsed.query, abi, { allowTemplateVariables: true }).ok;
     }
     return true;
   }

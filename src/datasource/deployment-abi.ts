@@ -1,14 +1,4 @@
-import {
-  abiForVariant,
-  eventNames,
-  findFunction,
-  hasTemplateVariable,
-  parseArgument,
-  viewFunctions,
-  type AbiItem,
-  type CallQuery,
-  type DeploymentSettings,
-} from '../query';
+import { abiForVariant, eventNames, type AbiItem, type DeploymentSettings } from '../query';
 
 export interface DeploymentAbi {
   /** The deployment whose ABI is used, if any is configured. */
@@ -39,37 +29,4 @@ export function eventNamesOf(deployments: DeploymentSettings[]): string[] {
     return result.ok ? eventNames(result.abi) : [];
   });
   return [...new Set(names)];
-}
-
-export { viewFunctions };
-
-/**
- * What is wrong with a call query's function and arguments for the ABI: one message per problem,
- * indexed by argument position where it concerns an argument. Template variables are checked by
- * the backend once interpolated.
- */
-export function callErrors(
-  query: CallQuery,
-  abi: readonly AbiItem[]
-): { function?: string; args: Array<string | undefined> } {
-  const fn = findFunction(abi, query.functionName);
-  if (!fn || !viewFunctions(abi).includes(fn)) {
-    return { function: `"${query.functionName}" is not a view function of this ABI`, args: [] };
-  }
-  const args = (fn.inputs ?? []).map((param, index) => {
-    const text = query.args[index] ?? '';
-    if (hasTemplateVariable(text)) {
-      return undefined;
-    }
-    if (text.trim() === '') {
-      return `${param.name || `argument ${index + 1}`} (${param.type}) is required`;
-    }
-    const parsed = parseArgument(param, text);
-    return parsed.ok ? undefined : parsed.error;
-  });
-  return { args };
-}
-
-export function hasCallErrors(errors: ReturnType<typeof callErrors>): boolean {
-  return errors.function !== undefined || errors.args.some((error) => error !== undefined);
 }

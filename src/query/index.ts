@@ -7,3 +7,4 @@ export * from './migrate';
 export * from './validate';
 export * from './abi-lookup';
 export * from './variant-abis';
+export * from './call-arguments';

@@ -214,7 +214,7 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       const argument = page.getByLabel('Argument tx_id');
       await argument.fill('0x1234');
       await argument.blur();
-      expect(await visible(page.getByText('"tx_id" (bytes32) must be 0x followed by 64 hex digits'))).toBe(true);
+      expect(await visible(page.getByText('tx_id (bytes32) must be 0x followed by 64 hex digits'))).toBe(true);
       expect(await page.locator('#runs').textContent()).toBe(runsBefore);
       await screenshot('query-call');
       await argument.fill(TX);

@@ -110,7 +110,7 @@ describe('QueryEditor', () => {
     const arg = screen.getByLabelText('Argument tx_id');
     await user.type(arg, '0x1234');
     await user.tab();
-    expect(screen.getByText('"tx_id" (bytes32) must be 0x followed by 64 hex digits')).toBeInTheDocument();
+    expect(screen.getByText('tx_id (bytes32) must be 0x followed by 64 hex digits')).toBeInTheDocument();
     expect(onRunQuery).not.toHaveBeenCalled();
 
     await user.clear(arg);
