@@ -38,8 +38,8 @@ describe('parseQuery', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors).toEqual([
       'tx_id "0x12" must be 0x followed by 64 hex digits (bytes32)',
-      'originRollup must be 0x followed by 40 hex digits',
-      'limit must be a whole number from 1 to 50000',
+      'Origin rollup must be 0x followed by 40 hex digits',
+      'Limit must be a whole number from 1 to 50000',
     ]);
   });
 
@@ -54,7 +54,7 @@ describe('parseQuery', () => {
     const unknown = parseQuery({ refId: 'A', queryType: 'metrics', metrics: ['latency'] });
     expect(!unknown.ok && unknown.errors[0]).toMatch(/metric "latency" is unknown/);
     const empty = parseQuery({ refId: 'A', queryType: 'metrics', metrics: [] });
-    expect(!empty.ok && empty.errors).toEqual(['metrics: pick at least one metric']);
+    expect(!empty.ok && empty.errors).toEqual(['Metrics: pick at least one metric']);
   });
 
   it('rejects a mixed-case address with a wrong checksum and accepts the right one', () => {
@@ -62,7 +62,7 @@ describe('parseQuery', () => {
     const bad = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD';
     expect(parseQuery({ refId: 'A', queryType: 'events', targetRollup: good }).ok).toBe(true);
     const result = parseQuery({ refId: 'A', queryType: 'events', targetRollup: bad });
-    expect(!result.ok && result.errors[0]).toBe(`targetRollup has a wrong checksum (expected ${good})`);
+    expect(!result.ok && result.errors[0]).toBe(`Target rollup has a wrong checksum (expected ${good})`);
   });
 });
 

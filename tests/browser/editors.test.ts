@@ -180,7 +180,7 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       await page.getByLabel('Origin rollup').fill('0x5fbdb2315678afecb367f032d93F642f64180aa3');
       expect(
         await visible(
-          page.getByText(/originRollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
+          page.getByText(/Origin rollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
         )
       ).toBe(true);
       await screenshot('query-events');
@@ -195,7 +195,7 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
 
       // Transaction: tx_ids typed as tags, a variable accepted.
       await choose('Transaction');
-      expect(await visible(page.getByText('txIds: enter at least one tx_id'))).toBe(true);
+      expect(await visible(page.getByText('tx_ids: enter at least one tx_id'))).toBe(true);
       const txIds = page.getByRole('combobox', { name: 'tx_ids' });
       await txIds.fill(TX);
       await txIds.press('Enter');

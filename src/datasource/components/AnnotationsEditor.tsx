@@ -27,6 +27,7 @@ export function AnnotationsEditor({ query, onChange, datasource, onRunQuery }: P
         deployments={datasource.deployments}
         onChange={onChange}
         onRunQuery={onRunQuery ?? (() => {})}
+        tableOnly
       />
       <QueryErrors query={events} />
     </>

@@ -1,6 +1,13 @@
 import { Alert, InlineField, Input, Select } from '@grafana/ui';
 import React, { useMemo } from 'react';
-import { argumentLabel, checkCall, viewFunctions, type AbiParam, type CallQuery } from '../../../query';
+import {
+  QUERY_FIELD_LABELS,
+  argumentLabel,
+  checkCall,
+  viewFunctions,
+  type AbiParam,
+  type CallQuery,
+} from '../../../query';
 import { abiOfSelection } from '../../deployment-abi';
 import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import type { KindEditorProps } from './types';
@@ -56,7 +63,7 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
     <>
       {abiError && <Alert severity="warning" title={abiError} />}
       <InlineField
-        label="Function"
+        label={QUERY_FIELD_LABELS.functionName}
         labelWidth={LABEL_WIDTH}
         tooltip={`View functions of the ABI of ${deployment?.name || 'the first deployment'}; they cannot change state.`}
         invalid={functionError !== undefined && functions.length > 0}
@@ -64,7 +71,7 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
       >
         <Select
           inputId="tesseract-function"
-          aria-label="Function"
+          aria-label={QUERY_FIELD_LABELS.functionName}
           options={functions.map((fn) => ({
             label: fn.name,
             value: fn.name,
@@ -103,7 +110,7 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
         </InlineField>
       ))}
       <InlineField
-        label="Block"
+        label={QUERY_FIELD_LABELS.block}
         labelWidth={LABEL_WIDTH}
         tooltip={'"latest" or a block number, to read the value at that block.'}
       >
