@@ -11,6 +11,7 @@ import {
   DEFAULT_QUERY_TYPE,
   checkCall,
   defaultQuery,
+  normalizeQuery,
   parseQuery,
   withDeploymentDefaults,
   type DeploymentSettings,
@@ -21,7 +22,6 @@ import { abiOfSelection } from './deployment-abi';
 import { ANNOTATION_EVENTS, eventsToAnnotations } from './annotations';
 import { AnnotationsEditor } from './components/AnnotationsEditor';
 import { interpolateQuery } from './interpolate';
-import { normalizeQuery } from './normalize';
 import { TesseractVariableSupport } from './variables';
 import type { TesseractOptions } from './types';
 

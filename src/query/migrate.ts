@@ -1,5 +1,5 @@
-import { QUERY_SCHEMA_VERSION } from './types';
-import { DEFAULT_QUERY_TYPE } from './defaults';
+import { QUERY_SCHEMA_VERSION, QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
+import { DEFAULT_QUERY_TYPE, withDefaults } from './defaults';
 
 /**
  * Brings a saved query of any earlier schema to the current one. Version 1 (the first dashboards)
@@ -27,6 +27,37 @@ export function migrateQuery(raw: Record<string, unknown>): Record<string, unkno
   }
   query.schemaVersion = QUERY_SCHEMA_VERSION;
   return query;
+}
+
+export function isQueryType(value: unknown): value is QueryType {
+  return QUERY_TYPES.some((type) => type.value === value);
+}
+
+/**
+ * A saved query of any schema version as a complete query of the current schema: migrated, every
+ * missing key filled from its kind's defaults. A kind not known becomes `kindIfUnknown`, or gives
+ * undefined without it.
+ */
+export function completeQuery(raw: Record<string, unknown>, kindIfUnknown: QueryType): TesseractQuery;
+export function completeQuery(raw: Record<string, unknown>): TesseractQuery | undefined;
+export function completeQuery(raw: Record<string, unknown>, kindIfUnknown?: QueryType): TesseractQuery | undefined {
+  const migrated = migrateQuery(raw);
+  const queryType = isQueryType(migrated.queryType) ? migrated.queryType : kindIfUnknown;
+  if (queryType === undefined) {
+    return undefined;
+  }
+  const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
+  return withDefaults({ ...migrated, queryType, refId });
+}
+
+/**
+ * What the editor works on: a saved query of any schema version (or a brand-new `{refId}`) as a
+ * complete query of the current schema, of the default kind when it names none known.
+ */
+export function normalizeQuery(
+  saved: { refId: string } & Partial<Record<keyof TesseractQuery, unknown>>
+): TesseractQuery {
+  return completeQuery(saved, DEFAULT_QUERY_TYPE);
 }
 
 function moveToList(query: Record<string, unknown>, from: string, to: string): void {

@@ -4,7 +4,9 @@ import {
   TESSERACT_SIMPLE_ABI,
   argumentLabel,
   checkCall,
+  completeQuery,
   defaultQuery,
+  normalizeQuery,
   findFunction,
   migrateQuery,
   parseArgument,
@@ -63,6 +65,22 @@ describe('parseQuery', () => {
     expect(parseQuery({ refId: 'A', queryType: 'events', targetRollup: good }).ok).toBe(true);
     const result = parseQuery({ refId: 'A', queryType: 'events', targetRollup: bad });
     expect(!result.ok && result.errors[0]).toBe(`Target rollup has a wrong checksum (expected ${good})`);
+  });
+});
+
+describe('normalizeQuery', () => {
+  it('completes a saved query exactly as parseQuery does', () => {
+    const saved = { refId: 'B', queryType: 'events', event: 'TransactionFailed' };
+    const parsed = parseQuery(saved);
+    expect(parsed.ok && parsed.query).toEqual(normalizeQuery(saved));
+    expect(normalizeQuery(saved)).toEqual({ ...defaultQuery('events', 'B'), eventNames: ['TransactionFailed'] });
+  });
+
+  it('gives a query of an unknown kind the default kind, where parseQuery rejects it', () => {
+    const saved = { refId: 'C', schemaVersion: QUERY_SCHEMA_VERSION, queryType: 'logs', deployments: ['optimism'] };
+    expect(normalizeQuery(saved)).toEqual({ ...defaultQuery('metrics', 'C'), deployments: ['optimism'] });
+    expect(completeQuery(saved)).toBeUndefined();
+    expect(parseQuery(saved).ok).toBe(false);
   });
 });
 

@@ -1,11 +1,11 @@
 import { getAddress } from 'ethers';
 import { abiForVariant } from './abi-lookup';
 import { HEALTH_FIELDS, METRICS, QUERY_FIELD_LABELS, VARIABLE_KINDS } from './catalog';
-import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
-import { migrateQuery } from './migrate';
+import { EVENTS_LIMIT_MAX } from './defaults';
+import { completeQuery } from './migrate';
 import { describeValue } from './text';
 import { ABI_VARIANTS, withDeploymentDefaults, type DeploymentSettings, type TesseractJsonData } from './settings';
-import { QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
+import { QUERY_TYPES, type TesseractQuery } from './types';
 
 export type QueryResult = { ok: true; query: TesseractQuery } | { ok: false; errors: string[] };
 
@@ -49,14 +49,13 @@ export function parseQuery(raw: unknown, options: ValidateOptions = {}): QueryRe
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: ['Query must be a JSON object'] };
   }
-  const migrated = migrateQuery(raw as Record<string, unknown>);
-  const queryType = migrated.queryType;
-  if (!QUERY_TYPES.some((type) => type.value === queryType)) {
+  const query = completeQuery(raw as Record<string, unknown>);
+  if (!query) {
+    // Migration only names a kind for queries that had none, so an unknown kind is the one sent.
+    const sent = (raw as Record<string, unknown>).queryType;
     const known = QUERY_TYPES.map((type) => type.value).join(', ');
-    return { ok: false, errors: [`Unknown query kind "${describeValue(queryType)}": expected one of ${known}`] };
+    return { ok: false, errors: [`Unknown query kind "${describeValue(sent)}": expected one of ${known}`] };
   }
-  const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
-  const query = withDefaults({ ...migrated, queryType: queryType as QueryType, refId });
   const errors = validateQuery(query, options);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, query };
 }
