@@ -33,31 +33,30 @@ export function isQueryType(value: unknown): value is QueryType {
   return QUERY_TYPES.some((type) => type.value === value);
 }
 
-/**
- * A saved query of any schema version as a complete query of the current schema: migrated, every
- * missing key filled from its kind's defaults. A kind not known becomes `kindIfUnknown`, or gives
- * undefined without it.
- */
-export function completeQuery(raw: Record<string, unknown>, kindIfUnknown: QueryType): TesseractQuery;
-export function completeQuery(raw: Record<string, unknown>): TesseractQuery | undefined;
-export function completeQuery(raw: Record<string, unknown>, kindIfUnknown?: QueryType): TesseractQuery | undefined {
-  const migrated = migrateQuery(raw);
-  const queryType = isQueryType(migrated.queryType) ? migrated.queryType : kindIfUnknown;
-  if (queryType === undefined) {
-    return undefined;
-  }
+/** A migrated query of a known kind with every missing key filled from that kind's defaults. */
+function filled(migrated: Record<string, unknown>, queryType: QueryType): TesseractQuery {
   const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
   return withDefaults({ ...migrated, queryType, refId });
 }
 
 /**
- * What the editor works on: a saved query of any schema version (or a brand-new `{refId}`) as a
- * complete query of the current schema, of the default kind when it names none known.
+ * A saved query of any schema version as a complete query of the current schema (migrated, every
+ * missing key filled from its kind's defaults), or undefined when it names no known kind.
+ */
+export function completeQuery(raw: Record<string, unknown>): TesseractQuery | undefined {
+  const migrated = migrateQuery(raw);
+  return isQueryType(migrated.queryType) ? filled(migrated, migrated.queryType) : undefined;
+}
+
+/**
+ * What the editor works on: a saved query of any schema version (or a brand-new `{refId}`) completed
+ * like completeQuery, of the default kind when it names none known.
  */
 export function normalizeQuery(
   saved: { refId: string } & Partial<Record<keyof TesseractQuery, unknown>>
 ): TesseractQuery {
-  return completeQuery(saved, DEFAULT_QUERY_TYPE);
+  const migrated = migrateQuery(saved);
+  return filled(migrated, isQueryType(migrated.queryType) ? migrated.queryType : DEFAULT_QUERY_TYPE);
 }
 
 function moveToList(query: Record<string, unknown>, from: string, to: string): void {
