@@ -8,3 +8,4 @@ export * from './validate';
 export * from './abi-lookup';
 export * from './variant-abis';
 export * from './call-arguments';
+export * from './errors';
