@@ -1,5 +1,5 @@
-import { QUERY_SCHEMA_VERSION, QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
-import { DEFAULT_QUERY_TYPE, withDefaults } from './defaults';
+import { QUERY_SCHEMA_VERSION, QUERY_TYPES, type QueryType, type TesseractQuery, type VariablesQuery } from './types';
+import { DEFAULT_QUERY_TYPE, defaultQuery, withDefaults } from './defaults';
 
 /**
  * Brings a saved query of any earlier schema to the current one. Version 1 (the first dashboards)
@@ -57,6 +57,14 @@ export function normalizeQuery(
 ): TesseractQuery {
   const migrated = migrateQuery(saved);
   return filled(migrated, isQueryType(migrated.queryType) ? migrated.queryType : DEFAULT_QUERY_TYPE);
+}
+
+/** A saved variable query in the current schema; anything else (e.g. a legacy string query) starts from the default. */
+export function toVariablesQuery(saved: unknown): VariablesQuery {
+  if (!saved || typeof saved !== 'object') {
+    return defaultQuery('variables');
+  }
+  return filled(migrateQuery({ refId: 'variables', ...saved }), 'variables') as VariablesQuery;
 }
 
 function moveToList(query: Record<string, unknown>, from: string, to: string): void {
