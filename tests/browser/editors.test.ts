@@ -192,6 +192,10 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
         reasonContains: 'dependency',
         originRollup: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
       });
+      // The format switch: one value per event, as the provisioned "transaction failed" rule reads them.
+      expect(await page.getByRole('radio', { name: 'Table', exact: true }).isChecked()).toBe(true);
+      await choose('One value per event');
+      expect(await model()).toMatchObject({ queryType: 'events', format: 'value' });
 
       // Transaction: tx_ids typed as tags, a variable accepted.
       await choose('Transaction');
@@ -285,15 +289,18 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       expect(await visible(lifecycle.getByText('7 s'))).toBe(true);
       // One tx_id looked up: its column and the transaction hashes are left to the dashboard.
       expect(await lifecycle.getByRole('columnheader').allTextContents()).toEqual([
-        'time',
-        'chain',
-        'event',
-        'block',
-        'state',
-        'outcome',
-        'resolution_seconds',
-        'failure_reason',
+        'Time',
+        'Chain',
+        'Event',
+        'Block',
+        'State',
+        'Outcome',
+        'Resolution seconds',
+        'Failure reason',
       ]);
+      // Times carry the zone they are shown in (the browser's here, as for a user without a preference).
+      const firstTime = await lifecycle.getByRole('cell').first().textContent();
+      expect(firstTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$/);
       await screenshot('app-transactions');
     });
   });
