@@ -1,8 +1,9 @@
 import pluginJson from '../plugin.json';
+import datasourcePluginJson from '../datasource/plugin.json';
 
 export const APP_ID = pluginJson.id;
-/** Plugin id of the nested data source (src/datasource/plugin.json). */
-export const DATASOURCE_TYPE = 'tesseract-monitor-datasource';
+/** Plugin id of the nested data source. */
+export const DATASOURCE_TYPE = datasourcePluginJson.id;
 /** The Tesseract dashboard shipped with the app. */
 export const DASHBOARD_UID = 'tesseract-overview';
 

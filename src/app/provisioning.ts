@@ -7,6 +7,7 @@
 import { getBackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 import type { AlertRule, EmbeddedContactPoint, NotificationTemplate } from '../alerting';
+import { errorMessage } from '../query';
 
 /**
  * Writes carry this header so that Grafana stores them without provenance: ordinary rules and contact
@@ -48,34 +49,13 @@ async function request<T>(options: BackendSrvRequest & { action: string }): Prom
     // The page shows the error itself, next to what failed; Grafana's toast would say it twice.
     return await lastValueFrom(getBackendSrv().fetch<T>({ showErrorAlert: false, ...rest }));
   } catch (error) {
-    throw new GrafanaApiError(statusOf(error), `${action}: ${apiMessage(error)}`);
+    throw new GrafanaApiError(statusOf(error), `${action}: ${errorMessage(error)}`);
   }
 }
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | undefined)?.status;
   return typeof status === 'number' ? status : undefined;
-}
-
-/**
- * Grafana answers errors as `{message}` (response.Error) or, from ngalert's ErrResp, `{message, error?}`;
- * a 403 names the missing permission in `message`. The status is added when the body says nothing.
- */
-function apiMessage(error: unknown): string {
-  const failure = error as { status?: number; statusText?: string; data?: unknown; message?: string } | undefined;
-  const data = failure?.data as { message?: unknown; error?: unknown } | string | undefined;
-  const text =
-    typeof data === 'string'
-      ? data
-      : [data?.message, data?.error].filter((part): part is string => typeof part === 'string' && part !== '');
-  const message = Array.isArray(text) ? [...new Set(text)].join(': ') : text;
-  if (message) {
-    return failure?.status ? `${message} (HTTP ${failure.status})` : message;
-  }
-  if (failure?.status) {
-    return `HTTP ${failure.status}${failure.statusText ? ` ${failure.statusText}` : ''}`;
-  }
-  return failure?.message ?? String(error);
 }
 
 export async function listFolders(): Promise<Folder[]> {

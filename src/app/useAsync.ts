@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { errorMessage } from '../datasource/errors';
+import { errorMessage } from '../query';
 
 type Settled<T> = { loading: false; value: T } | { loading: false; error: string };
 

@@ -65,7 +65,7 @@ describe('data source settings and query validation', () => {
     const invalid = await rejection(ds.query(dataQuery({ queryType: 'metrics', metrics: [], mode: 'sideways' }), ctx));
     expect([invalid.status, invalid.source]).toEqual([400, 'plugin']);
     expect(invalid.message).toBe(
-      'Invalid query: metrics: pick at least one metric; mode must be "timeseries" or "window"'
+      'Invalid query: Metrics: pick at least one metric; Mode must be "timeseries" or "window"'
     );
     const unknown = await rejection(ds.query(dataQuery({ queryType: 'health', deployments: ['zksync'] }), ctx));
     expect(unknown.message).toBe('Unknown deployment "zksync" (configured: optimism, broken)');

@@ -9,18 +9,19 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { of } from 'rxjs';
 import {
   DEFAULT_QUERY_TYPE,
+  checkCall,
   defaultQuery,
+  normalizeQuery,
   parseQuery,
   withDeploymentDefaults,
   type DeploymentSettings,
   type TesseractQuery,
   type VariablesQuery,
 } from '../query';
-import { abiOfSelection, callErrors, hasCallErrors } from './abi';
+import { abiOfSelection } from './deployment-abi';
 import { ANNOTATION_EVENTS, eventsToAnnotations } from './annotations';
 import { AnnotationsEditor } from './components/AnnotationsEditor';
 import { interpolateQuery } from './interpolate';
-import { normalizeQuery } from './normalize';
 import { TesseractVariableSupport } from './variables';
 import type { TesseractOptions } from './types';
 
@@ -69,7 +70,7 @@ export class DataSource extends DataSourceWithBackend<TesseractQuery, TesseractO
     }
     if (parsed.query.queryType === 'call') {
       const { abi } = abiOfSelection(this.deployments, parsed.query.deployments);
-      return !hasCallErrors(callErrors(parsed.query, abi));
+      return checkCall(parsed.query, abi, { allowTemplateVariables: true }).ok;
     }
     return true;
   }

@@ -1,7 +1,6 @@
 import type { ScopedVars } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
-import type { TesseractQuery } from '../query';
-import { normalizeQuery } from './normalize';
+import { normalizeQuery, type TesseractQuery } from '../query';
 
 // A multi-value variable is joined with a character no deployment name, tx_id or address contains,
 // then split again, so `$txs` in a list becomes one entry per selected value.

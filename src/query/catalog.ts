@@ -1,4 +1,4 @@
-import type { HealthField, MetricName, VariableKind } from './types';
+import type { HealthField, MetricName, TesseractQuery, VariableKind } from './types';
 
 /** Grafana unit ids; `suffix:` units render the text after the value. */
 export type Unit = 'short' | 'none' | 'percentunit' | 's' | 'ms' | 'bool_yes_no' | 'suffix: tx/min' | 'locale';
@@ -105,6 +105,33 @@ export const VARIABLE_KINDS: ReadonlyArray<{ value: VariableKind; label: string 
   { value: 'eventNames', label: 'Event names' },
   { value: 'failureReasons', label: 'Failure reasons' },
 ];
+
+/** A key of any kind of query. */
+type QueryKey = TesseractQuery extends infer Q ? (Q extends unknown ? keyof Q : never) : never;
+
+/**
+ * How the editor labels each query field it shows; validation messages name fields the same way, so
+ * a message points at what the user sees.
+ */
+export const QUERY_FIELD_LABELS = {
+  deployments: 'Deployments',
+  format: 'Format',
+  field: 'Health value',
+  eventNames: 'Events',
+  txIds: 'tx_ids',
+  originRollup: 'Origin rollup',
+  targetRollup: 'Target rollup',
+  reasonContains: 'Reason contains',
+  limit: 'Limit',
+  live: 'Live',
+  metrics: 'Metrics',
+  mode: 'Mode',
+  bucketSeconds: 'Bucket (s)',
+  functionName: 'Function',
+  args: 'Arguments',
+  block: 'Block',
+  variable: 'Values',
+} as const satisfies Partial<Record<QueryKey, string>>;
 
 /** Frame labels every backend frame carries, so one alert rule yields one instance per deployment. */
 export const LABEL_CHAIN = 'chain';

@@ -52,7 +52,10 @@ const DEFAULTS: Defaults = {
 /** The query a new panel starts with: buffered, ready and failed over time. */
 export const DEFAULT_QUERY_TYPE: QueryType = 'metrics';
 
-export function defaultQuery<T extends QueryType>(queryType: T, refId = 'A'): Extract<TesseractQuery, { queryType: T }> {
+export function defaultQuery<T extends QueryType>(
+  queryType: T,
+  refId = 'A'
+): Extract<TesseractQuery, { queryType: T }> {
   const defaults = DEFAULTS[queryType] as Omit<Extract<TesseractQuery, { queryType: T }>, 'refId'>;
   return { ...structuredCloneDefaults(defaults), refId, schemaVersion: QUERY_SCHEMA_VERSION } as Extract<
     TesseractQuery,

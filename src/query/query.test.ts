@@ -2,7 +2,11 @@
 import YAML from 'yaml';
 import {
   TESSERACT_SIMPLE_ABI,
+  argumentLabel,
+  checkCall,
+  completeQuery,
   defaultQuery,
+  normalizeQuery,
   findFunction,
   migrateQuery,
   parseArgument,
@@ -36,8 +40,8 @@ describe('parseQuery', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors).toEqual([
       'tx_id "0x12" must be 0x followed by 64 hex digits (bytes32)',
-      'originRollup must be 0x followed by 40 hex digits',
-      'limit must be a whole number from 1 to 50000',
+      'Origin rollup must be 0x followed by 40 hex digits',
+      'Limit must be a whole number from 1 to 50000',
     ]);
   });
 
@@ -52,7 +56,7 @@ describe('parseQuery', () => {
     const unknown = parseQuery({ refId: 'A', queryType: 'metrics', metrics: ['latency'] });
     expect(!unknown.ok && unknown.errors[0]).toMatch(/metric "latency" is unknown/);
     const empty = parseQuery({ refId: 'A', queryType: 'metrics', metrics: [] });
-    expect(!empty.ok && empty.errors).toEqual(['metrics: pick at least one metric']);
+    expect(!empty.ok && empty.errors).toEqual(['Metrics: pick at least one metric']);
   });
 
   it('rejects a mixed-case address with a wrong checksum and accepts the right one', () => {
@@ -60,7 +64,23 @@ describe('parseQuery', () => {
     const bad = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD';
     expect(parseQuery({ refId: 'A', queryType: 'events', targetRollup: good }).ok).toBe(true);
     const result = parseQuery({ refId: 'A', queryType: 'events', targetRollup: bad });
-    expect(!result.ok && result.errors[0]).toBe(`targetRollup has a wrong checksum (expected ${good})`);
+    expect(!result.ok && result.errors[0]).toBe(`Target rollup has a wrong checksum (expected ${good})`);
+  });
+});
+
+describe('normalizeQuery', () => {
+  it('completes a saved query exactly as parseQuery does', () => {
+    const saved = { refId: 'B', queryType: 'events', event: 'TransactionFailed' };
+    const parsed = parseQuery(saved);
+    expect(parsed.ok && parsed.query).toEqual(normalizeQuery(saved));
+    expect(normalizeQuery(saved)).toEqual({ ...defaultQuery('events', 'B'), eventNames: ['TransactionFailed'] });
+  });
+
+  it('gives a query of an unknown kind the default kind, where parseQuery rejects it', () => {
+    const saved = { refId: 'C', schemaVersion: QUERY_SCHEMA_VERSION, queryType: 'logs', deployments: ['optimism'] };
+    expect(normalizeQuery(saved)).toEqual({ ...defaultQuery('metrics', 'C'), deployments: ['optimism'] });
+    expect(completeQuery(saved)).toBeUndefined();
+    expect(parseQuery(saved).ok).toBe(false);
   });
 });
 
@@ -85,30 +105,62 @@ describe('migrateQuery', () => {
   });
 });
 
-describe('parseArgument', () => {
+describe('call arguments', () => {
   const bufferTransaction = findFunction(TESSERACT_SIMPLE_ABI, 'buffer_transaction')!;
-  const [txId, origin, , payload, , timestamp] = bufferTransaction.inputs!;
+  const [txId, , , payload, , timestamp] = bufferTransaction.inputs!;
 
   it('converts valid text by ABI type', () => {
     expect(parseArgument(txId, TX)).toEqual({ ok: true, value: TX });
     expect(parseArgument(timestamp, '42')).toEqual({ ok: true, value: 42n });
     expect(parseArgument(payload, '0xdead')).toEqual({ ok: true, value: '0xdead' });
     expect(parseArgument({ name: 'flag', type: 'bool' }, 'true')).toEqual({ ok: true, value: true });
+    expect(parseArgument({ name: 'n', type: 'uint8' }, '256')).toEqual({ ok: false, error: 'is out of range' });
   });
 
-  it('explains invalid text', () => {
-    expect(parseArgument(txId, '0x1')).toEqual({
+  it('types the arguments of a view function', () => {
+    const check = checkCall({ functionName: 'get_transaction_state', args: [TX] }, TESSERACT_SIMPLE_ABI);
+    expect(check).toEqual({ ok: true, fn: findFunction(TESSERACT_SIMPLE_ABI, 'get_transaction_state'), values: [TX] });
+  });
+
+  it('names each argument by the label the editor shows beside it', () => {
+    const [state] = findFunction(TESSERACT_SIMPLE_ABI, 'get_transaction_state')!.inputs!;
+    expect(argumentLabel(state, 0)).toBe('tx_id (bytes32)');
+    expect(argumentLabel({ name: '', type: 'uint8' }, 1)).toBe('argument 2 (uint8)');
+    expect(checkCall({ functionName: 'get_transaction_state', args: ['0x1'] }, TESSERACT_SIMPLE_ABI)).toEqual({
       ok: false,
-      error: '"tx_id" (bytes32) must be 0x followed by 64 hex digits',
+      function: undefined,
+      args: ['tx_id (bytes32) must be 0x followed by 64 hex digits'],
+      messages: ['tx_id (bytes32) must be 0x followed by 64 hex digits'],
     });
-    expect(parseArgument(origin, 'abc')).toEqual({
+    expect(checkCall({ functionName: 'get_transaction_state', args: [] }, TESSERACT_SIMPLE_ABI)).toMatchObject({
       ok: false,
-      error: '"origin_rollup" (address) must be 0x followed by 40 hex digits',
+      messages: ['tx_id (bytes32) is required'],
     });
-    expect(parseArgument(timestamp, '-1')).toEqual({ ok: false, error: '"timestamp" (uint256) is out of range' });
-    expect(parseArgument({ name: 'n', type: 'uint8' }, '256')).toEqual({
+  });
+
+  it('rejects functions that are not views, and extra arguments', () => {
+    const notView = checkCall({ functionName: 'buffer_transaction', args: [] }, TESSERACT_SIMPLE_ABI);
+    expect(notView).toMatchObject({ ok: false, args: [] });
+    expect(!notView.ok && notView.function).toMatch(
+      /^"buffer_transaction" is not a view function of this ABI \(views: .*transaction_count/
+    );
+    expect(checkCall({ functionName: 'transaction_count', args: ['1'] }, TESSERACT_SIMPLE_ABI)).toEqual({
       ok: false,
-      error: '"n" (uint8) is out of range',
+      function: 'transaction_count takes 0 argument(s), 1 given',
+      args: [],
+      messages: ['transaction_count takes 0 argument(s), 1 given'],
+    });
+  });
+
+  it('accepts template variables only before interpolation', () => {
+    const call = { functionName: 'get_transaction_state', args: ['$tx'] };
+    expect(checkCall(call, TESSERACT_SIMPLE_ABI, { allowTemplateVariables: true })).toMatchObject({
+      ok: true,
+      values: ['$tx'],
+    });
+    expect(checkCall(call, TESSERACT_SIMPLE_ABI)).toMatchObject({
+      ok: false,
+      messages: ['tx_id (bytes32) must be 0x followed by 64 hex digits'],
     });
   });
 });

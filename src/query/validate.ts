@@ -1,11 +1,11 @@
 import { getAddress } from 'ethers';
-import { abiForVariant } from './abi';
-import { HEALTH_FIELDS, METRICS, VARIABLE_KINDS } from './catalog';
-import { EVENTS_LIMIT_MAX, withDefaults } from './defaults';
-import { migrateQuery } from './migrate';
+import { abiForVariant } from './abi-lookup';
+import { HEALTH_FIELDS, METRICS, QUERY_FIELD_LABELS, VARIABLE_KINDS } from './catalog';
+import { EVENTS_LIMIT_MAX } from './defaults';
+import { completeQuery } from './migrate';
 import { describeValue } from './text';
 import { ABI_VARIANTS, withDeploymentDefaults, type DeploymentSettings, type TesseractJsonData } from './settings';
-import { LIVE_METRICS, QUERY_TYPES, type QueryType, type TesseractQuery } from './types';
+import { LIVE_METRICS, QUERY_TYPES, type TesseractQuery } from './types';
 
 export type QueryResult = { ok: true; query: TesseractQuery } | { ok: false; errors: string[] };
 
@@ -49,24 +49,27 @@ export function parseQuery(raw: unknown, options: ValidateOptions = {}): QueryRe
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: ['Query must be a JSON object'] };
   }
-  const migrated = migrateQuery(raw as Record<string, unknown>);
-  const queryType = migrated.queryType;
-  if (!QUERY_TYPES.some((type) => type.value === queryType)) {
+  const query = completeQuery(raw as Record<string, unknown>);
+  if (!query) {
+    // Migration only names a kind for queries that had none, so an unknown kind is the one sent.
+    const sent = (raw as Record<string, unknown>).queryType;
     const known = QUERY_TYPES.map((type) => type.value).join(', ');
-    return { ok: false, errors: [`Unknown query kind "${describeValue(queryType)}": expected one of ${known}`] };
+    return { ok: false, errors: [`Unknown query kind "${describeValue(sent)}": expected one of ${known}`] };
   }
-  const refId = typeof migrated.refId === 'string' ? migrated.refId : 'A';
-  const query = withDefaults({ ...migrated, queryType: queryType as QueryType, refId });
   const errors = validateQuery(query, options);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, query };
 }
 
+type LabelledKey = keyof typeof QUERY_FIELD_LABELS;
+
 function validateQuery(query: TesseractQuery, options: ValidateOptions): string[] {
   const errors: string[] = [];
+  // Each message starts with the field's label as the editor shows it.
+  const fail = (key: LabelledKey, problem: string) => errors.push(`${QUERY_FIELD_LABELS[key]} ${problem}`);
   const variablesAllowed = (value: string) => options.allowTemplateVariables === true && hasTemplateVariable(value);
-  const checkStringList = (name: string, value: unknown): value is string[] => {
+  const checkStringList = (key: LabelledKey, value: unknown): value is string[] => {
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-      errors.push(`${name} must be a list of strings`);
+      fail(key, 'must be a list of strings');
       return false;
     }
     return true;
@@ -80,23 +83,28 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       }
     }
   };
-  const checkAddress = (name: string, value: unknown) => {
+  const checkAddress = (key: LabelledKey, value: unknown) => {
     if (value !== undefined && value !== '' && !(typeof value === 'string' && variablesAllowed(value))) {
       const error = addressError(value);
       if (error) {
-        errors.push(`${name} ${error}`);
+        fail(key, error);
       }
     }
   };
-  const checkInteger = (name: string, value: unknown, min: number, max: number) => {
+  const checkInteger = (key: LabelledKey, value: unknown, min: number, max: number) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      errors.push(`${name} must be a whole number from ${min} to ${max}`);
+      fail(key, `must be a whole number from ${min} to ${max}`);
+    }
+  };
+  const checkFormat = (value: unknown) => {
+    if (value !== 'table' && value !== 'value') {
+      fail('format', 'must be "table" or "value"');
     }
   };
 
   const checkLive = (value: unknown): boolean => {
     if (value !== undefined && typeof value !== 'boolean') {
-      errors.push('live must be true or false');
+      fail('live', 'must be true or false');
       return false;
     }
     return true;
@@ -105,12 +113,11 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
   checkStringList('deployments', query.deployments);
   switch (query.queryType) {
     case 'health':
-      if (query.format !== 'table' && query.format !== 'value') {
-        errors.push('format must be "table" or "value"');
-      }
+      checkFormat(query.format);
       if (!Object.hasOwn(HEALTH_FIELDS, query.field)) {
-        errors.push(
-          `field "${describeValue(query.field)}" is not a health value: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`
+        fail(
+          'field',
+          `"${describeValue(query.field)}" is unknown: expected one of ${Object.keys(HEALTH_FIELDS).join(', ')}`
         );
       }
       break;
@@ -120,17 +127,15 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
       checkAddress('originRollup', query.originRollup);
       checkAddress('targetRollup', query.targetRollup);
       checkInteger('limit', query.limit, 1, EVENTS_LIMIT_MAX);
-      if (query.format !== 'table' && query.format !== 'value') {
-        errors.push('format must be "table" or "value"');
-      }
+      checkFormat(query.format);
       if (checkLive(query.live) && query.live && query.format === 'value') {
-        errors.push('live: streams only the table format');
+        fail('live', 'streams only the table format');
       }
       break;
     case 'metrics':
       if (checkStringList('metrics', query.metrics)) {
         if (query.metrics.length === 0) {
-          errors.push('metrics: pick at least one metric');
+          errors.push(`${QUERY_FIELD_LABELS.metrics}: pick at least one metric`);
         }
         for (const metric of query.metrics) {
           if (!Object.hasOwn(METRICS, metric)) {
@@ -139,37 +144,37 @@ function validateQuery(query: TesseractQuery, options: ValidateOptions): string[
         }
       }
       if (query.mode !== 'timeseries' && query.mode !== 'window') {
-        errors.push('mode must be "timeseries" or "window"');
+        fail('mode', 'must be "timeseries" or "window"');
       }
       checkInteger('bucketSeconds', query.bucketSeconds, 0, 31 * 24 * 3600);
       if (checkLive(query.live) && query.live && Array.isArray(query.metrics)) {
         const notLive = query.metrics.filter((metric) => !LIVE_METRICS.includes(metric));
         if (notLive.length > 0) {
-          errors.push(`live: streams only the counters ${LIVE_METRICS.join(', ')} (not ${notLive.join(', ')})`);
+          fail('live', `streams only the counters ${LIVE_METRICS.join(', ')} (not ${notLive.join(', ')})`);
         }
       }
       break;
     case 'transaction':
       checkTxIds(query.txIds);
       if (Array.isArray(query.txIds) && query.txIds.length === 0) {
-        errors.push('txIds: enter at least one tx_id');
+        errors.push(`${QUERY_FIELD_LABELS.txIds}: enter at least one tx_id`);
       }
       break;
     case 'call':
       if (typeof query.functionName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(query.functionName)) {
-        errors.push('functionName must name a function of the ABI');
+        fail('functionName', 'must name a function of the ABI');
       }
       checkStringList('args', query.args);
       if (
         typeof query.block !== 'string' ||
         !(query.block === 'latest' || /^\d+$/.test(query.block) || variablesAllowed(query.block))
       ) {
-        errors.push('block must be "latest" or a block number');
+        fail('block', 'must be "latest" or a block number');
       }
       break;
     case 'variables':
       if (!VARIABLE_KINDS.some((kind) => kind.value === query.variable)) {
-        errors.push(`variable must be one of ${VARIABLE_KINDS.map((kind) => kind.value).join(', ')}`);
+        fail('variable', `must be one of ${VARIABLE_KINDS.map((kind) => kind.value).join(', ')}`);
       }
       checkInteger('limit', query.limit, 1, 10000);
       break;

@@ -180,7 +180,7 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       await page.getByLabel('Origin rollup').fill('0x5fbdb2315678afecb367f032d93F642f64180aa3');
       expect(
         await visible(
-          page.getByText(/originRollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
+          page.getByText(/Origin rollup has a wrong checksum \(expected 0x5FbDB2315678afecb367f032d93F642f64180aa3\)/)
         )
       ).toBe(true);
       await screenshot('query-events');
@@ -192,10 +192,14 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
         reasonContains: 'dependency',
         originRollup: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
       });
+      // The format switch: one value per event, as the provisioned "transaction failed" rule reads them.
+      expect(await page.getByRole('radio', { name: 'Table', exact: true }).isChecked()).toBe(true);
+      await choose('One value per event');
+      expect(await model()).toMatchObject({ queryType: 'events', format: 'value' });
 
       // Transaction: tx_ids typed as tags, a variable accepted.
       await choose('Transaction');
-      expect(await visible(page.getByText('txIds: enter at least one tx_id'))).toBe(true);
+      expect(await visible(page.getByText('tx_ids: enter at least one tx_id'))).toBe(true);
       const txIds = page.getByRole('combobox', { name: 'tx_ids' });
       await txIds.fill(TX);
       await txIds.press('Enter');
@@ -214,7 +218,7 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       const argument = page.getByLabel('Argument tx_id');
       await argument.fill('0x1234');
       await argument.blur();
-      expect(await visible(page.getByText('"tx_id" (bytes32) must be 0x followed by 64 hex digits'))).toBe(true);
+      expect(await visible(page.getByText('tx_id (bytes32) must be 0x followed by 64 hex digits'))).toBe(true);
       expect(await page.locator('#runs').textContent()).toBe(runsBefore);
       await screenshot('query-call');
       await argument.fill(TX);
@@ -285,15 +289,18 @@ describe.each(RUNTIMES)('Grafana $grafana (React $react)', (runtime) => {
       expect(await visible(lifecycle.getByText('7 s'))).toBe(true);
       // One tx_id looked up: its column and the transaction hashes are left to the dashboard.
       expect(await lifecycle.getByRole('columnheader').allTextContents()).toEqual([
-        'time',
-        'chain',
-        'event',
-        'block',
-        'state',
-        'outcome',
-        'resolution_seconds',
-        'failure_reason',
+        'Time',
+        'Chain',
+        'Event',
+        'Block',
+        'State',
+        'Outcome',
+        'Resolution seconds',
+        'Failure reason',
       ]);
+      // Times carry the zone they are shown in (the browser's here, as for a user without a preference).
+      const firstTime = await lifecycle.getByRole('cell').first().textContent();
+      expect(firstTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$/);
       await screenshot('app-transactions');
     });
   });

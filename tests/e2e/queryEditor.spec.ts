@@ -22,7 +22,7 @@ test('the metrics editor shows units and the query runs', async ({ panelEditPage
 test('a transaction query with a malformed tx_id is explained and not sent', async ({ panelEditPage, page }) => {
   await panelEditPage.datasource.set(DATASOURCE);
   await page.getByRole('radio', { name: 'Transaction', exact: true }).click();
-  await expect(page.getByText('txIds: enter at least one tx_id')).toBeVisible();
+  await expect(page.getByText('tx_ids: enter at least one tx_id')).toBeVisible();
   const txIds = page.getByRole('combobox', { name: 'tx_ids' });
   await txIds.fill('0x1234');
   await txIds.press('Enter');

@@ -626,7 +626,7 @@ describe('bad input: a precise message, no crash', () => {
 
   it('bad address', async () => {
     const result = await one({ queryType: 'events', originRollup: '0xnot-an-address' });
-    expect(result.error).toContain('originRollup must be 0x followed by 40 hex digits');
+    expect(result.error).toContain('Origin rollup must be 0x followed by 40 hex digits');
     note('bad address', `${result.status}: ${result.error}`);
   });
 

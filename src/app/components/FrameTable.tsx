@@ -1,7 +1,8 @@
 import { css } from '@emotion/css';
 import {
   FieldType,
-  dateTimeFormat,
+  dateTimeFormatWithAbbrevation,
+  getTimeZone,
   formattedValueToString,
   getValueFormat,
   type DataFrame,
@@ -11,13 +12,22 @@ import {
 import { TextLink, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
-/** A cell as text: times in the user's zone, numbers in the unit the backend set on the field. */
+/** The user's time zone as an IANA name: "browser" (Grafana's default) has no abbreviation to show. */
+function namedTimeZone(): string {
+  const zone = getTimeZone();
+  return zone === 'browser' || zone === '' ? Intl.DateTimeFormat().resolvedOptions().timeZone : zone;
+}
+
+/**
+ * A cell as text: times in the user's time zone (Grafana's resolver: the profile's, else the
+ * browser's) with its abbreviation, numbers in the unit the backend set on the field.
+ */
 export function formatCell(field: Field, value: unknown): string {
   if (value === null || value === undefined || value === '') {
     return '–';
   }
   if (field.type === FieldType.time) {
-    return dateTimeFormat(Number(value));
+    return dateTimeFormatWithAbbrevation(Number(value), { timeZone: namedTimeZone() });
   }
   if (field.type === FieldType.number && typeof value === 'number') {
     return formattedValueToString(
@@ -27,8 +37,18 @@ export function formatCell(field: Field, value: unknown): string {
   return String(value);
 }
 
+/** A snake_case field name as a header: `chain_id` → `Chain ID`. */
+export function humanHeader(name: string): string {
+  const words = name
+    .split('_')
+    .filter((word) => word !== '')
+    .map((word) => (word === 'id' ? 'ID' : word));
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function fieldTitle(field: Field): string {
-  return field.config.displayName ?? field.config.displayNameFromDS ?? field.name;
+  return field.config.displayName ?? field.config.displayNameFromDS ?? humanHeader(field.name);
 }
 
 interface Props {

@@ -59,7 +59,7 @@ describe('Overview', () => {
       within(failures)
         .getAllByRole('columnheader')
         .map((header) => header.textContent)
-    ).toEqual(['time', 'chain', 'tx_id', 'reason']);
+    ).toEqual(['Time', 'Chain', 'Tx ID', 'Reason']);
     expect(within(failures).getByRole('link', { name: TX })).toHaveAttribute(
       'href',
       `/a/tesseract-monitor-app/transactions?txId=${TX}`
@@ -95,7 +95,9 @@ describe('Overview', () => {
       throw { status: 502, data: { message: 'plugin unavailable' } };
     });
     render(<Overview />);
-    expect(await screen.findByText('Could not query Tesseract devnet: plugin unavailable')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Could not query Tesseract devnet: plugin unavailable (HTTP 502)')
+    ).toBeInTheDocument();
   });
 });
 

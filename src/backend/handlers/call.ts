@@ -1,5 +1,5 @@
 import { QueryError, numberField, stringField, type Field, type Frame } from '../grafana';
-import { parseArgument, viewFunctions, type AbiParam, type CallQuery } from '../../query';
+import { checkCall, type AbiParam, type CallQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import { forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
 
@@ -23,27 +23,11 @@ function cell(param: AbiParam, value: unknown): Cell {
 
 /** Typed arguments for one deployment's ABI, or a plugin error naming what is wrong. */
 function argumentsFor(deployment: Deployment, query: CallQuery): { outputs: AbiParam[]; args: unknown[] } {
-  const fn = viewFunctions(deployment.contract.abi).find((item) => item.name === query.functionName);
-  if (!fn) {
-    const known = viewFunctions(deployment.contract.abi)
-      .map((item) => item.name)
-      .join(', ');
-    throw new QueryError(
-      `${deployment.name}: "${query.functionName}" is not a view function of its ABI (views: ${known})`
-    );
+  const check = checkCall(query, deployment.contract.abi);
+  if (!check.ok) {
+    throw new QueryError(`${deployment.name}: ${check.messages.join('; ')}`);
   }
-  const inputs = fn.inputs ?? [];
-  if (query.args.length !== inputs.length) {
-    throw new QueryError(`${query.functionName} takes ${inputs.length} argument(s), ${query.args.length} given`);
-  }
-  const args = inputs.map((param, i) => {
-    const parsed = parseArgument(param, query.args[i]);
-    if (!parsed.ok) {
-      throw new QueryError(`${query.functionName}: argument ${i + 1} ${parsed.error}`);
-    }
-    return parsed.value;
-  });
-  return { outputs: fn.outputs ?? [], args };
+  return { outputs: check.fn.outputs ?? [], args: check.values };
 }
 
 const outputName = (param: AbiParam, index: number, count: number) =>

@@ -28,6 +28,9 @@ function renderEditor(query: TesseractQuery) {
 describe('AnnotationsEditor', () => {
   it('edits the events query behind the annotations', async () => {
     const onChange = renderEditor({ ...defaultQuery('events', 'Anno'), eventNames: ['TransactionFailed'] });
+    // Annotations are read from a table of events: the events editor's format switch is not offered.
+    expect(screen.getByLabelText('Reason contains')).toBeInTheDocument();
+    expect(screen.queryByRole('radio', { name: 'One value per event' })).not.toBeInTheDocument();
     await userEvent.setup().type(screen.getByLabelText('Reason contains'), 'x');
     expect(onChange).toHaveBeenLastCalledWith(
       expect.objectContaining({ queryType: 'events', eventNames: ['TransactionFailed'], reasonContains: 'x' })

@@ -1,9 +1,8 @@
 import type { QueryEditorProps } from '@grafana/data';
 import React from 'react';
-import type { EventsQuery, TesseractQuery } from '../../query';
+import { normalizeQuery, type EventsQuery, type TesseractQuery } from '../../query';
 import { ANNOTATION_EVENTS } from '../annotations';
 import type { DataSource } from '../datasource';
-import { normalizeQuery } from '../normalize';
 import { QueryErrors } from './fields';
 import { KindEditor } from './KindEditor';
 import type { TesseractOptions } from '../types';
@@ -27,6 +26,7 @@ export function AnnotationsEditor({ query, onChange, datasource, onRunQuery }: P
         deployments={datasource.deployments}
         onChange={onChange}
         onRunQuery={onRunQuery ?? (() => {})}
+        tableOnly
       />
       <QueryErrors query={events} />
     </>

@@ -13,6 +13,7 @@ interface Props {
   deployments: DeploymentSettings[];
   onChange: (query: TesseractQuery) => void;
   onRunQuery: () => void;
+  tableOnly?: boolean;
 }
 
 /** The deployments picker every kind shares, then the editor of the query's kind. */

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 import { fakeTemplateSrv, instanceSettings } from '../../../tests/support/frontend';
 import '../../../tests/support/jsdom';
+import { tesseractAlertRules } from '../../alerting/rules';
 import { QUERY_SCHEMA_VERSION, defaultQuery, type TesseractQuery } from '../../query';
 import { DataSource } from '../datasource';
 import { QueryEditor } from './QueryEditor';
@@ -56,7 +57,7 @@ describe('QueryEditor', () => {
     const { latest } = renderEditor({ ...defaultQuery('metrics'), deployments: ['arbitrum'] });
     await user.click(screen.getByRole('radio', { name: 'Transaction' }));
     expect(latest()).toEqual({ ...defaultQuery('transaction'), deployments: ['arbitrum'] });
-    expect(screen.getByText('txIds: enter at least one tx_id')).toBeInTheDocument();
+    expect(screen.getByText('tx_ids: enter at least one tx_id')).toBeInTheDocument();
 
     const txIds = screen.getByRole('combobox', { name: 'tx_ids' });
     await user.type(txIds, '0x12{Enter}');
@@ -110,7 +111,7 @@ describe('QueryEditor', () => {
     const arg = screen.getByLabelText('Argument tx_id');
     await user.type(arg, '0x1234');
     await user.tab();
-    expect(screen.getByText('"tx_id" (bytes32) must be 0x followed by 64 hex digits')).toBeInTheDocument();
+    expect(screen.getByText('tx_id (bytes32) must be 0x followed by 64 hex digits')).toBeInTheDocument();
     expect(onRunQuery).not.toHaveBeenCalled();
 
     await user.clear(arg);
@@ -133,7 +134,32 @@ describe('QueryEditor', () => {
     const user = userEvent.setup();
     renderEditor(defaultQuery('events'));
     await user.type(screen.getByLabelText('Origin rollup'), '0x5fbdb2315678afecb367f032d93F642f64180aa3');
-    expect(screen.getByText(/originRollup has a wrong checksum/)).toBeInTheDocument();
+    expect(screen.getByText(/Origin rollup has a wrong checksum/)).toBeInTheDocument();
+  });
+
+  it('builds the provisioned "transaction failed" rule query with the events format switch', async () => {
+    const user = userEvent.setup();
+    const { latest } = renderEditor(defaultQuery('events'));
+    expect(screen.getByRole('radio', { name: 'Table' })).toBeChecked();
+    await user.click(screen.getByRole('radio', { name: 'One value per event' }));
+    await user.click(screen.getByRole('combobox', { name: 'Events' }));
+    await user.click(screen.getByText('TransactionFailed'));
+    const target = {
+      datasourceUid: 'tesseract-devnet',
+      folderUid: 'f',
+      ruleGroup: 'g',
+      receivers: { critical: 'c', warning: 'w', failures: 'f' },
+    };
+    const rule = tesseractAlertRules(target).find((candidate) => candidate.title === 'Tesseract transaction failed')!;
+    const {
+      refId: _refId,
+      datasource: _datasource,
+      intervalMs: _i,
+      maxDataPoints: _m,
+      ...ruleQuery
+    } = rule.data[0].model as Record<string, unknown>;
+    const { refId: _editorRefId, ...built } = latest() as unknown as Record<string, unknown>;
+    expect(built).toEqual(ruleQuery);
   });
 
   it('shows the health value picker only for single values', async () => {

@@ -1,9 +1,15 @@
 import type { QueryEditorProps } from '@grafana/data';
 import { InlineField, RadioButtonGroup, Stack } from '@grafana/ui';
 import React, { useEffect, useMemo } from 'react';
-import { QUERY_SCHEMA_VERSION, QUERY_TYPES, defaultQuery, type QueryType, type TesseractQuery } from '../../query';
+import {
+  QUERY_SCHEMA_VERSION,
+  QUERY_TYPES,
+  defaultQuery,
+  normalizeQuery,
+  type QueryType,
+  type TesseractQuery,
+} from '../../query';
 import type { DataSource } from '../datasource';
-import { normalizeQuery } from '../normalize';
 import { LABEL_WIDTH, QueryErrors } from './fields';
 import { KindEditor } from './KindEditor';
 import type { TesseractOptions } from '../types';

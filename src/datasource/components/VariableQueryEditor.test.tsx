@@ -54,7 +54,7 @@ describe('VariableQueryEditor', () => {
     });
     await user.click(screen.getByRole('button', { name: /Show values/ }));
     expect(
-      await screen.findByText('Could not load values: deployment optimism: connect ECONNREFUSED')
+      await screen.findByText('Could not load values: deployment optimism: connect ECONNREFUSED (HTTP 500)')
     ).toBeInTheDocument();
     expect(requests[0].data).toEqual(defaultQuery('variables'));
   });

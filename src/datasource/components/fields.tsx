@@ -2,7 +2,7 @@ import type { SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { Alert, InlineField, Input, MultiSelect } from '@grafana/ui';
 import React, { useMemo } from 'react';
-import { parseQuery, type DeploymentSettings, type TesseractQuery } from '../../query';
+import { QUERY_FIELD_LABELS, parseQuery, type DeploymentSettings, type TesseractQuery } from '../../query';
 
 export const LABEL_WIDTH = 20;
 export const INPUT_WIDTH = 48;
@@ -66,13 +66,13 @@ export function DeploymentsField({ deployments, value, onChange }: DeploymentsFi
   );
   return (
     <InlineField
-      label="Deployments"
+      label={QUERY_FIELD_LABELS.deployments}
       labelWidth={LABEL_WIDTH}
       tooltip="Deployments to query. None selected means every deployment of this data source. Accepts dashboard variables such as $chain; multi-value variables expand to each value."
     >
       <MultiSelect
         inputId="tesseract-deployments"
-        aria-label="Deployments"
+        aria-label={QUERY_FIELD_LABELS.deployments}
         options={options}
         value={value}
         allowCustomValue
@@ -94,10 +94,10 @@ interface TxIdsFieldProps {
 export function TxIdsField({ value, onChange, tooltip }: TxIdsFieldProps) {
   const options = useMemo(() => variableOptions(), []);
   return (
-    <InlineField label="tx_ids" labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+    <InlineField label={QUERY_FIELD_LABELS.txIds} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
       <MultiSelect
         inputId="tesseract-tx-ids"
-        aria-label="tx_ids"
+        aria-label={QUERY_FIELD_LABELS.txIds}
         options={options}
         value={value}
         allowCustomValue

@@ -1,7 +1,14 @@
 import { Alert, InlineField, Input, Select } from '@grafana/ui';
 import React, { useMemo } from 'react';
-import { viewFunctions, type AbiParam, type CallQuery } from '../../../query';
-import { abiOfSelection, callErrors, hasCallErrors } from '../../abi';
+import {
+  QUERY_FIELD_LABELS,
+  argumentLabel,
+  checkCall,
+  viewFunctions,
+  type AbiParam,
+  type CallQuery,
+} from '../../../query';
+import { abiOfSelection } from '../../deployment-abi';
 import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import type { KindEditorProps } from './types';
 
@@ -34,11 +41,13 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
   } = useMemo(() => abiOfSelection(deployments, query.deployments), [deployments, query.deployments]);
   const functions = useMemo(() => viewFunctions(abi), [abi]);
   const selected = functions.find((fn) => fn.name === query.functionName);
-  const errors = callErrors(query, abi);
+  const check = checkCall(query, abi, { allowTemplateVariables: true });
+  const functionError = check.ok ? undefined : check.function;
+  const argumentError = (index: number) => (check.ok ? undefined : check.args[index]);
 
   // A query goes to the backend only when every argument fits its ABI type.
   const runIfValid = (next: CallQuery) => {
-    if (!hasCallErrors(callErrors(next, abi))) {
+    if (checkCall(next, abi, { allowTemplateVariables: true }).ok) {
       onRunQuery();
     }
   };
@@ -54,15 +63,15 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
     <>
       {abiError && <Alert severity="warning" title={abiError} />}
       <InlineField
-        label="Function"
+        label={QUERY_FIELD_LABELS.functionName}
         labelWidth={LABEL_WIDTH}
         tooltip={`View functions of the ABI of ${deployment?.name || 'the first deployment'}; they cannot change state.`}
-        invalid={errors.function !== undefined && functions.length > 0}
-        error={errors.function}
+        invalid={functionError !== undefined && functions.length > 0}
+        error={functionError}
       >
         <Select
           inputId="tesseract-function"
-          aria-label="Function"
+          aria-label={QUERY_FIELD_LABELS.functionName}
           options={functions.map((fn) => ({
             label: fn.name,
             value: fn.name,
@@ -79,11 +88,11 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
       {(selected?.inputs ?? []).map((param, index) => (
         <InlineField
           key={`${query.functionName}-${index}`}
-          label={`${param.name || `arg ${index + 1}`} (${param.type})`}
+          label={argumentLabel(param, index)}
           labelWidth={LABEL_WIDTH + 8}
           tooltip={`Argument ${index + 1} of ${query.functionName}, typed ${param.type}. Accepts a dashboard variable.`}
-          invalid={errors.args[index] !== undefined}
-          error={errors.args[index]}
+          invalid={argumentError(index) !== undefined}
+          error={argumentError(index)}
         >
           <Input
             id={`tesseract-arg-${index}`}
@@ -101,7 +110,7 @@ export function CallEditor({ query, deployments, onChange, onRunQuery }: KindEdi
         </InlineField>
       ))}
       <InlineField
-        label="Block"
+        label={QUERY_FIELD_LABELS.block}
         labelWidth={LABEL_WIDTH}
         tooltip={'"latest" or a block number, to read the value at that block.'}
       >

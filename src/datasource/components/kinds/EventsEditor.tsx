@@ -1,13 +1,23 @@
 import type { SelectableValue } from '@grafana/data';
-import { InlineField, Input, MultiSelect } from '@grafana/ui';
+import { InlineField, Input, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 import React, { useMemo } from 'react';
-import { EVENTS_LIMIT_MAX, type EventsQuery } from '../../../query';
-import { eventNamesOf } from '../../abi';
+import { EVENTS_LIMIT_MAX, QUERY_FIELD_LABELS, type EventsQuery } from '../../../query';
+import { eventNamesOf } from '../../deployment-abi';
 import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues, TxIdsField, variableOptions } from '../fields';
 import { changer, type KindEditorProps } from './types';
 
+const FORMATS = [
+  { label: 'Table', value: 'table' as const, description: 'One row per event, newest first' },
+  {
+    label: 'One value per event',
+    value: 'value' as const,
+    description:
+      'A value of 1 per event labelled chain, event, tx_id and reason, and a 0 per deployment: for alert rules (one instance per event)',
+  },
+];
+
 export function EventsEditor(props: KindEditorProps<EventsQuery>) {
-  const { query, deployments, onRunQuery } = props;
+  const { query, deployments, onRunQuery, tableOnly } = props;
   const change = changer(props);
   const eventOptions = useMemo(
     () => [...eventNamesOf(deployments).map((name) => ({ label: name, value: name })), ...variableOptions()],
@@ -15,14 +25,27 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
   );
   return (
     <>
+      {!tableOnly && (
+        <InlineField
+          label={QUERY_FIELD_LABELS.format}
+          labelWidth={LABEL_WIDTH}
+          tooltip="A table for panels, or one numeric frame per event for alert rules such as a rule on every new TransactionFailed."
+        >
+          <RadioButtonGroup
+            options={FORMATS}
+            value={query.format ?? 'table'}
+            onChange={(format) => change({ format })}
+          />
+        </InlineField>
+      )}
       <InlineField
-        label="Events"
+        label={QUERY_FIELD_LABELS.eventNames}
         labelWidth={LABEL_WIDTH}
         tooltip="Event names of the deployments' ABIs. None selected means every event."
       >
         <MultiSelect
           inputId="tesseract-event-names"
-          aria-label="Events"
+          aria-label={QUERY_FIELD_LABELS.eventNames}
           options={eventOptions}
           value={query.eventNames}
           allowCustomValue
@@ -38,7 +61,7 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
       />
       <TextFilter
         id="tesseract-origin-rollup"
-        label="Origin rollup"
+        label={QUERY_FIELD_LABELS.originRollup}
         tooltip="Only transactions from this rollup address (checksummed, or a $variable)."
         placeholder="0x… (any)"
         value={query.originRollup}
@@ -47,7 +70,7 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
       />
       <TextFilter
         id="tesseract-target-rollup"
-        label="Target rollup"
+        label={QUERY_FIELD_LABELS.targetRollup}
         tooltip="Only transactions to this rollup address (checksummed, or a $variable)."
         placeholder="0x… (any)"
         value={query.targetRollup}
@@ -56,7 +79,7 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
       />
       <TextFilter
         id="tesseract-reason"
-        label="Reason contains"
+        label={QUERY_FIELD_LABELS.reasonContains}
         tooltip="Case-insensitive text the failure reason must contain."
         placeholder="e.g. dependency"
         value={query.reasonContains}
@@ -64,7 +87,7 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
         onBlur={onRunQuery}
       />
       <InlineField
-        label="Limit"
+        label={QUERY_FIELD_LABELS.limit}
         labelWidth={LABEL_WIDTH}
         tooltip={`Newest rows first, at most this many (1 to ${EVENTS_LIMIT_MAX}).`}
       >

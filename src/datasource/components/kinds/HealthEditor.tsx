@@ -1,6 +1,12 @@
 import { InlineField, RadioButtonGroup, Select } from '@grafana/ui';
 import React from 'react';
-import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../../query';
+import {
+  HEALTH_FIELDS,
+  HEALTH_FIELD_NAMES,
+  QUERY_FIELD_LABELS,
+  type HealthField,
+  type HealthQuery,
+} from '../../../query';
 import { INPUT_WIDTH, LABEL_WIDTH } from '../fields';
 import { changer, type KindEditorProps } from './types';
 import { unitLabel } from './units';
@@ -22,7 +28,7 @@ export function HealthEditor(props: KindEditorProps<HealthQuery>) {
   return (
     <>
       <InlineField
-        label="Format"
+        label={QUERY_FIELD_LABELS.format}
         labelWidth={LABEL_WIDTH}
         tooltip="A table for overviews, or one value per deployment (with chain and contract labels) for alert rules and stat panels."
       >
@@ -30,13 +36,13 @@ export function HealthEditor(props: KindEditorProps<HealthQuery>) {
       </InlineField>
       {query.format === 'value' && (
         <InlineField
-          label="Health value"
+          label={QUERY_FIELD_LABELS.field}
           labelWidth={LABEL_WIDTH}
           tooltip="The value returned for each deployment; the unit is set on the field."
         >
           <Select
             inputId="tesseract-health-field"
-            aria-label="Health value"
+            aria-label={QUERY_FIELD_LABELS.field}
             options={FIELD_OPTIONS}
             value={query.field}
             width={INPUT_WIDTH}

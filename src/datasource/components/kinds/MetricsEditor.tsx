@@ -1,7 +1,7 @@
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 import React from 'react';
-import { METRICS, METRIC_NAMES, type MetricName, type MetricsQuery } from '../../../query';
+import { METRICS, METRIC_NAMES, QUERY_FIELD_LABELS, type MetricName, type MetricsQuery } from '../../../query';
 import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues } from '../fields';
 import { changer, type KindEditorProps } from './types';
 import { unitLabel } from './units';
@@ -27,13 +27,13 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
   return (
     <>
       <InlineField
-        label="Metrics"
+        label={QUERY_FIELD_LABELS.metrics}
         labelWidth={LABEL_WIDTH}
         tooltip="Each metric becomes a field with its unit set (count, tx/min, %, seconds), so panels format it without overrides."
       >
         <MultiSelect
           inputId="tesseract-metrics"
-          aria-label="Metrics"
+          aria-label={QUERY_FIELD_LABELS.metrics}
           options={METRIC_OPTIONS}
           value={query.metrics}
           width={INPUT_WIDTH}
@@ -42,7 +42,7 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
         />
       </InlineField>
       <InlineField
-        label="Mode"
+        label={QUERY_FIELD_LABELS.mode}
         labelWidth={LABEL_WIDTH}
         tooltip="Time series for graphs; one value per deployment for alert rules and stat panels (ratios over the whole window)."
       >
@@ -50,7 +50,7 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
       </InlineField>
       {query.mode === 'timeseries' && (
         <InlineField
-          label="Bucket (s)"
+          label={QUERY_FIELD_LABELS.bucketSeconds}
           labelWidth={LABEL_WIDTH}
           tooltip="Bucket width in seconds; 0 follows the panel's interval."
         >

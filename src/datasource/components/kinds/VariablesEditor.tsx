@@ -1,6 +1,6 @@
 import { InlineField, Select } from '@grafana/ui';
 import React from 'react';
-import { VARIABLE_KINDS, type VariableKind, type VariablesQuery } from '../../../query';
+import { QUERY_FIELD_LABELS, VARIABLE_KINDS, type VariableKind, type VariablesQuery } from '../../../query';
 import { INPUT_WIDTH, LABEL_WIDTH, NumberInput } from '../fields';
 import { changer, type KindEditorProps } from './types';
 
@@ -9,10 +9,10 @@ export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
   const change = changer(props);
   return (
     <>
-      <InlineField label="Values" labelWidth={LABEL_WIDTH} tooltip="What the variable lists.">
+      <InlineField label={QUERY_FIELD_LABELS.variable} labelWidth={LABEL_WIDTH} tooltip="What the variable lists.">
         <Select
           inputId="tesseract-variable-kind"
-          aria-label="Values"
+          aria-label={QUERY_FIELD_LABELS.variable}
           options={VARIABLE_KINDS.map((kind) => ({ label: kind.label, value: kind.value }))}
           value={query.variable}
           width={INPUT_WIDTH}
@@ -20,7 +20,11 @@ export function VariablesEditor(props: KindEditorProps<VariablesQuery>) {
         />
       </InlineField>
       {query.variable === 'txIds' && (
-        <InlineField label="Limit" labelWidth={LABEL_WIDTH} tooltip="At most this many recent tx_ids, newest first.">
+        <InlineField
+          label={QUERY_FIELD_LABELS.limit}
+          labelWidth={LABEL_WIDTH}
+          tooltip="At most this many recent tx_ids, newest first."
+        >
           <NumberInput
             id="tesseract-variable-limit"
             value={query.limit}

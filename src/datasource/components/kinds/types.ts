@@ -7,6 +7,8 @@ export interface KindEditorProps<Q extends TesseractQuery> {
   onChange: (query: Q) => void;
   /** Runs the query; editors call it after a pick and when a text field loses focus. */
   onRunQuery: () => void;
+  /** Annotations read events as a table: no format switch is offered. */
+  tableOnly?: boolean;
 }
 
 /** Applies a change; runs the query too unless the change comes from typing. */

@@ -1,4 +1,4 @@
-import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem, type AbiParam } from './abis';
+import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI, type AbiItem } from './variant-abis';
 import type { AbiVariant } from './settings';
 import { describeValue } from './text';
 
@@ -19,7 +19,12 @@ export function parseCustomAbi(text: string | undefined): AbiResult {
     return { ok: false, error: `Custom ABI is not valid JSON: ${(e as Error).message}` };
   }
   // Build artifacts wrap the ABI: accept {abi: [...]} as well.
-  if (parsed && !Array.isArray(parsed) && typeof parsed === 'object' && Array.isArray((parsed as { abi?: unknown }).abi)) {
+  if (
+    parsed &&
+    !Array.isArray(parsed) &&
+    typeof parsed === 'object' &&
+    Array.isArray((parsed as { abi?: unknown }).abi)
+  ) {
     parsed = (parsed as { abi: unknown[] }).abi;
   }
   if (!Array.isArray(parsed)) {
@@ -69,73 +74,4 @@ export function viewFunctions(abi: readonly AbiItem[]): AbiItem[] {
   return abi.filter(
     (item) => item.type === 'function' && (item.stateMutability === 'view' || item.stateMutability === 'pure')
   );
-}
-
-export type ArgumentValue = string | boolean | bigint;
-
-export type ArgumentResult = { ok: true; value: ArgumentValue } | { ok: false; error: string };
-
-const HEX = /^0x[0-9a-fA-F]*$/;
-
-/**
- * Converts the text a user typed into the value an ABI input of `param.type` takes, with a message
- * naming the argument when it cannot. Arrays and tuples are accepted as JSON text.
- */
-export function parseArgument(param: AbiParam, text: string): ArgumentResult {
-  const label = param.name ? `"${param.name}" (${param.type})` : param.type;
-  const value = text.trim();
-  const type = param.type;
-  if (type === 'bool') {
-    if (value === 'true' || value === '1') {
-      return { ok: true, value: true };
-    }
-    if (value === 'false' || value === '0') {
-      return { ok: true, value: false };
-    }
-    return { ok: false, error: `${label} must be true or false` };
-  }
-  if (type === 'address') {
-    return /^0x[0-9a-fA-F]{40}$/.test(value)
-      ? { ok: true, value }
-      : { ok: false, error: `${label} must be 0x followed by 40 hex digits` };
-  }
-  const intMatch = /^(u?)int(\d*)$/.exec(type);
-  if (intMatch) {
-    if (!/^-?\d+$/.test(value) && !/^0x[0-9a-fA-F]+$/.test(value)) {
-      return { ok: false, error: `${label} must be an integer` };
-    }
-    const number = BigInt(value);
-    const bits = BigInt(intMatch[2] || '256');
-    const unsigned = intMatch[1] === 'u';
-    const min = unsigned ? 0n : -(1n << (bits - 1n));
-    const max = unsigned ? (1n << bits) - 1n : (1n << (bits - 1n)) - 1n;
-    if (number < min || number > max) {
-      return { ok: false, error: `${label} is out of range` };
-    }
-    return { ok: true, value: number };
-  }
-  const fixedBytes = /^bytes(\d+)$/.exec(type);
-  if (fixedBytes) {
-    const size = Number(fixedBytes[1]);
-    return HEX.test(value) && value.length === 2 + size * 2
-      ? { ok: true, value }
-      : { ok: false, error: `${label} must be 0x followed by ${size * 2} hex digits` };
-  }
-  if (type === 'bytes') {
-    return HEX.test(value) && value.length % 2 === 0
-      ? { ok: true, value }
-      : { ok: false, error: `${label} must be 0x followed by an even number of hex digits` };
-  }
-  if (type === 'string') {
-    return { ok: true, value: text };
-  }
-  if (type.endsWith(']') || type.startsWith('tuple')) {
-    try {
-      JSON.parse(value);
-      return { ok: true, value };
-    } catch {
-      return { ok: false, error: `${label} must be JSON` };
-    }
-  }
-  return { ok: false, error: `${label}: unsupported ABI type` };
 }
