@@ -215,15 +215,20 @@ describe('kill -9 while the index is being written', () => {
           { refId: 'A', timeRange: timeRange(), json: { queryType: 'metrics', metrics: ['buffered'], mode: 'window' } },
         ],
       });
-    // Each chunk's reply held back, so that kills land at different points of the backfill and its writes.
-    proxy.setFault({ kind: 'slow', delayMs: 15 }, { methods: ['eth_getLogs'] });
+    // Each chunk's reply held back, so that the backfill outlasts three kills; each kill follows a write
+    // seen on disk, while further chunks are in flight (timings alone raced the backfill's requests in flight).
+    proxy.setFault({ kind: 'slow', delayMs: 150 }, { methods: ['eth_getLogs'] });
+    const sizeNow = () => indexFiles(dir).map((name) => statSync(path.join(dir, name)).size)[0] ?? 0;
     const sizes: number[] = [];
-    for (const afterMs of [700, 1100, 1500]) {
+    for (let run = 0; run < 3; run++) {
+      const before = sizeNow();
       const host = await start();
       void query(host).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      for (const deadline = Date.now() + 30_000; sizeNow() <= before && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await host.kill();
-      sizes.push(indexFiles(dir).map((name) => statSync(path.join(dir, name)).size)[0] ?? 0);
+      sizes.push(sizeNow());
     }
     proxy.setFault({ kind: 'none' });
     proxy.resetCounts();
@@ -231,8 +236,10 @@ describe('kill -9 while the index is being written', () => {
     const result = (await query(host)).A;
     expect(result.error).toBe('');
     expect(valueFor(result, 'base')).toBe((await chainCounts(base)).buffered);
-    // Each run went on from what the one before stored.
-    expect(sizes[2]).toBeGreaterThan(sizes[0]);
+    // Each run went on from what the one before stored, and the last one still had chunks to fetch.
+    expect(sizes[1]).toBeGreaterThan(sizes[0]);
+    expect(sizes[2]).toBeGreaterThan(sizes[1]);
+    expect(proxy.count('eth_getLogs')).toBeGreaterThan(0);
     const head = Number(await new JsonRpc(base.rpcUrl).call<string>('eth_blockNumber'));
     expect(proxy.count('eth_getLogs')).toBeLessThan(Math.ceil((head - base.deployBlock + 1) / 25));
     await host.kill();
@@ -295,17 +302,20 @@ describe('three processes on one Postgres', () => {
   it('kill the writer mid-backfill: the others stay exact and one takes over', async () => {
     const proxy = await proxyFor('optimism');
     const settings = sharedSettings('pg-takeover', proxy, { kind: 'postgres' });
-    proxy.setFault({ kind: 'slow', delayMs: 20 }, { methods: ['eth_getLogs'] });
+    proxy.setFault({ kind: 'slow', delayMs: 200 }, { methods: ['eth_getLogs'] });
     const writer = await start();
     void answer(writer, settings).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // it holds the role and is backfilling
+    await writer.waitForLog((line) => line['@message'] === 'Index store role' && line.role === 'writer', 30_000);
     const readers = await Promise.all([start(), start()]);
     const answering = readers.map((host) => answer(host, settings));
     await new Promise((resolve) => setTimeout(resolve, 600));
+    // Killed mid-backfill: its replies are held back, so chunks remain.
+    const fetched = proxy.count('eth_getLogs');
     await writer.kill();
+    proxy.setFault({ kind: 'none' });
     const truth = await expected();
     expect(await Promise.all(answering)).toEqual([truth, truth]);
-    proxy.setFault({ kind: 'none' });
+    expect(proxy.count('eth_getLogs')).toBeGreaterThan(fetched);
     const roles = await Promise.all(
       readers.map((host) =>
         host
