@@ -8,7 +8,7 @@ import type { MetricName } from '../src/query';
 import { newestMatching, recentValues } from '../src/backend/tesseract/eventqueries';
 import { EventKind, TesseractEvent, type EventKindCode } from '../src/backend/tesseract/events';
 import { EventTable } from '../src/backend/tesseract/eventtable';
-import { aggregate, bucketWidthSeconds, makeBuckets, windowBucket } from '../src/backend/tesseract/metrics';
+import { aggregate, bucketWidthSeconds, makeBuckets, windowBucket } from '../src/backend/tesseract/aggregate';
 import { Prng } from '../devnet/prng';
 
 const DAY = 86_400;

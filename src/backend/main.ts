@@ -1,4 +1,4 @@
-import { createDataSource } from './datasource';
+import { createDataSource } from './instance';
 import { runPlugin } from './grafana';
 import { enableHeapTrimming } from './heap';
 

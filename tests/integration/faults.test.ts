@@ -563,7 +563,7 @@ describe('concurrency, reorgs and restarts', () => {
 
 /**
  * Panels of one refresh share a sync: a query within 1 s of the last sync is answered from it
- * (datasource.ts MIN_SYNC_INTERVAL_MS). Wait that out after changing the chain.
+ * (instance.ts MIN_SYNC_INTERVAL_MS). Wait that out after changing the chain.
  */
 function outlastSyncCoalescing(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 1100));

@@ -6,7 +6,12 @@
  */
 import { DEFAULT_CHAINS, JsonRpc, startDevnet, type Deployment, type Devnet } from '../../devnet';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
-import { PluginHost, type SettingsInput, type StreamPacketReceived, type StreamSubscription } from '../../harness/plugin-host';
+import {
+  PluginHost,
+  type SettingsInput,
+  type StreamPacketReceived,
+  type StreamSubscription,
+} from '../../harness/plugin-host';
 import { bufferTx as bufferTxOn } from '../support/live';
 import { monitorSettings } from '../../harness/monitor';
 import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';

@@ -1,7 +1,7 @@
 /** @jest-environment node */
 // The monitoring guide's Prometheus series as the data source exports them (CollectMetrics' text), read
 // back by a strict exposition parser, and the guide's own PromQL rules evaluated on two scrapes.
-import { TesseractDataSource } from '../../src/backend/datasource';
+import { TesseractDataSource } from '../../src/backend/instance';
 import { createLogger, metrics } from '../../src/backend/grafana';
 import { RESOLUTION_BUCKETS_SECONDS } from '../../src/backend/tesseract/confirmed';
 import type { Deployment } from '../../src/backend/tesseract/deployment';

@@ -14,6 +14,8 @@ const CASES: Array<[string, string, boolean]> = [
   ['src/query/probe.ts', './types', true],
   ['src/query/probe.ts', '../backend/chain', false],
   ['src/query/probe.ts', '../datasource/types', false],
+  ['src/query/probe.ts', '../../contracts/TesseractSimple.vyper.json', true],
+  ['src/query/probe.ts', '../../contracts/other.ts', false],
   ['src/backend/grafana/probe.ts', './frames', true],
   ['src/backend/grafana/probe.ts', '@grpc/grpc-js', true],
   ['src/backend/grafana/probe.ts', '../chain', false],

@@ -3,7 +3,7 @@ import { dataQueryFrom, instanceSettingsFrom, isFromAlert } from './convert';
 import { QueryError, redactSecrets, toErrorReport } from './errors';
 import { InstanceManager } from './instances';
 import { createLogger, hclogTimestamp } from './logger';
-import { MetricsRegistry } from './metrics';
+import { MetricsRegistry } from './prometheus';
 import { handshakeLine, handshakeProblem } from './plugin';
 import type { DataSourceInstance, InstanceSettings } from './types';
 import { dataSourceSettings, pluginContext } from '../../../harness/plugin-host';

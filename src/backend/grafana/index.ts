@@ -23,7 +23,7 @@ export {
   type HistogramSample,
   type Labels,
   type Sample,
-} from './metrics';
+} from './prometheus';
 export { InstanceManager } from './instances';
 export { QueryTypeMux, type QueryTypeContext, type QueryTypeHandler, type TypedQuery } from './querytypemux';
 export { startServer, type PluginServer, type ServeOptions } from './server';

@@ -4,7 +4,7 @@ import { QueryError, redactSecrets, toErrorReport } from './errors';
 import { encodeFrame } from './frames';
 import { InstanceManager } from './instances';
 import { createLogger, type Logger } from './logger';
-import { metrics as defaultRegistry, pluginMetrics, type MetricsRegistry } from './metrics';
+import { metrics as defaultRegistry, pluginMetrics, type MetricsRegistry } from './prometheus';
 import { streamService } from './streamservice';
 import {
   serviceDefinition,

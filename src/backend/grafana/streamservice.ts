@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { QueryError, toErrorReport } from './errors';
 import type { Logger } from './logger';
-import { pluginMetrics } from './metrics';
+import { pluginMetrics } from './prometheus';
 import type { WirePluginContext, WireStreamPacket, WireStreamRequest, WireStreamStatusResponse } from './protocol';
 import { StreamSender, type StreamRequest } from './stream';
 import type { DataSourceInstance, RequestContext } from './types';

@@ -13,7 +13,7 @@ import {
   type Buckets,
   type MetricInput,
   type SeriesValues,
-} from '../tesseract/metrics';
+} from '../tesseract/aggregate';
 import { DATAPLANE_VERSION, forEachDeployment, withNotices, type HandlerContext } from './common';
 
 interface DeploymentSeries {

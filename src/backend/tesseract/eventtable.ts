@@ -165,7 +165,7 @@ const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.
  * alone): a bit per position and kind (range counts by two ranks), the resolution times of Ready events as a
  * ranked sequence (exact quantiles of any range), and each tx's stages with its deadline base as ranked
  * sequences (backlog states at any instant). The columns are private: the questions asked of them are methods
- * here and in `eventqueries.ts` and `metrics.ts`, which materialise a TesseractEvent only for rows shown.
+ * here and in `eventqueries.ts` and `aggregate.ts`, which materialise a TesseractEvent only for rows shown.
  */
 export class EventTable implements RecordStore<TesseractEvent> {
   private count = 0;

@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import { AbiCoder, Interface } from 'ethers';
 import { RpcError } from './chain';
-import { createDataSource, TesseractDataSource } from './datasource';
+import { createDataSource, TesseractDataSource } from './instance';
 import { createLogger, QueryError, type DataQuery, type InstanceSettings, type RequestContext } from './grafana';
 import { forEachDeployment, toQueryError, type HandlerContext } from './handlers/common';
 import type { Deployment } from './tesseract/deployment';

@@ -4,7 +4,7 @@ import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { EventTable } from './eventtable';
 import { deadline, resolutionSeconds } from './lifecycle';
-import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './metrics';
+import { aggregate, bucketWidthSeconds, makeBuckets, quantile, windowBucket } from './aggregate';
 
 let logIndex = 0;
 function event(

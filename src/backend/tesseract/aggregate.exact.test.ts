@@ -3,7 +3,7 @@ import { Prng } from '../../../devnet/prng';
 import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { EventTable } from './eventtable';
-import { aggregate, makeBuckets, windowBucket, type Buckets } from './metrics';
+import { aggregate, makeBuckets, windowBucket, type Buckets } from './aggregate';
 
 /**
  * The fast aggregation (kind bits, ranked sequences) against a recomputation from the raw events that shares
