@@ -32,8 +32,8 @@ function renderEditor(initial: TesseractQuery) {
       />
     );
   }
-  render(<Host />);
-  return { changes, onRunQuery, latest: () => changes[changes.length - 1] };
+  const { unmount } = render(<Host />);
+  return { changes, onRunQuery, unmount, latest: () => changes[changes.length - 1] };
 }
 
 beforeEach(() => setTemplateSrv(fakeTemplateSrv({ tx: [TX] })));
@@ -160,6 +160,23 @@ describe('QueryEditor', () => {
     } = rule.data[0].model as Record<string, unknown>;
     const { refId: _editorRefId, ...built } = latest() as unknown as Record<string, unknown>;
     expect(built).toEqual(ruleQuery);
+  });
+
+  it('switches live mode on for events tables and counters, and not for what the stream cannot carry', async () => {
+    const user = userEvent.setup();
+    const events = renderEditor(defaultQuery('events'));
+    await user.click(screen.getByRole('switch', { name: 'Live' }));
+    expect(events.latest()).toMatchObject({ queryType: 'events', format: 'table', live: true });
+    events.unmount();
+    const value = renderEditor({ ...defaultQuery('events'), format: 'value' });
+    expect(screen.getByRole('switch', { name: 'Live' })).toBeDisabled();
+    value.unmount();
+    const counters = renderEditor({ ...defaultQuery('metrics'), metrics: ['buffered', 'failed'] });
+    await user.click(screen.getByRole('switch', { name: 'Live' }));
+    expect(counters.latest()).toMatchObject({ queryType: 'metrics', metrics: ['buffered', 'failed'], live: true });
+    counters.unmount();
+    renderEditor({ ...defaultQuery('metrics'), metrics: ['buffered', 'success_ratio'] });
+    expect(screen.getByRole('switch', { name: 'Live' })).toBeDisabled();
   });
 
   it('shows the health value picker only for single values', async () => {

@@ -1,6 +1,6 @@
 import type { SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import { Alert, InlineField, Input, MultiSelect } from '@grafana/ui';
+import { Alert, InlineField, InlineSwitch, Input, MultiSelect } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { QUERY_FIELD_LABELS, parseQuery, type DeploymentSettings, type TesseractQuery } from '../../query';
 
@@ -104,6 +104,34 @@ export function TxIdsField({ value, onChange, tooltip }: TxIdsFieldProps) {
         placeholder="0x… (64 hex digits) or $variable, then Enter"
         width={INPUT_WIDTH + 24}
         onChange={(selected: Array<SelectableValue<string>>) => onChange(selectedValues(selected))}
+      />
+    </InlineField>
+  );
+}
+
+interface LiveFieldProps {
+  value: boolean | undefined;
+  /** What live mode streams for this kind of query. */
+  tooltip: string;
+  /** Why live mode is not offered for the query as it stands (the shared validation's rule), if it is not. */
+  unavailable?: string;
+  onChange: (live: boolean) => void;
+}
+
+/** Live mode: the panel keeps its answer and Grafana Live appends what the backend pushes. */
+export function LiveField({ value, tooltip, unavailable, onChange }: LiveFieldProps) {
+  return (
+    <InlineField
+      label={QUERY_FIELD_LABELS.live}
+      labelWidth={LABEL_WIDTH}
+      disabled={unavailable !== undefined && value !== true}
+      tooltip={unavailable ?? tooltip}
+    >
+      <InlineSwitch
+        id="tesseract-live"
+        aria-label={QUERY_FIELD_LABELS.live}
+        value={value === true}
+        onChange={(event) => onChange(event.currentTarget.checked)}
       />
     </InlineField>
   );

@@ -3,7 +3,15 @@ import { InlineField, Input, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 import React, { useMemo } from 'react';
 import { EVENTS_LIMIT_MAX, QUERY_FIELD_LABELS, type EventsQuery } from '../../../query';
 import { eventNamesOf } from '../../deployment-abi';
-import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues, TxIdsField, variableOptions } from '../fields';
+import {
+  INPUT_WIDTH,
+  LABEL_WIDTH,
+  LiveField,
+  NumberInput,
+  selectedValues,
+  TxIdsField,
+  variableOptions,
+} from '../fields';
 import { changer, type KindEditorProps } from './types';
 
 const FORMATS = [
@@ -37,6 +45,14 @@ export function EventsEditor(props: KindEditorProps<EventsQuery>) {
             onChange={(format) => change({ format })}
           />
         </InlineField>
+      )}
+      {!tableOnly && (
+        <LiveField
+          value={query.live}
+          tooltip="Streams each new matching event through Grafana Live as the backend first sees it (about once a second), with no refresh; a reorg that drops one adds a retracted row."
+          unavailable={query.format === 'value' ? 'Live mode streams the table format only.' : undefined}
+          onChange={(live) => change({ live })}
+        />
       )}
       <InlineField
         label={QUERY_FIELD_LABELS.eventNames}

@@ -1,8 +1,15 @@
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, MultiSelect, RadioButtonGroup } from '@grafana/ui';
 import React from 'react';
-import { METRICS, METRIC_NAMES, QUERY_FIELD_LABELS, type MetricName, type MetricsQuery } from '../../../query';
-import { INPUT_WIDTH, LABEL_WIDTH, NumberInput, selectedValues } from '../fields';
+import {
+  LIVE_METRICS,
+  METRICS,
+  METRIC_NAMES,
+  QUERY_FIELD_LABELS,
+  type MetricName,
+  type MetricsQuery,
+} from '../../../query';
+import { INPUT_WIDTH, LABEL_WIDTH, LiveField, NumberInput, selectedValues } from '../fields';
 import { changer, type KindEditorProps } from './types';
 import { unitLabel } from './units';
 
@@ -24,6 +31,7 @@ const MODES = [
 export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
   const { query, onRunQuery } = props;
   const change = changer(props);
+  const notLive = query.metrics.filter((metric) => !LIVE_METRICS.includes(metric));
   return (
     <>
       <InlineField
@@ -48,6 +56,12 @@ export function MetricsEditor(props: KindEditorProps<MetricsQuery>) {
       >
         <RadioButtonGroup options={MODES} value={query.mode} onChange={(mode) => change({ mode })} />
       </InlineField>
+      <LiveField
+        value={query.live}
+        tooltip="Streams the on-chain totals through Grafana Live as a running series, one row per update, with no refresh."
+        unavailable={notLive.length > 0 ? `Live mode streams the counters ${LIVE_METRICS.join(', ')} only.` : undefined}
+        onChange={(live) => change({ live })}
+      />
       {query.mode === 'timeseries' && (
         <InlineField
           label={QUERY_FIELD_LABELS.bucketSeconds}
