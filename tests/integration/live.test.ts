@@ -271,7 +271,7 @@ describe('live metrics', () => {
         { refId: 'M', json: { queryType: 'metrics', live: true, metrics: ['success_ratio'], mode: 'timeseries' } },
       ],
     });
-    expect(refused.M.error).toContain('live: streams only the counters');
+    expect(refused.M.error).toContain('Live streams only the counters');
   }, 60_000);
 });
 

@@ -77,18 +77,18 @@ describe('live flag in the query model', () => {
     expect(parseQuery({ refId: 'A', queryType: 'events', live: true }).ok).toBe(true);
     expect(parseQuery({ refId: 'A', queryType: 'events', live: 'yes' })).toMatchObject({
       ok: false,
-      errors: ['live must be true or false'],
+      errors: ['Live must be true or false'],
     });
     expect(parseQuery({ refId: 'A', queryType: 'events', live: true, format: 'value' })).toMatchObject({
       ok: false,
-      errors: ['live: streams only the table format'],
+      errors: ['Live streams only the table format'],
     });
     expect(parseQuery({ refId: 'A', queryType: 'metrics', live: true, metrics: ['buffered', 'pauses'] }).ok).toBe(true);
     expect(
       parseQuery({ refId: 'A', queryType: 'metrics', live: true, metrics: ['buffered', 'pending'] })
     ).toMatchObject({
       ok: false,
-      errors: ['live: streams only the counters buffered, ready, failed, pauses (not pending)'],
+      errors: ['Live streams only the counters buffered, ready, failed, pauses (not pending)'],
     });
   });
 });
