@@ -200,7 +200,14 @@ describe('the packaged backend started there as Grafana starts it', () => {
     );
     const environment = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0').filter(Boolean);
     expect(environment.map((variable) => variable.split('=')[0]).sort()).toEqual(
-      ['PLUGIN_MAX_PORT', 'PLUGIN_MIN_PORT', 'PLUGIN_PROTOCOL_VERSIONS', 'grafana_plugin_type'].sort()
+      // GF_PLUGIN_INDEX_DIR: a [plugin.<id>] setting, which Grafana passes as GF_PLUGIN_<KEY> (the harness's index directory).
+      [
+        'GF_PLUGIN_INDEX_DIR',
+        'PLUGIN_MAX_PORT',
+        'PLUGIN_MIN_PORT',
+        'PLUGIN_PROTOCOL_VERSIONS',
+        'grafana_plugin_type',
+      ].sort()
     );
     expect(host.extraStdout).toBe('');
   });
