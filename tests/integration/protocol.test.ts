@@ -185,7 +185,9 @@ describe('start-up checks of the built executable', () => {
     try {
       const environ = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0').filter(Boolean);
       const names = environ.map((entry) => entry.slice(0, entry.indexOf('='))).sort();
-      expect(names).toEqual(Object.keys({ ...grafanaHostEnv(), ...grafanaPluginEnv() }).sort());
+      // GF_PLUGIN_INDEX_DIR: the harness's `[plugin.<id>] index_dir`, which Grafana passes as GF_PLUGIN_<KEY>.
+      const expected = [...Object.keys({ ...grafanaHostEnv(), ...grafanaPluginEnv() }), 'GF_PLUGIN_INDEX_DIR'];
+      expect(names).toEqual(expected.sort());
       expect(names).not.toContain('PATH');
       expect(names).not.toContain('HOME');
       expect(await host.healthCheck('plugin')).toBe('SERVING');
