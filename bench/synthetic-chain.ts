@@ -20,13 +20,17 @@ export interface SyntheticChainOptions {
   head?: number;
 }
 
-export interface SyntheticChain {
+/** What every chain served here offers: its URL, a count of the eth_getLogs calls it answered, a way to stop. */
+interface ServedChain {
   url: string;
   /** eth_getLogs calls answered. */
   getLogsCalls(): number;
+  close(): Promise<void>;
+}
+
+export interface SyntheticChain extends ServedChain {
   /** Moves the head (at most to `blocks`): the blocks up to it and their logs exist from now on. */
   setHead(block: number): void;
-  close(): Promise<void>;
 }
 
 const BLOCK_SECONDS = 12;
@@ -175,13 +179,9 @@ export interface HistoryChainOptions {
   history: SyntheticHistory;
 }
 
-export interface HistoryChain {
-  url: string;
-  /** eth_getLogs calls answered. */
-  getLogsCalls(): number;
+export interface HistoryChain extends ServedChain {
   /** The tx_id of a tx of the history. */
   txId(tx: number): string;
-  close(): Promise<void>;
 }
 
 const TX_SALT = 0x7e55;
