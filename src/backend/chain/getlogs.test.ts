@@ -175,8 +175,11 @@ describe('RangeTuner', () => {
 });
 
 interface NodeRules {
-  /** Blocks 0..head, one log each. */
+  /** Blocks 0..head, one log each unless logsPerBlock says otherwise. */
   head: number;
+  logsPerBlock?: readonly number[];
+  /** Infura-style: a range with more logs than this gets -32005 with the widest range that fits. */
+  maxResults?: number;
   /** Each eth_getLogs reply is held back this long. */
   latencyMs: number;
   /** Widest eth_getLogs served; wider ones get the geth-style range error. */
@@ -187,7 +190,7 @@ interface NodeRules {
   brokenFrom?: number;
 }
 
-/** A node serving one log per block; counts eth_getLogs and the most it had in flight at once. */
+/** A node serving logs by block; counts eth_getLogs and the most it had in flight at once. */
 async function logNode(rules: NodeRules) {
   let inFlight = 0;
   const seen = { getLogs: 0, maxInFlight: 0, rateLimited: 0 };
@@ -210,18 +213,32 @@ async function logNode(rules: NodeRules) {
         error: { code: -32602, message: `exceed maximum block range: ${rules.maxSpan}` },
       };
     }
+    const countOf = (n: number) => rules.logsPerBlock?.[n] ?? 1;
+    if (rules.maxResults !== undefined) {
+      let fits = from - 1;
+      for (let total = 0; fits < to && total + countOf(fits + 1) <= rules.maxResults; fits++) {
+        total += countOf(fits + 1);
+      }
+      if (fits < to) {
+        const message = `query returned more than ${rules.maxResults} results`;
+        const data = { from: hex(from), to: hex(Math.max(from, fits)) };
+        return { jsonrpc: '2.0', id: r.id, error: { code: -32005, message, data } };
+      }
+    }
     const logs = [];
     for (let n = from; n <= Math.min(to, rules.head); n++) {
-      logs.push({
-        address: '0xc0',
-        topics: ['0x01'],
-        data: '0x',
-        blockNumber: hex(n),
-        blockHash: hash(n),
-        blockTimestamp: hex(1000 + n),
-        transactionHash: hash(n),
-        logIndex: '0x0',
-      });
+      for (let i = 0; i < countOf(n); i++) {
+        logs.push({
+          address: '0xc0',
+          topics: ['0x01'],
+          data: '0x',
+          blockNumber: hex(n),
+          blockHash: hash(n),
+          blockTimestamp: hex(1000 + n),
+          transactionHash: hash(n),
+          logIndex: hex(i),
+        });
+      }
     }
     return { jsonrpc: '2.0', id: r.id, result: logs };
   };
@@ -272,13 +289,25 @@ async function drain(url: string, toBlock: number, tuner: RangeTuner) {
   }
 }
 
-/** The chunks are consecutive from block 0 and hold every block's log once, in order. */
-function expectExact(chunks: LogChunk[], lastBlock: number): void {
+/** Fewest requests covering the blocks when each may hold at most maxResults logs (greedy, widest first). */
+function fewestUnderResultCap(logsPerBlock: readonly number[], maxResults: number): number {
+  let requests = 0;
+  for (let n = 0; n < logsPerBlock.length; requests++) {
+    for (let total = 0; n < logsPerBlock.length && total + logsPerBlock[n] <= maxResults; n++) {
+      total += logsPerBlock[n];
+    }
+  }
+  return requests;
+}
+
+/** The chunks are consecutive from block 0 and hold every block's logs once, in order. */
+function expectExact(chunks: LogChunk[], lastBlock: number, logsPerBlock?: readonly number[]): void {
   let next = 0;
   for (const chunk of chunks) {
     expect(chunk.fromBlock).toBe(next);
+    const blocks = Array.from({ length: chunk.toBlock - chunk.fromBlock + 1 }, (_, i) => chunk.fromBlock + i);
     expect(chunk.logs.map((l) => l.blockNumber)).toEqual(
-      Array.from({ length: chunk.toBlock - chunk.fromBlock + 1 }, (_, i) => chunk.fromBlock + i)
+      blocks.flatMap((n) => new Array<number>(logsPerBlock?.[n] ?? 1).fill(n))
     );
     expect(chunk.toHeader.number).toBe(chunk.toBlock);
     next = chunk.toBlock + 1;
@@ -334,6 +363,41 @@ describe('iterateLogs', () => {
       expect(node.seen.rateLimited).toBeLessThanOrEqual(30 / 4);
       // A rate limit is not a range limit: the span is untouched.
       expect(tuner.span).toBe(8);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('under a result cap, sends density-sized requests one at a time: a blind one in parallel is refused alike', async () => {
+    // Bursty: 0–17 logs a block (as the fault suite's histories), 40 logs at most per reply.
+    const logsPerBlock = Array.from(
+      { length: 300 },
+      (_, n) => (n % 4 === 3 ? 0 : (n * 7919) % 13) + (n % 23 === 0 ? 9 : 0)
+    );
+    const node = await logNode({ head: 299, latencyMs: 20, logsPerBlock, maxResults: 40 });
+    try {
+      const tuner = new RangeTuner(10_000);
+      const { chunks, error } = await drain(node.url, 299, tuner);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 299, logsPerBlock);
+      expect(node.seen.maxInFlight).toBe(1);
+      const minimum = fewestUnderResultCap(logsPerBlock, 40);
+      expect(node.seen.getLogs).toBeLessThanOrEqual(1.6 * minimum);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('under a result cap, goes parallel again where the spans hold far fewer logs than the cap', async () => {
+    // 60 dense blocks (the cap is learnt), then 600 blocks with a log every tenth one; spans of at most 20 blocks.
+    const logsPerBlock = Array.from({ length: 660 }, (_, n) => (n < 60 ? 5 : n % 10 === 0 ? 1 : 0));
+    const node = await logNode({ head: 659, latencyMs: 20, logsPerBlock, maxResults: 40 });
+    try {
+      const tuner = new RangeTuner(20);
+      const { chunks, error } = await drain(node.url, 659, tuner);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 659, logsPerBlock);
+      expect(node.seen.maxInFlight).toBeGreaterThan(1);
     } finally {
       await node.close();
     }
