@@ -72,6 +72,8 @@ class StringPool {
   private readonly refs = new Map<string, number>();
   /** UTF-8 forms seen by refBytes, by their hash: a replay finds a string's number without decoding it. */
   private readonly byBytes = new Map<number, Array<{ bytes: Uint8Array; ref: number }>>();
+  /** The form refBytes found last, per field. */
+  private readonly lastForms: Array<{ bytes: Uint8Array; ref: number } | undefined> = [];
 
   ref(value: string | null): number {
     if (value === null) {
@@ -86,26 +88,31 @@ class StringPool {
     return ref;
   }
 
-  /** The number of the string whose UTF-8 bytes are source[start, end); 0 (null) when start is -1. */
-  refBytes(source: Uint8Array, start: number, end: number): number {
+  /**
+   * The number of the string whose UTF-8 bytes are source[start, end); 0 (null) when start is -1. `field`
+   * (small, the caller's) names where the string comes from: its last form there is tried first, unhashed, since
+   * an event's origin, target or name is mostly the previous event's.
+   */
+  refBytes(source: Uint8Array, start: number, end: number, field = 0): number {
     if (start < 0) {
       return 0;
     }
+    const last = this.lastForms[field];
+    if (last !== undefined && sameBytes(last.bytes, source, start, end)) {
+      return last.ref;
+    }
     const hash = hashBytes(source, start, end);
     let seen = this.byBytes.get(hash);
-    if (seen) {
-      for (let i = 0; i < seen.length; i++) {
-        if (sameBytes(seen[i].bytes, source, start, end)) {
-          return seen[i].ref;
-        }
-      }
+    let form = seen?.find((known) => sameBytes(known.bytes, source, start, end));
+    if (form === undefined) {
+      const bytes = source.slice(start, end);
+      form = { bytes, ref: this.ref(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) };
+      seen ??= [];
+      seen.push(form);
+      this.byBytes.set(hash, seen);
     }
-    const bytes = source.slice(start, end);
-    const ref = this.ref(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
-    seen ??= [];
-    seen.push({ bytes, ref });
-    this.byBytes.set(hash, seen);
-    return ref;
+    this.lastForms[field] = form;
+    return form.ref;
   }
 
   value(ref: number): string | null {
@@ -120,10 +127,11 @@ class StringPool {
  */
 export class WordSet {
   private readonly words = new WordColumn();
-  /** Each word's hash, by number: a rehash reads no word back. */
-  private readonly hashes = new Column(u32);
-  /** Hash slot → word number, 0 for empty; kept at most half full. */
-  private slots = new Uint32Array(2048);
+  /**
+   * Hash slots, two numbers each: the word number (0 for empty) and the word's hash, so that a probe skips
+   * other words without reading them (a cache miss each) and a rehash reads no word back. At most half full.
+   */
+  private slots = new Uint32Array(2 * 2048);
   private count = 0;
 
   /** Words held; their numbers are 1..size. */
@@ -133,36 +141,28 @@ export class WordSet {
 
   /** The word's number, added if new. */
   intern(packed: string): number {
-    const found = this.find(packed);
+    const hash = hashWord(packed);
+    const found = this.lookup(packed, hash);
     if (found > 0) {
       return found;
     }
     const ref = ++this.count;
     this.words.set(ref, packed);
-    this.added(ref, hashWord(packed));
+    this.added(ref, hash);
     return ref;
-  }
-
-  /** Files the new word numbered `ref` under its hash. */
-  private added(ref: number, hash: number): void {
-    this.hashes.set(ref, hash);
-    if (ref * 2 > this.slots.length) {
-      this.rehash(this.slots.length * 2);
-    } else {
-      this.slots[this.emptySlotFor(hash)] = ref;
-    }
   }
 
   /** The number of the word whose 32 bytes are at source[at…], added if new. */
   internBytes(source: Uint8Array, at: number): number {
     const hash = hashBytes(source, at, at + 32);
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const found = this.slots[slot];
+      const found = slots[2 * slot];
       if (found === 0) {
         break;
       }
-      if (this.words.equalsBytes(found, source, at)) {
+      if (slots[2 * slot + 1] === hash && this.words.equalsBytes(found, source, at)) {
         return found;
       }
     }
@@ -174,13 +174,7 @@ export class WordSet {
 
   /** The word's number, or 0 when absent. */
   find(packed: string): number {
-    const mask = this.slots.length - 1;
-    for (let slot = hashWord(packed) & mask; ; slot = (slot + 1) & mask) {
-      const ref = this.slots[slot];
-      if (ref === 0 || this.words.equals(ref, packed)) {
-        return ref;
-      }
-    }
+    return this.lookup(packed, hashWord(packed));
   }
 
   /** The packed word numbered `ref`. */
@@ -188,19 +182,43 @@ export class WordSet {
     return this.words.get(ref);
   }
 
-  private emptySlotFor(hash: number): number {
-    const mask = this.slots.length - 1;
-    let slot = hash & mask;
-    while (this.slots[slot] !== 0) {
-      slot = (slot + 1) & mask;
+  private lookup(packed: string, hash: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const ref = slots[2 * slot];
+      if (ref === 0 || (slots[2 * slot + 1] === hash && this.words.equals(ref, packed))) {
+        return ref;
+      }
     }
-    return slot;
   }
 
+  /** Files the new word numbered `ref` under its hash. */
+  private added(ref: number, hash: number): void {
+    if (ref * 4 > this.slots.length) {
+      this.rehash(this.slots.length);
+    }
+    this.file(this.slots, ref, hash);
+  }
+
+  private file(slots: Uint32Array, ref: number, hash: number): void {
+    const mask = (slots.length >>> 1) - 1;
+    let slot = hash & mask;
+    while (slots[2 * slot] !== 0) {
+      slot = (slot + 1) & mask;
+    }
+    slots[2 * slot] = ref;
+    slots[2 * slot + 1] = hash;
+  }
+
+  /** Twice as many slots, each word filed again under the hash its old slot kept. */
   private rehash(size: number): void {
-    this.slots = new Uint32Array(size);
-    for (let ref = 1; ref <= this.count; ref++) {
-      this.slots[this.emptySlotFor(this.hashes.get(ref))] = ref;
+    const old = this.slots;
+    this.slots = new Uint32Array(2 * size);
+    for (let slot = 0; slot < old.length; slot += 2) {
+      if (old[slot] !== 0) {
+        this.file(this.slots, old[slot], old[slot + 1]);
+      }
     }
   }
 }
@@ -588,9 +606,9 @@ export class EventTable implements RecordStore<TesseractEvent> {
     this.nameRefs.set(position, this.names.refBytes(bytes, event.nameAt, event.nameEnd));
     this.txRefs.set(position, event.txIdAt < 0 ? 0 : this.txIds.internBytes(bytes, event.txIdAt));
     this.dependencyRefs.set(position, event.dependencyAt < 0 ? 0 : this.txIds.internBytes(bytes, event.dependencyAt));
-    this.originRefs.set(position, this.addresses.refBytes(bytes, event.originAt, event.originEnd));
-    this.targetRefs.set(position, this.addresses.refBytes(bytes, event.targetAt, event.targetEnd));
-    this.accountRefs.set(position, this.addresses.refBytes(bytes, event.accountAt, event.accountEnd));
+    this.originRefs.set(position, this.addresses.refBytes(bytes, event.originAt, event.originEnd, 0));
+    this.targetRefs.set(position, this.addresses.refBytes(bytes, event.targetAt, event.targetEnd, 1));
+    this.accountRefs.set(position, this.addresses.refBytes(bytes, event.accountAt, event.accountEnd, 2));
     this.reasonRefs.set(position, this.reasons.refBytes(bytes, event.reasonAt, event.reasonEnd));
     this.append(event.block, event.logIndex, event.timestamp, event.kind, event.declared);
   }
