@@ -242,7 +242,9 @@ export class DurableRows {
       'peak RSS MB',
       'exact',
     ];
-    const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const render = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+    const lines = [render(header), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)];
     if (this.replicas) {
       const r = this.replicas;
       lines.push(
