@@ -1,11 +1,11 @@
-// `npm run bench [-- --quick] [-- --rows=anvil,synthetic,backfill,many] [-- --sizes=10000,40000]
+// `npm run bench [-- --quick] [-- --rows=anvil,synthetic,backfill,many,durable] [-- --sizes=10000,40000]
 //   [-- --synthetic=10000,1000000] [-- --many=20x50000] [-- --latency=100] [-- --runs=5]`
 // What a dashboard refresh and an alert evaluation cost through the built executable, with the index
 // (cold, warm, warm after new blocks) and on the naive path, on anvil histories (--sizes, two
 // deployments); the same on generated histories of one deployment at sizes anvil cannot build
 // (--synthetic), checked against their ground truth; the cold backfill of the largest of them through
 // the provider limits with --latency ms per eth_getLogs; twenty deployments in one data source, one of
-// them dead (--many). Prints a table, writes bench/results/latest.json and bench/RESULTS.md. Targets are
+// them dead (--many); restarts on a persisted index and replicas on one Postgres (durable, bench/durable.ts). Prints a table, writes bench/results/latest.json and bench/RESULTS.md. Targets are
 // reported; a wrong answer against the ground truth fails the run (exit code 1).
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -29,6 +29,7 @@ import {
   type RunResult,
 } from './measure';
 import { LOG_QUERY_KINDS, naiveFetch } from './naive';
+import { DurableRows } from './durable';
 import {
   DAYS,
   measureManyDeployments,
@@ -48,7 +49,7 @@ interface Options {
   coldRuns: number;
   /** Naive refreshes per range. */
   naiveRuns: number;
-  /** Row sets to run: anvil, synthetic, backfill, many. */
+  /** Row sets to run: anvil, synthetic, backfill, many, durable. */
   rows: string[];
   /** Sizes of the one-deployment generated histories; the largest also gets the cold backfill row. */
   synthetic: number[];
@@ -72,7 +73,7 @@ function parseOptions(argv: string[]): Options {
     runs: Number(flag('runs') ?? (quick ? 3 : 5)),
     coldRuns: Number(flag('cold-runs') ?? (quick ? 1 : 2)),
     naiveRuns: Number(flag('naive-runs') ?? 1),
-    rows: (flag('rows') ?? 'anvil,synthetic,backfill,many').split(','),
+    rows: (flag('rows') ?? 'anvil,synthetic,backfill,many,durable').split(','),
     synthetic: (flag('synthetic') ?? (quick ? '10000,100000' : '10000,40000,1000000')).split(',').map(Number),
     many: (([count, events]) => ({ count, events }))(
       (flag('many') ?? (quick ? '4x10000' : '20x50000')).split('x').map(Number)
@@ -572,6 +573,9 @@ interface ScenarioSummary {
   backfill: Record<string, { observed: number; minimum: number }>;
 }
 
+/** The `durable` row set's results (bench/durable.ts), shown by report(). */
+const durable = new DurableRows();
+
 /** Prints the table and writes latest.json and RESULTS.md (after each history size, so a long run keeps its results). */
 function report(
   options: Options,
@@ -599,7 +603,7 @@ function report(
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(
     path.join(resultsDir, 'latest.json'),
-    `${JSON.stringify({ machine: info, options, rows, scenarios, synthetic }, null, 2)}\n`
+    `${JSON.stringify({ machine: info, options, rows, scenarios, synthetic, durable }, null, 2)}\n`
   );
   writeFileSync(
     path.join(__dirname, 'RESULTS.md'),
@@ -645,9 +649,10 @@ function report(
       '',
       ...targetLines,
       '',
+      ...durable.markdown(),
     ].join('\n')
   );
-  return `${table}\n\n${syntheticTable}\n\nCold backfill vs the minimum (provider limit: Alchemy 2K blocks or 10K logs):\n${backfillLines.join('\n')}\n\nTargets:\n${targetLines.join('\n')}\n`;
+  return `${table}\n\n${syntheticTable}\n\nCold backfill vs the minimum (provider limit: Alchemy 2K blocks or 10K logs):\n${backfillLines.join('\n')}\n\nTargets:\n${targetLines.join('\n')}\n\n${durable.summary()}`;
 }
 
 async function main(): Promise<void> {
@@ -680,6 +685,11 @@ async function main(): Promise<void> {
     synthetic.many.push(...measured.rows);
     synthetic.truth.push(measured.truth);
     summary = report(options, rows, scenarios, synthetic);
+  }
+  if (runs('durable')) {
+    await durable.measure(options.quick, () => {
+      summary = report(options, rows, scenarios, synthetic);
+    });
   }
   for (const size of runs('anvil') ? options.sizes : []) {
     log(`building a ${DAYS}-day history of ~${size} events on two chains`);

@@ -149,6 +149,20 @@ describe('a persisted index', () => {
     expect(String(warned.warning)).toMatch(/torn or damaged entry/);
     const health = await afterTruncate.checkHealth(settings);
     expect(JSON.stringify(health.details)).toMatch(/index store: .*torn or damaged entry/);
+    // The health query says it too (a column and a notice), for the dashboard's health panels.
+    const table = (
+      await afterTruncate.queryData({
+        settings,
+        queries: [
+          { refId: 'A', json: { queryType: 'health', format: 'table' }, timeRange: { fromMs: 0, toMs: Date.now() } },
+        ],
+      })
+    ).A.frames[0];
+    const warnings = table.fields.find((field) => field.name === 'index_store_warning')!.values as Array<string | null>;
+    expect(warnings.filter((warning) => warning !== null)).toEqual([
+      expect.stringMatching(/index store: .*torn or damaged entry/),
+    ]);
+    expect(table.meta?.notices?.map((notice) => notice.text)).toEqual([expect.stringMatching(/torn or damaged entry/)]);
     await afterTruncate.kill();
 
     const bytes = readFileSync(file);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileJournal } from './filejournal';
-import type { JournalEntry } from './journal';
+import { StoredRecords, type JournalEntry } from './journal';
 
 const tuner = { cap: 100, capStated: false, current: 100, floor: 1 };
 
@@ -13,18 +13,23 @@ function entry(fromBlock: number, count: number, rollbackFrom?: number): Journal
   }));
   return {
     ...(rollbackFrom === undefined ? {} : { rollbackFrom }),
-    records,
+    records: StoredRecords.of(records),
     checkpoint: { indexedTo: fromBlock + count, confirmedTo: fromBlock, tailHashes: [[fromBlock, '0xab']], tuner },
   };
 }
 
+/** The entries loaded, each with its records' bytes as text (read during the call, as load requires). */
 async function loadAll(journal: FileJournal) {
-  const entries: JournalEntry[] = [];
-  const load = await journal.load((e) => entries.push(e));
+  const entries: Array<JournalEntry & { texts: string[] }> = [];
+  const load = await journal.load((e) => {
+    const texts = Array.from({ length: e.records.length }, (_, i) => Buffer.from(e.records.record(i).bytes).toString());
+    entries.push({ ...e, texts });
+  });
   return { entries, load };
 }
 
-const blocks = (entries: JournalEntry[]) => entries.flatMap((e) => e.records.map((r) => r.block));
+const blocks = (entries: JournalEntry[]) =>
+  entries.flatMap((e) => Array.from({ length: e.records.length }, (_, i) => e.records.block(i)));
 
 describe('FileJournal', () => {
   let dir: string;
@@ -44,7 +49,7 @@ describe('FileJournal', () => {
     expect(load).toEqual({ entries: 2, rollbacks: 0, warning: undefined });
     expect(blocks(entries)).toEqual([10, 11, 12, 13, 14]);
     expect(entries[1].checkpoint).toEqual(entry(13, 2).checkpoint);
-    expect(Buffer.from(entries[0].records[2].bytes).toString()).toBe('record of block 12');
+    expect(entries[0].texts[2]).toBe('record of block 12');
   });
 
   it('starts empty, and says why, when the file was written for another key', async () => {

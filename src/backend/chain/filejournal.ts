@@ -34,7 +34,15 @@ export class FileJournal implements IndexJournal {
     this.description = `file ${file}`;
   }
 
-  async load(onEntry: (entry: JournalEntry) => void): Promise<JournalLoad> {
+  load(onEntry: (entry: JournalEntry) => void): Promise<JournalLoad> {
+    return this.read(onEntry, false);
+  }
+
+  /**
+   * Reads the file in large pieces; each entry's records lie in the read buffer (valid during onEntry) unless
+   * `keep`, which copies them out.
+   */
+  private async read(onEntry: (entry: JournalEntry) => void, keep: boolean): Promise<JournalLoad> {
     await mkdir(path.dirname(this.file), { recursive: true });
     let handle: FileHandle;
     try {
@@ -57,8 +65,9 @@ export class FileJournal implements IndexJournal {
         return { ...counts, warning: header };
       }
       let at = header;
+      const reader = new PieceReader(handle, size);
       while (at < size) {
-        const problem = await readEntry(handle, at, size, (entry) => {
+        const problem = await readEntry(reader, at, size, keep, (entry) => {
           counts.entries++;
           counts.rollbacks += entry.rollbackFrom === undefined ? 0 : 1;
           onEntry(entry);
@@ -93,7 +102,7 @@ export class FileJournal implements IndexJournal {
   async compact(): Promise<void> {
     const entries: JournalEntry[] = [];
     await this.close();
-    await this.load((entry) => entries.push(entry));
+    await this.read((entry) => entries.push(entry), true);
     await this.rewrite(compactEntries(entries));
   }
 
@@ -196,25 +205,64 @@ function frame(payload: Buffer): Buffer {
   return out;
 }
 
-/** Reads the entry at `at` into `entries`: the next offset, or what is wrong with it. */
+/** Pieces of a file read at least READ_AHEAD_BYTES at a time: a replay makes few reads, whatever its entries' sizes. */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+class PieceReader {
+  private buffer = Buffer.allocUnsafe(0);
+  /** File offset of buffer[0], and how many bytes of the buffer are read. */
+  private start = 0;
+  private filled = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number
+  ) {}
+
+  /** The file's bytes [at, at + length) (within its size): a view valid until the next call. */
+  async bytes(at: number, length: number): Promise<Buffer> {
+    if (at < this.start || at + length > this.start + this.filled) {
+      const want = Math.min(this.size - at, Math.max(length, READ_AHEAD_BYTES));
+      if (this.buffer.length < want) {
+        this.buffer = Buffer.allocUnsafe(want);
+      }
+      this.start = at;
+      this.filled = 0;
+      while (this.filled < want) {
+        const { bytesRead } = await this.handle.read(this.buffer, this.filled, want - this.filled, at + this.filled);
+        if (bytesRead === 0) {
+          break;
+        }
+        this.filled += bytesRead;
+      }
+      if (this.filled < length) {
+        throw new Error(`the file ended at byte ${at + this.filled} while it was read`);
+      }
+    }
+    return this.buffer.subarray(at - this.start, at - this.start + length);
+  }
+}
+
+/** Reads the entry at `at` (a copy when `keep`) into onEntry: the next offset, or what is wrong with it. */
 async function readEntry(
-  handle: FileHandle,
+  reader: PieceReader,
   at: number,
   size: number,
+  keep: boolean,
   onEntry: (entry: JournalEntry) => void
 ): Promise<number | string> {
   if (at + 8 > size) {
     return 'a torn entry header';
   }
-  const head = Buffer.alloc(8);
-  await handle.read(head, 0, 8, at);
+  const head = await reader.bytes(at, 8);
   const length = head.readUInt32LE(0);
+  const expected = head.readUInt32LE(4);
   if (length > MAX_ENTRY_BYTES || at + 8 + length > size) {
     return 'a torn or damaged entry (its length runs past the end of the file)';
   }
-  const payload = Buffer.allocUnsafe(length);
-  await handle.read(payload, 0, length, at + 8);
-  if (checksum(payload) !== head.readUInt32LE(4)) {
+  const read = await reader.bytes(at + 8, length);
+  const payload = keep ? Buffer.from(read) : read;
+  if (checksum(payload) !== expected) {
     return 'an entry whose checksum does not match (damaged)';
   }
   let entry: JournalEntry;

@@ -29,10 +29,98 @@ export interface StoredRecord {
   bytes: Uint8Array;
 }
 
+/**
+ * An entry's records in one buffer, each with its block and where its bytes lie: a replay of a million records
+ * reads them in place (a loaded entry's buffer is its payload), with no object or Buffer view per record.
+ */
+export class StoredRecords {
+  /** Record i is bytes[starts[i], ends[i]), of block blocks[i]. */
+  private constructor(
+    readonly bytes: Uint8Array,
+    private readonly blocks: Uint32Array,
+    private readonly starts: Uint32Array,
+    private readonly ends: Uint32Array
+  ) {}
+
+  static of(records: readonly StoredRecord[]): StoredRecords {
+    const out = StoredRecords.allocate(
+      records.length,
+      records.reduce((size, record) => size + record.bytes.length, 0)
+    );
+    records.forEach((record, i) => out.put(i, record.block, record.bytes));
+    return out;
+  }
+
+  /** The records [from, to) of several runs, in order, as one (compaction). */
+  static concat(parts: ReadonlyArray<{ records: StoredRecords; from: number; to: number }>): StoredRecords {
+    let count = 0;
+    let size = 0;
+    for (const { records, from, to } of parts) {
+      count += to - from;
+      for (let i = from; i < to; i++) {
+        size += records.ends[i] - records.starts[i];
+      }
+    }
+    const out = StoredRecords.allocate(count, size);
+    let at = 0;
+    for (const { records, from, to } of parts) {
+      for (let i = from; i < to; i++) {
+        out.put(at++, records.blocks[i], records.bytes.subarray(records.starts[i], records.ends[i]));
+      }
+    }
+    return out;
+  }
+
+  /** Record i of an entry's payload is payload[starts[i], ends[i]). */
+  static within(payload: Uint8Array, blocks: Uint32Array, starts: Uint32Array, ends: Uint32Array): StoredRecords {
+    return new StoredRecords(payload, blocks, starts, ends);
+  }
+
+  private static allocate(count: number, size: number): StoredRecords {
+    return new StoredRecords(
+      new Uint8Array(size),
+      new Uint32Array(count),
+      new Uint32Array(count),
+      new Uint32Array(count)
+    );
+  }
+
+  /** Fills record i of an allocated run, right after record i − 1. */
+  private put(i: number, block: number, bytes: Uint8Array): void {
+    const start = i === 0 ? 0 : this.ends[i - 1];
+    this.blocks[i] = block;
+    this.starts[i] = start;
+    this.ends[i] = start + bytes.length;
+    this.bytes.set(bytes, start);
+  }
+
+  get length(): number {
+    return this.blocks.length;
+  }
+
+  block(i: number): number {
+    return this.blocks[i];
+  }
+
+  /** Record i's bytes are bytes[start(i), end(i)). */
+  start(i: number): number {
+    return this.starts[i];
+  }
+
+  end(i: number): number {
+    return this.ends[i];
+  }
+
+  /** Record i as a view of its own. */
+  record(i: number): StoredRecord {
+    return { block: this.blocks[i], bytes: this.bytes.subarray(this.starts[i], this.ends[i]) };
+  }
+}
+
 export interface JournalEntry {
   /** Records of blocks ≥ rollbackFrom were dropped before this entry's records (a reorg). */
   rollbackFrom?: number;
-  records: StoredRecord[];
+  records: StoredRecords;
   checkpoint: IndexCheckpoint;
 }
 
@@ -48,7 +136,10 @@ export interface JournalLoad {
 export interface IndexJournal {
   /** A short description for logs and health ("file /var/lib/…", "postgres"), never a secret. */
   readonly description: string;
-  /** Hands every stored entry to `onEntry`, in order (a damaged tail is dropped, and said so). */
+  /**
+   * Hands every stored entry to `onEntry`, in order (a damaged tail is dropped, and said so). An entry's
+   * records may lie in a buffer the next entry reuses: use them during the call.
+   */
   load(onEntry: (entry: JournalEntry) => void): Promise<JournalLoad>;
   append(entry: JournalEntry): Promise<void>;
   /** Rewrites the entries as their live records in few entries (rollbacks applied), atomically. */
@@ -103,25 +194,28 @@ export function journalKeyText(key: JournalKey): string {
 
 export function encodeEntry(entry: JournalEntry): Buffer {
   const checkpoint = Buffer.from(JSON.stringify(entry.checkpoint), 'utf8');
+  const { records } = entry;
   let size = 4 + checkpoint.length + 8 + 4;
-  for (const record of entry.records) {
-    size += 8 + record.bytes.length;
+  for (let i = 0; i < records.length; i++) {
+    size += 8 + records.end(i) - records.start(i);
   }
   const out = Buffer.allocUnsafe(size);
   let at = out.writeUInt32LE(checkpoint.length, 0);
   at += checkpoint.copy(out, at);
   at = out.writeDoubleLE(entry.rollbackFrom ?? NaN, at);
-  at = out.writeUInt32LE(entry.records.length, at);
-  for (const record of entry.records) {
-    at = out.writeUInt32LE(record.block, at);
-    at = out.writeUInt32LE(record.bytes.length, at);
-    out.set(record.bytes, at);
-    at += record.bytes.length;
+  at = out.writeUInt32LE(records.length, at);
+  for (let i = 0; i < records.length; i++) {
+    const start = records.start(i);
+    const end = records.end(i);
+    at = out.writeUInt32LE(records.block(i), at);
+    at = out.writeUInt32LE(end - start, at);
+    out.set(records.bytes.subarray(start, end), at);
+    at += end - start;
   }
   return out;
 }
 
-/** Throws on any inconsistency (a payload that passed its checksum but is not an entry). */
+/** Throws on any inconsistency (a payload that passed its checksum but is not an entry). Records stay in `payload`. */
 export function decodeEntry(payload: Buffer): JournalEntry {
   const need = (at: number, bytes: number) => {
     if (at + bytes > payload.length) {
@@ -139,18 +233,24 @@ export function decodeEntry(payload: Buffer): JournalEntry {
   const rollback = payload.readDoubleLE(at);
   const count = payload.readUInt32LE(at + 8);
   at += 12;
-  const records: StoredRecord[] = new Array(count);
+  // Each record takes 8 bytes of framing at least: a larger count is damage (and no huge allocation).
+  need(at, 8 * count);
+  const blocks = new Uint32Array(count);
+  const starts = new Uint32Array(count);
+  const ends = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     need(at, 8);
-    const block = payload.readUInt32LE(at);
+    blocks[i] = payload.readUInt32LE(at);
     const length = payload.readUInt32LE(at + 4);
     need(at + 8, length);
-    records[i] = { block, bytes: payload.subarray(at + 8, at + 8 + length) };
+    starts[i] = at + 8;
+    ends[i] = at + 8 + length;
     at += 8 + length;
   }
   if (at !== payload.length) {
     throw new Error('entry longer than its contents');
   }
+  const records = StoredRecords.within(payload, blocks, starts, ends);
   return { ...(Number.isNaN(rollback) ? {} : { rollbackFrom: rollback }), records, checkpoint };
 }
 
@@ -163,24 +263,47 @@ export function checksum(bytes: Uint8Array): number {
  * keeps, in segments of at most `perEntry` records.
  */
 export function compactEntries(entries: JournalEntry[], perEntry = 10_000): JournalEntry[] {
-  const records: StoredRecord[] = [];
+  // Each entry's live records are a prefix of its own: a rollback shortens the entries before it.
+  const live: Array<{ records: StoredRecords; to: number }> = [];
   for (const entry of entries) {
     if (entry.rollbackFrom !== undefined) {
-      let keep = records.length;
-      while (keep > 0 && records[keep - 1].block >= entry.rollbackFrom) {
-        keep--;
+      for (let e = live.length - 1; e >= 0; e--) {
+        const run = live[e];
+        while (run.to > 0 && run.records.block(run.to - 1) >= entry.rollbackFrom) {
+          run.to--;
+        }
+        if (run.to > 0) {
+          break;
+        }
       }
-      records.length = keep;
     }
-    records.push(...entry.records);
+    live.push({ records: entry.records, to: entry.records.length });
   }
   const last = entries[entries.length - 1];
   if (!last) {
     return [];
   }
   const compacted: JournalEntry[] = [];
-  for (let i = 0; i < records.length || compacted.length === 0; i += perEntry) {
-    compacted.push({ records: records.slice(i, i + perEntry), checkpoint: last.checkpoint });
+  let parts: Array<{ records: StoredRecords; from: number; to: number }> = [];
+  let taken = 0;
+  const flush = () => {
+    compacted.push({ records: StoredRecords.concat(parts), checkpoint: last.checkpoint });
+    parts = [];
+    taken = 0;
+  };
+  for (const { records, to } of live) {
+    for (let from = 0; from < to;) {
+      const take = Math.min(perEntry - taken, to - from);
+      parts.push({ records, from, to: from + take });
+      taken += take;
+      from += take;
+      if (taken === perEntry) {
+        flush();
+      }
+    }
+  }
+  if (taken > 0 || compacted.length === 0) {
+    flush();
   }
   return compacted;
 }

@@ -1,6 +1,6 @@
 import { BlockClock, BlockHeader } from './blocks';
 import { emptyGetLogsStats, iterateLogs, RangeTuner, RawLog } from './getlogs';
-import { isShared, type IndexCheckpoint, type IndexJournal, type JournalEntry } from './journal';
+import { isShared, StoredRecords, type IndexCheckpoint, type IndexJournal, type JournalEntry } from './journal';
 import { RpcPool } from './rpc';
 import { firstPosition } from './search';
 import { singleFlight } from './singleflight';
@@ -68,13 +68,19 @@ export interface LogIndexOptions<T extends IndexedRecord, S extends RecordStore<
   /** Called after each chunk is indexed, with its log count (e.g. to release the memory a large reply took). */
   afterChunk?: (logCount: number) => void;
   /** Where the index survives a restart (and, when shared, is written by one process and read by the others). */
-  journal?: { store: IndexJournal; codec: RecordCodec<T> };
+  journal?: { store: IndexJournal; codec: RecordCodec<T, S> };
 }
 
 /** The caller's records as bytes, for the journal (the chain layer never looks inside). */
-export interface RecordCodec<T extends IndexedRecord> {
+export interface RecordCodec<T extends IndexedRecord, S extends RecordStore<T> = RecordStore<T>> {
   encode(record: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /**
+   * Optional, for replays: appends the one record encoded at bytes[start, end) to the store, as
+   * `store.push(decode(…))` would, without building the record (a store of columns takes it field by field).
+   * Throws, leaving the store as it was, on bytes `decode` would throw on.
+   */
+  decodeInto?(store: S, bytes: Uint8Array, start: number, end: number): void;
 }
 
 /** A reader waits this long for the writer to store the head it saw, taking the role over if it frees up. */
@@ -386,20 +392,25 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       }
       this.rollBackTo(entry.rollbackFrom);
     }
-    const { checkpoint } = entry;
-    let previous = this.store.length > 0 ? this.store.blockAt(this.store.length - 1) : this.options.startBlock;
-    for (const stored of entry.records) {
-      const record = codec.decode(stored.bytes);
-      if (
-        record.blockNumber !== stored.block ||
-        record.blockNumber <= this.indexedTo ||
-        record.blockNumber < previous ||
-        record.blockNumber > checkpoint.indexedTo
-      ) {
-        throw new Error(`a record of block ${record.blockNumber} out of order`);
+    const { checkpoint, records } = entry;
+    const store = this.store;
+    let previous = store.length > 0 ? store.blockAt(store.length - 1) : this.options.startBlock;
+    for (let i = 0; i < records.length; i++) {
+      const block = records.block(i);
+      if (block <= this.indexedTo || block < previous || block > checkpoint.indexedTo) {
+        throw new Error(`a record of block ${block} out of order`);
       }
-      previous = record.blockNumber;
-      this.store.push(record);
+      const position = store.length;
+      if (codec.decodeInto) {
+        codec.decodeInto(store, records.bytes, records.start(i), records.end(i));
+      } else {
+        store.push(codec.decode(records.bytes.subarray(records.start(i), records.end(i))));
+      }
+      // The record's own block must be the one it was stored under.
+      if (store.length !== position + 1 || store.blockAt(position) !== block) {
+        throw new Error(`a record stored under block ${block} that decodes as another`);
+      }
+      previous = block;
     }
     this.applyCheckpoint(checkpoint);
   }
@@ -451,7 +462,9 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     try {
       await journal.store.append({
         ...(rollbackFrom === undefined ? {} : { rollbackFrom }),
-        records: records.map((record) => ({ block: record.blockNumber, bytes: journal.codec.encode(record) })),
+        records: StoredRecords.of(
+          records.map((record) => ({ block: record.blockNumber, bytes: journal.codec.encode(record) }))
+        ),
         checkpoint: this.checkpoint(),
       });
       this.storedTo = this.indexedTo;

@@ -30,9 +30,9 @@ function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]):
       return [];
     }
     const report = reports[i];
-    const notices: FrameNotice[] = report.lastError
-      ? [{ severity: 'warning', text: `${deployment.name}: ${report.lastError}` }]
-      : [];
+    const notices: FrameNotice[] = [report.lastError, report.indexStore].flatMap((problem) =>
+      problem ? [{ severity: 'warning' as const, text: `${deployment.name}: ${problem}` }] : []
+    );
     const skew = report.values.clock_skew_seconds;
     if (field === 'head_age_seconds' && skew) {
       notices.push({
@@ -71,7 +71,13 @@ function tableFrame(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): 
     );
   return {
     name: 'health',
-    meta: { preferredVisualisationType: 'table' },
+    meta: {
+      preferredVisualisationType: 'table',
+      // Stored data discarded (damaged, torn, another format) is said where the dashboard shows health too.
+      notices: rows.flatMap(({ deployment, report }) =>
+        report.indexStore ? [{ severity: 'warning' as const, text: `${deployment.name}: ${report.indexStore}` }] : []
+      ),
+    },
     fields: [
       ...labelColumns(rows, (row) => row.deployment),
       ...HEALTH_FIELD_NAMES.map(numeric),
@@ -88,6 +94,11 @@ function tableFrame(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): 
       stringField(
         'last_error',
         rows.map(({ report }) => report.lastError),
+        { nullable: true }
+      ),
+      stringField(
+        'index_store_warning',
+        rows.map(({ report }) => report.indexStore),
         { nullable: true }
       ),
     ],

@@ -1,6 +1,6 @@
 import { redactUrls, toQuantity } from '../chain';
 import type { Deployment } from './deployment';
-import { probeHealth } from './health';
+import { indexStoreWarning, probeHealth } from './health';
 
 export interface DeploymentCheck {
   chain: string;
@@ -64,12 +64,9 @@ export async function checkDeployment(deployment: Deployment): Promise<Deploymen
     recent === null ? 'recent events unknown' : `${recent} events in the last ${RECENT_BLOCKS} blocks`,
     `accepting: ${values.accepting === null ? 'n/a' : values.accepting === 1 ? 'yes' : 'no'} (${report.acceptingReason ?? ''})`,
   ];
-  const journal = deployment.logIndex().stats().journal;
-  if (journal?.warning) {
-    parts.push(`index store: ${journal.warning}`);
-  }
-  if (journal?.writeError) {
-    parts.push(`index store not written (memory only): ${journal.writeError}`);
+  const store = indexStoreWarning(deployment);
+  if (store) {
+    parts.push(store);
   }
   return { chain: name, ok: true, message: `${name}: ${parts.join(', ')}` };
 }

@@ -1,5 +1,6 @@
 import type { RecordCodec } from '../chain';
-import { TesseractEvent, type EventKindCode } from './events';
+import { EventKind, TesseractEvent, type EventKindCode } from './events';
+import type { EncodedEvent, EventTable } from './eventtable';
 
 /**
  * TesseractEvent ⇄ bytes, for the log index's journal. Bump CODEC_VERSION with any layout change: it is part
@@ -23,7 +24,7 @@ const HAS_ACCOUNT = 64;
 const SCRATCH_BYTES = 16 * 1024;
 const scratchBuffer = Buffer.alloc(SCRATCH_BYTES);
 
-export const eventCodec: RecordCodec<TesseractEvent> = {
+export const eventCodec: RecordCodec<TesseractEvent, EventTable> = {
   encode(event: TesseractEvent): Uint8Array {
     let flags = 0;
     flags |= event.txId !== null ? HAS_TX_ID : 0;
@@ -64,63 +65,134 @@ export const eventCodec: RecordCodec<TesseractEvent> = {
   },
 
   decode(bytes: Uint8Array): TesseractEvent {
+    const fields = parse(bytes, 0, bytes.length);
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let at = 0;
-    const need = (length: number) => {
-      if (at + length > buffer.length) {
-        throw new Error('a stored event shorter than its fields');
-      }
-    };
-    const word = () => {
-      need(32);
-      at += 32;
-      return buffer.toString('latin1', at - 32, at);
-    };
-    const text = () => {
-      need(4);
-      const length = buffer.readUInt32LE(at);
-      need(4 + length);
-      at += 4 + length;
-      return buffer.toString('utf8', at - length, at);
-    };
-    need(14);
-    const block = buffer.readUInt32LE(0);
-    const logIndex = buffer.readUInt32LE(4);
-    const timestamp = buffer.readUInt32LE(8);
-    const kind = buffer.readUInt8(12) as EventKindCode;
-    const flags = buffer.readUInt8(13);
-    at = 14;
-    const txHash = word();
-    const txId = flags & HAS_TX_ID ? word() : null;
-    const dependency = flags & HAS_DEPENDENCY ? word() : null;
-    let declared: number | null = null;
-    if (flags & HAS_AT) {
-      need(8);
-      declared = buffer.readDoubleLE(at);
-      at += 8;
-    }
-    const name = text();
-    const origin = flags & HAS_ORIGIN ? text() : null;
-    const target = flags & HAS_TARGET ? text() : null;
-    const reason = flags & HAS_REASON ? text() : null;
-    const account = flags & HAS_ACCOUNT ? text() : null;
-    if (at !== buffer.length || kind > 6) {
-      throw new Error('a stored event with unknown fields');
-    }
+    const word = (at: number) => (at < 0 ? null : buffer.toString('latin1', at, at + 32));
+    const text = (at: number, end: number) => (at < 0 ? null : buffer.toString('utf8', at, end));
     return new TesseractEvent(
-      block,
-      logIndex,
-      timestamp,
-      kind,
-      name,
-      txHash,
-      txId,
-      origin,
-      target,
-      dependency,
-      reason,
-      account,
-      declared
+      fields.block,
+      fields.logIndex,
+      fields.timestamp,
+      fields.kind,
+      text(fields.nameAt, fields.nameEnd)!,
+      word(fields.txHashAt)!,
+      word(fields.txIdAt),
+      text(fields.originAt, fields.originEnd),
+      text(fields.targetAt, fields.targetEnd),
+      word(fields.dependencyAt),
+      text(fields.reasonAt, fields.reasonEnd),
+      text(fields.accountAt, fields.accountEnd),
+      Number.isNaN(fields.declared) ? null : fields.declared
     );
   },
+
+  decodeInto(table: EventTable, bytes: Uint8Array, start: number, end: number): void {
+    table.pushEncoded(parse(bytes, start, end));
+  },
 };
+
+/** One parse's result, reused: a replay builds no object per record. */
+const parsed: EncodedEvent = {
+  bytes: new Uint8Array(0),
+  block: 0,
+  logIndex: 0,
+  timestamp: 0,
+  kind: 0,
+  declared: NaN,
+  txHashAt: -1,
+  txIdAt: -1,
+  dependencyAt: -1,
+  nameAt: -1,
+  nameEnd: -1,
+  originAt: -1,
+  originEnd: -1,
+  targetAt: -1,
+  targetEnd: -1,
+  reasonAt: -1,
+  reasonEnd: -1,
+  accountAt: -1,
+  accountEnd: -1,
+};
+/** The declared time's 8 bytes, read as a float (little-endian, as writeDoubleLE wrote it and every platform built for is). */
+const declaredBytes = new Uint8Array(8);
+const declaredValue = new Float64Array(declaredBytes.buffer);
+
+const u32 = (bytes: Uint8Array, at: number) =>
+  (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+
+function need(at: number, end: number): void {
+  if (at > end) {
+    throw new Error('a stored event shorter than its fields');
+  }
+}
+
+/** Where the bytes of the string whose u32 length is at `at` start (checked to fit before `end`). */
+function text(bytes: Uint8Array, at: number, end: number): number {
+  need(at + 4, end);
+  const length = u32(bytes, at);
+  need(at + 4 + length, end);
+  return at + 4;
+}
+
+/**
+ * Where the fields of the event encoded at bytes[start, end) lie (module state, no closures: this runs once per
+ * record of a replay); throws unless those bytes are exactly one event.
+ */
+function parse(bytes: Uint8Array, start: number, end: number): EncodedEvent {
+  const out = parsed;
+  need(start + 14 + 32, end);
+  out.bytes = bytes;
+  out.block = u32(bytes, start);
+  out.logIndex = u32(bytes, start + 4);
+  out.timestamp = u32(bytes, start + 8);
+  const kind = bytes[start + 12];
+  const flags = bytes[start + 13];
+  let at = start + 14;
+  out.txHashAt = at;
+  at += 32;
+  out.txIdAt = out.dependencyAt = -1;
+  if (flags & HAS_TX_ID) {
+    need(at + 32, end);
+    out.txIdAt = at;
+    at += 32;
+  }
+  if (flags & HAS_DEPENDENCY) {
+    need(at + 32, end);
+    out.dependencyAt = at;
+    at += 32;
+  }
+  out.declared = NaN;
+  if (flags & HAS_AT) {
+    need(at + 8, end);
+    for (let k = 0; k < 8; k++) {
+      declaredBytes[k] = bytes[at + k];
+    }
+    out.declared = declaredValue[0];
+    at += 8;
+  }
+  out.nameAt = text(bytes, at, end);
+  at = out.nameEnd = out.nameAt + u32(bytes, at);
+  out.originAt = out.originEnd = out.targetAt = out.targetEnd = -1;
+  out.reasonAt = out.reasonEnd = out.accountAt = out.accountEnd = -1;
+  if (flags & HAS_ORIGIN) {
+    out.originAt = text(bytes, at, end);
+    at = out.originEnd = out.originAt + u32(bytes, at);
+  }
+  if (flags & HAS_TARGET) {
+    out.targetAt = text(bytes, at, end);
+    at = out.targetEnd = out.targetAt + u32(bytes, at);
+  }
+  if (flags & HAS_REASON) {
+    out.reasonAt = text(bytes, at, end);
+    at = out.reasonEnd = out.reasonAt + u32(bytes, at);
+  }
+  if (flags & HAS_ACCOUNT) {
+    out.accountAt = text(bytes, at, end);
+    at = out.accountEnd = out.accountAt + u32(bytes, at);
+  }
+  if (at !== end || kind > EventKind.Other) {
+    throw new Error('a stored event with unknown fields');
+  }
+  out.kind = kind as EventKindCode;
+  return out;
+}

@@ -19,6 +19,19 @@ class WordColumn {
     }
   }
 
+  /** Sets the word from its 32 bytes at source[at…]. */
+  setBytes(position: number, source: Uint8Array, at: number): void {
+    const chunk = position >>> CHUNK_BITS;
+    while (chunk >= this.chunks.length) {
+      this.chunks.push(new Uint8Array(CHUNK_SIZE * 32));
+    }
+    const bytes = this.chunks[chunk];
+    const offset = (position & CHUNK_MASK) * 32;
+    for (let k = 0; k < 32; k++) {
+      bytes[offset + k] = source[at + k];
+    }
+  }
+
   get(position: number): string {
     const chunk = this.chunks[position >>> CHUNK_BITS];
     const offset = (position & CHUNK_MASK) * 32;
@@ -37,6 +50,17 @@ class WordColumn {
     return true;
   }
 
+  equalsBytes(position: number, source: Uint8Array, at: number): boolean {
+    const bytes = this.chunks[position >>> CHUNK_BITS];
+    const offset = (position & CHUNK_MASK) * 32;
+    for (let k = 0; k < 32; k++) {
+      if (bytes[offset + k] !== source[at + k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   clearFrom(position: number): void {
     this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
   }
@@ -46,6 +70,10 @@ class WordColumn {
 class StringPool {
   private readonly values: Array<string | null> = [null];
   private readonly refs = new Map<string, number>();
+  /** UTF-8 forms seen by refBytes, by their hash: a replay finds a string's number without decoding it. */
+  private readonly byBytes = new Map<number, Array<{ bytes: Uint8Array; ref: number }>>();
+  /** The form refBytes found last, per field. */
+  private readonly lastForms: Array<{ bytes: Uint8Array; ref: number } | undefined> = [];
 
   ref(value: string | null): number {
     if (value === null) {
@@ -60,6 +88,33 @@ class StringPool {
     return ref;
   }
 
+  /**
+   * The number of the string whose UTF-8 bytes are source[start, end); 0 (null) when start is -1. `field`
+   * (small, the caller's) names where the string comes from: its last form there is tried first, unhashed, since
+   * an event's origin, target or name is mostly the previous event's.
+   */
+  refBytes(source: Uint8Array, start: number, end: number, field = 0): number {
+    if (start < 0) {
+      return 0;
+    }
+    const last = this.lastForms[field];
+    if (last !== undefined && sameBytes(last.bytes, source, start, end)) {
+      return last.ref;
+    }
+    const hash = hashBytes(source, start, end);
+    let seen = this.byBytes.get(hash);
+    let form = seen?.find((known) => sameBytes(known.bytes, source, start, end));
+    if (form === undefined) {
+      const bytes = source.slice(start, end);
+      form = { bytes, ref: this.ref(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) };
+      seen ??= [];
+      seen.push(form);
+      this.byBytes.set(hash, seen);
+    }
+    this.lastForms[field] = form;
+    return form.ref;
+  }
+
   value(ref: number): string | null {
     return this.values[ref];
   }
@@ -72,10 +127,11 @@ class StringPool {
  */
 export class WordSet {
   private readonly words = new WordColumn();
-  /** Each word's hash, by number: a rehash reads no word back. */
-  private readonly hashes = new Column(u32);
-  /** Hash slot → word number, 0 for empty; kept at most half full. */
-  private slots = new Uint32Array(2048);
+  /**
+   * Hash slots, two numbers each: the word number (0 for empty) and the word's hash, so that a probe skips
+   * other words without reading them (a cache miss each) and a rehash reads no word back. At most half full.
+   */
+  private slots = new Uint32Array(2 * 2048);
   private count = 0;
 
   /** Words held; their numbers are 1..size. */
@@ -85,31 +141,40 @@ export class WordSet {
 
   /** The word's number, added if new. */
   intern(packed: string): number {
-    const found = this.find(packed);
+    const hash = hashWord(packed);
+    const found = this.lookup(packed, hash);
     if (found > 0) {
       return found;
     }
     const ref = ++this.count;
-    const hash = hashWord(packed);
     this.words.set(ref, packed);
-    this.hashes.set(ref, hash);
-    if (ref * 2 > this.slots.length) {
-      this.rehash(this.slots.length * 2);
-    } else {
-      this.slots[this.emptySlotFor(hash)] = ref;
+    this.added(ref, hash);
+    return ref;
+  }
+
+  /** The number of the word whose 32 bytes are at source[at…], added if new. */
+  internBytes(source: Uint8Array, at: number): number {
+    const hash = hashBytes(source, at, at + 32);
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const found = slots[2 * slot];
+      if (found === 0) {
+        break;
+      }
+      if (slots[2 * slot + 1] === hash && this.words.equalsBytes(found, source, at)) {
+        return found;
+      }
     }
+    const ref = ++this.count;
+    this.words.setBytes(ref, source, at);
+    this.added(ref, hash);
     return ref;
   }
 
   /** The word's number, or 0 when absent. */
   find(packed: string): number {
-    const mask = this.slots.length - 1;
-    for (let slot = hashWord(packed) & mask; ; slot = (slot + 1) & mask) {
-      const ref = this.slots[slot];
-      if (ref === 0 || this.words.equals(ref, packed)) {
-        return ref;
-      }
-    }
+    return this.lookup(packed, hashWord(packed));
   }
 
   /** The packed word numbered `ref`. */
@@ -117,30 +182,136 @@ export class WordSet {
     return this.words.get(ref);
   }
 
-  private emptySlotFor(hash: number): number {
-    const mask = this.slots.length - 1;
-    let slot = hash & mask;
-    while (this.slots[slot] !== 0) {
-      slot = (slot + 1) & mask;
+  private lookup(packed: string, hash: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const ref = slots[2 * slot];
+      if (ref === 0 || (slots[2 * slot + 1] === hash && this.words.equals(ref, packed))) {
+        return ref;
+      }
     }
-    return slot;
   }
 
+  /** Files the new word numbered `ref` under its hash. */
+  private added(ref: number, hash: number): void {
+    if (ref * 4 > this.slots.length) {
+      this.rehash(this.slots.length);
+    }
+    this.file(this.slots, ref, hash);
+  }
+
+  private file(slots: Uint32Array, ref: number, hash: number): void {
+    const mask = (slots.length >>> 1) - 1;
+    let slot = hash & mask;
+    while (slots[2 * slot] !== 0) {
+      slot = (slot + 1) & mask;
+    }
+    slots[2 * slot] = ref;
+    slots[2 * slot + 1] = hash;
+  }
+
+  /** Twice as many slots, each word filed again under the hash its old slot kept. */
   private rehash(size: number): void {
-    this.slots = new Uint32Array(size);
-    for (let ref = 1; ref <= this.count; ref++) {
-      this.slots[this.emptySlotFor(this.hashes.get(ref))] = ref;
+    const old = this.slots;
+    this.slots = new Uint32Array(2 * size);
+    for (let slot = 0; slot < old.length; slot += 2) {
+      if (old[slot] !== 0) {
+        this.file(this.slots, old[slot], old[slot + 1]);
+      }
     }
   }
 }
 
-/** FNV-1a over the word's 32 bytes (user-chosen tx ids may share long prefixes, so every byte counts). */
+/**
+ * Murmur3's mix over a packed word's characters, four at a time (each a byte: hex.ts), and its finaliser:
+ * user-chosen tx ids may share long prefixes and differ in any byte, and the table keeps a hash's low bits.
+ */
 function hashWord(packed: string): number {
-  let hash = 0x811c9dc5;
-  for (let k = 0; k < packed.length; k++) {
-    hash = Math.imul(hash ^ packed.charCodeAt(k), 0x01000193);
+  let hash = 0;
+  for (let k = 0; k < 32; k += 4) {
+    hash = mixWord(
+      hash,
+      packed.charCodeAt(k) |
+        (packed.charCodeAt(k + 1) << 8) |
+        (packed.charCodeAt(k + 2) << 16) |
+        (packed.charCodeAt(k + 3) << 24)
+    );
   }
-  return hash >>> 0;
+  return finish(hash, 32);
+}
+
+/** hashWord of the characters whose codes are source[start, end) (any length: strings too). */
+function hashBytes(source: Uint8Array, start: number, end: number): number {
+  let hash = 0;
+  let k = start;
+  for (; k + 4 <= end; k += 4) {
+    hash = mixWord(hash, source[k] | (source[k + 1] << 8) | (source[k + 2] << 16) | (source[k + 3] << 24));
+  }
+  if (k < end) {
+    let rest = 0;
+    for (let shift = 0; k < end; k++, shift += 8) {
+      rest |= source[k] << shift;
+    }
+    hash = mixWord(hash, rest);
+  }
+  return finish(hash, end - start);
+}
+
+function mixWord(hash: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  hash ^= Math.imul(k, 0x1b873593);
+  hash = (hash << 13) | (hash >>> 19);
+  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
+}
+
+function finish(hash: number, length: number): number {
+  hash ^= length;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+function sameBytes(known: Uint8Array, source: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) {
+    return false;
+  }
+  for (let k = 0; k < known.length; k++) {
+    if (known[k] !== source[start + k]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * An event as it lies in a stored record (eventcodec.ts): its numbers, and where its words (32 bytes) and
+ * UTF-8 strings lie in `bytes`; -1 for those absent. The codec's parse fills it, the table reads it in place.
+ */
+export interface EncodedEvent {
+  bytes: Uint8Array;
+  block: number;
+  logIndex: number;
+  timestamp: number;
+  kind: EventKindCode;
+  /** NaN: none. */
+  declared: number;
+  txHashAt: number;
+  txIdAt: number;
+  dependencyAt: number;
+  nameAt: number;
+  nameEnd: number;
+  originAt: number;
+  originEnd: number;
+  targetAt: number;
+  targetEnd: number;
+  reasonAt: number;
+  reasonEnd: number;
+  accountAt: number;
+  accountEnd: number;
 }
 
 const u32 = (length: number) => new Uint32Array(length);
@@ -153,6 +324,16 @@ const f64 = (length: number) => new Float64Array(length);
 export const Stage = { Buffered: 0, BufferedReady: 1, BufferedFailed: 2, BufferedFailedReady: 3 } as const;
 export type StageCode = (typeof Stage)[keyof typeof Stage];
 const STAGES = 4;
+
+/** Records 1 + position as the column's entry for `ref` unless one is there. */
+function setFirst(column: Column, ref: number, position: number): void {
+  if (column.get(ref) === 0) {
+    column.set(ref, position + 1);
+  }
+}
+
+/** The later of two positions, -1 when either is missing. */
+const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
 
 /** Declared times as whole seconds in [0, 2³²), the ranked sequences' domain (uint256 seconds in practice). */
 const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.floor(seconds)));
@@ -406,19 +587,40 @@ export class EventTable implements RecordStore<TesseractEvent> {
 
   push(event: TesseractEvent): void {
     const position = this.count;
-    this.blocks.set(position, event.blockNumber);
-    this.logIndexes.set(position, event.logIndex);
-    this.timestamps.set(position, event.timestamp);
-    this.kinds.set(position, event.kind);
-    this.nameRefs.set(position, this.names.ref(event.name));
     this.txHashes.set(position, event.txHash);
+    this.nameRefs.set(position, this.names.ref(event.name));
     this.txRefs.set(position, event.txId === null ? 0 : this.txIds.intern(event.txId));
     this.dependencyRefs.set(position, event.dependency === null ? 0 : this.txIds.intern(event.dependency));
     this.originRefs.set(position, this.addresses.ref(event.origin));
     this.targetRefs.set(position, this.addresses.ref(event.target));
     this.accountRefs.set(position, this.addresses.ref(event.account));
     this.reasonRefs.set(position, this.reasons.ref(event.reason));
-    this.declaredTimes.set(position, event.at ?? NaN);
+    this.append(event.blockNumber, event.logIndex, event.timestamp, event.kind, event.at ?? NaN);
+  }
+
+  /** push() of an event read in place from its stored bytes (a replay), with no object or string per event. */
+  pushEncoded(event: EncodedEvent): void {
+    const position = this.count;
+    const { bytes } = event;
+    this.txHashes.setBytes(position, bytes, event.txHashAt);
+    this.nameRefs.set(position, this.names.refBytes(bytes, event.nameAt, event.nameEnd));
+    this.txRefs.set(position, event.txIdAt < 0 ? 0 : this.txIds.internBytes(bytes, event.txIdAt));
+    this.dependencyRefs.set(position, event.dependencyAt < 0 ? 0 : this.txIds.internBytes(bytes, event.dependencyAt));
+    this.originRefs.set(position, this.addresses.refBytes(bytes, event.originAt, event.originEnd, 0));
+    this.targetRefs.set(position, this.addresses.refBytes(bytes, event.targetAt, event.targetEnd, 1));
+    this.accountRefs.set(position, this.addresses.refBytes(bytes, event.accountAt, event.accountEnd, 2));
+    this.reasonRefs.set(position, this.reasons.refBytes(bytes, event.reasonAt, event.reasonEnd));
+    this.append(event.block, event.logIndex, event.timestamp, event.kind, event.declared);
+  }
+
+  /** The rest of a push, once the event's words and strings are set at the next position. */
+  private append(block: number, logIndex: number, timestamp: number, kind: EventKindCode, declared: number): void {
+    const position = this.count;
+    this.blocks.set(position, block);
+    this.logIndexes.set(position, logIndex);
+    this.timestamps.set(position, timestamp);
+    this.kinds.set(position, kind);
+    this.declaredTimes.set(position, declared);
     this.count++;
     this.track(position);
     this.index(position);
@@ -475,28 +677,23 @@ export class EventTable implements RecordStore<TesseractEvent> {
     }
   }
 
-  /** Pairs the event at `position` into its tx_id's lifecycle. */
+  /** Pairs the event at `position` into its tx_id's lifecycle (no closures: this runs once per event). */
   private track(position: number): void {
     const ref = this.txRefs.get(position);
     if (ref === 0) {
       return;
     }
-    const first = (column: Column) => {
-      if (column.get(ref) === 0) {
-        column.set(ref, position + 1);
-      }
-    };
-    first(this.firstEvent);
+    setFirst(this.firstEvent, ref, position);
     this.lastEvent.set(ref, position + 1);
     switch (this.kinds.get(position)) {
       case EventKind.Buffered:
-        first(this.firstBuffered);
+        setFirst(this.firstBuffered, ref, position);
         break;
       case EventKind.Ready:
-        first(this.firstReady);
+        setFirst(this.firstReady, ref, position);
         break;
       case EventKind.Failed:
-        first(this.firstFailed);
+        setFirst(this.firstFailed, ref, position);
         this.failures.set(ref, this.failures.get(ref) + 1);
         break;
     }
@@ -524,16 +721,16 @@ export class EventTable implements RecordStore<TesseractEvent> {
     const declared = this.declaredTimes.get(buffered);
     const base = wholeSeconds(Number.isNaN(declared) ? this.timestamps.get(buffered) : declared);
     // A stage completes here when this event is the latest of the stage's first events (-1: none yet).
-    const reach = (stage: StageCode, latest: number) => {
-      if (latest === position) {
-        this.stageBits[stage].set(position);
-        this.stageBases[stage].push(base);
-      }
-    };
-    const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
-    reach(Stage.Buffered, buffered);
-    reach(Stage.BufferedReady, both(buffered, ready));
-    reach(Stage.BufferedFailed, both(buffered, failed));
-    reach(Stage.BufferedFailedReady, both(both(buffered, failed), ready));
+    this.reach(Stage.Buffered, buffered, position, base);
+    this.reach(Stage.BufferedReady, both(buffered, ready), position, base);
+    this.reach(Stage.BufferedFailed, both(buffered, failed), position, base);
+    this.reach(Stage.BufferedFailedReady, both(both(buffered, failed), ready), position, base);
+  }
+
+  private reach(stage: StageCode, latest: number, position: number, base: number): void {
+    if (latest === position) {
+      this.stageBits[stage].set(position);
+      this.stageBases[stage].push(base);
+    }
   }
 }

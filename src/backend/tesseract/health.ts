@@ -12,6 +12,18 @@ export interface HealthReport {
   acceptingReason: string | null;
   /** The last error met while probing (never a URL). */
   lastError: string | null;
+  /** Why the stored index was (partly) discarded or is not written, once the index has loaded it; else null. */
+  indexStore: string | null;
+}
+
+/** The index store's trouble in words (discarded data, a failed write), or null: health and "Save & test" say it. */
+export function indexStoreWarning(deployment: Deployment): string | null {
+  const journal = deployment.logIndex().stats().journal;
+  const parts = [
+    ...(journal?.warning ? [`index store: ${journal.warning}`] : []),
+    ...(journal?.writeError ? [`index store not written (memory only): ${journal.writeError}`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 /** Dry-run arguments: recognisable, distinct, non-zero rollups and a one-byte payload. */
@@ -81,11 +93,12 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
     state = await stateAt(deployment, head.header);
   } catch (error) {
     // The head may be from a moment ago: the RPC failing now is what counts.
-    return unreachable(error);
+    return { ...unreachable(error), indexStore: indexStoreWarning(deployment) };
   }
   const { header } = head;
   return {
     ...state,
+    indexStore: indexStoreWarning(deployment),
     values: {
       ...state.values,
       up: 1,
@@ -120,7 +133,13 @@ function stateAt(deployment: Deployment, header: BlockHeader): Promise<HealthRep
 
 /** Code, status views and accepting at the head's block; throws when the RPC does not answer. */
 async function readState(deployment: Deployment, header: BlockHeader): Promise<HealthReport> {
-  const report: HealthReport = { values: emptyValues(), owner: null, acceptingReason: null, lastError: null };
+  const report: HealthReport = {
+    values: emptyValues(),
+    owner: null,
+    acceptingReason: null,
+    lastError: null,
+    indexStore: null,
+  };
   const values = report.values;
   const views = STATUS_VIEWS.filter((name) => deployment.contract.hasFunction(name));
   const operatorDryRun = deployment.settings.operator ? dryRun(deployment, header, deployment.settings.operator) : null;
@@ -164,7 +183,7 @@ async function readState(deployment: Deployment, header: BlockHeader): Promise<H
 
 /** up = 0 with the cause: the RPC did not answer (or serves another chain). */
 function unreachable(error: unknown): HealthReport {
-  return { values: emptyValues(), owner: null, acceptingReason: null, lastError: errorText(error) };
+  return { values: emptyValues(), owner: null, acceptingReason: null, lastError: errorText(error), indexStore: null };
 }
 
 /** Dry-run eth_call of buffer_transaction from `from`, or null when the ABI has none. */
