@@ -110,6 +110,26 @@ describe('BlockClock.blockAtOrBefore', () => {
   });
 });
 
+describe('BlockClock cache', () => {
+  it('keeps the newest remembered blocks and evicts the oldest once it is full', async () => {
+    const timestamps = Array.from({ length: 200 }, (_, i) => 1_000 + 2 * i);
+    const server = await headerServer(timestamps);
+    try {
+      const clock = new BlockClock(new RpcPool({ urls: [server.url] }), { cacheSize: 16 });
+      for (let block = 0; block < 200; block++) {
+        clock.remember(block, timestamps[block]);
+      }
+      const newest = Array.from({ length: 12 }, (_, i) => 188 + i);
+      expect([...(await clock.timestampsOf(newest)).values()]).toEqual(newest.map((block) => timestamps[block]));
+      expect(server.requests()).toBe(0);
+      expect((await clock.timestampsOf([0])).get(0)).toBe(timestamps[0]);
+      expect(server.requests()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('searchProbes', () => {
   it('probes the guess and its successor, a spread around it and a grid, all strictly inside the bracket', () => {
     const probes = searchProbes(0, 0, 1_000_000, 12_000_000, 12 * 54_321 + 5);

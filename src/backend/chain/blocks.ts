@@ -181,10 +181,22 @@ export class BlockClock {
     }
     this.cache.set(block, { timestamp, hash });
     if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) {
-        this.cache.delete(oldest);
+      this.evictOldest();
+    }
+  }
+
+  /**
+   * Drops the oldest quarter of the cache in one pass. One entry per insertion would be quadratic: a Map keeps
+   * deleted entries as holes until it rehashes, and each keys().next() walks every hole before the first live
+   * entry (a 1M-event backfill spent ~6 s of CPU there remembering its ~300k blocks).
+   */
+  private evictOldest(): void {
+    let excess = this.cache.size - Math.floor((this.cacheSize * 3) / 4);
+    for (const block of this.cache.keys()) {
+      if (excess-- <= 0) {
+        break;
       }
+      this.cache.delete(block);
     }
   }
 
