@@ -5,6 +5,24 @@ import { packWord } from './hex';
 
 const word = (n: number) => packWord(`0x${n.toString(16).padStart(64, '0')}`);
 
+/** A Ready event with only the fields every event has. */
+const readyEvent = () =>
+  new TesseractEvent(
+    7,
+    0,
+    1,
+    EventKind.Ready,
+    'TransactionReady',
+    word(1),
+    word(2),
+    null,
+    null,
+    null,
+    null,
+    null,
+    null
+  );
+
 describe('eventCodec', () => {
   it('gives back every field, present or absent', () => {
     const events = [
@@ -60,23 +78,7 @@ describe('eventCodec', () => {
   });
 
   it('refuses bytes that are not one whole event', () => {
-    const bytes = eventCodec.encode(
-      new TesseractEvent(
-        7,
-        0,
-        1,
-        EventKind.Ready,
-        'TransactionReady',
-        word(1),
-        word(2),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null
-      )
-    );
+    const bytes = eventCodec.encode(readyEvent());
     expect(() => eventCodec.decode(bytes.subarray(0, bytes.length - 1))).toThrow(/shorter/);
     expect(() => eventCodec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/unknown fields/);
   });
@@ -131,25 +133,7 @@ describe('eventCodec', () => {
 
   it('leaves the table as it was when the bytes in place are not one whole event', () => {
     const table = new EventTable();
-    const bytes = Buffer.from(
-      eventCodec.encode(
-        new TesseractEvent(
-          7,
-          0,
-          1,
-          EventKind.Ready,
-          'TransactionReady',
-          word(1),
-          word(2),
-          null,
-          null,
-          null,
-          null,
-          null,
-          null
-        )
-      )
-    );
+    const bytes = Buffer.from(eventCodec.encode(readyEvent()));
     expect(() => eventCodec.decodeInto!(table, bytes, 0, bytes.length - 1)).toThrow(/shorter/);
     const flipped = Buffer.from(bytes);
     flipped[12] = 9; // an unknown kind

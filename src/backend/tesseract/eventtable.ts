@@ -7,12 +7,17 @@ import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, Column, RankBits, RankedSequence, p
 class WordColumn {
   private readonly chunks: Uint8Array[] = [];
 
-  set(position: number, packed: string): void {
+  /** The chunk holding `position`, allocated (with any before it) on first use. */
+  private chunkFor(position: number): Uint8Array {
     const chunk = position >>> CHUNK_BITS;
     while (chunk >= this.chunks.length) {
       this.chunks.push(new Uint8Array(CHUNK_SIZE * 32));
     }
-    const bytes = this.chunks[chunk];
+    return this.chunks[chunk];
+  }
+
+  set(position: number, packed: string): void {
+    const bytes = this.chunkFor(position);
     const offset = (position & CHUNK_MASK) * 32;
     for (let k = 0; k < 32; k++) {
       bytes[offset + k] = packed.charCodeAt(k);
@@ -21,11 +26,7 @@ class WordColumn {
 
   /** Sets the word from its 32 bytes at source[at…]. */
   setBytes(position: number, source: Uint8Array, at: number): void {
-    const chunk = position >>> CHUNK_BITS;
-    while (chunk >= this.chunks.length) {
-      this.chunks.push(new Uint8Array(CHUNK_SIZE * 32));
-    }
-    const bytes = this.chunks[chunk];
+    const bytes = this.chunkFor(position);
     const offset = (position & CHUNK_MASK) * 32;
     for (let k = 0; k < 32; k++) {
       bytes[offset + k] = source[at + k];
