@@ -4,11 +4,12 @@
  * Frames come back decoded by the SDK's Arrow decoder, logs as parsed hclog lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { decodeFrame, type DecodedFrame } from '../src/backend/grafana/frames';
+import { INDEX_DIR_ENV } from '../src/backend/tesseract/indexstore';
 import {
   pluginPackageDefinition,
   type WireCallResourceResponse,
@@ -504,12 +505,19 @@ function command(options: StartOptions): { file: string; args: string[] } {
   return { file, args: options.args ?? [] };
 }
 
-function buildEnv(options: StartOptions): NodeJS.ProcessEnv {
+/**
+ * The process environment, and the index directory made for this process alone (removed when it exits), unless
+ * the test gives its own: `[plugin.tesseract-monitor-datasource] index_dir`, each process its own store.
+ */
+function buildEnv(options: StartOptions): { env: NodeJS.ProcessEnv; ownIndexDir?: string } {
+  const ownIndexDir =
+    options.pluginEnv && INDEX_DIR_ENV in options.pluginEnv
+      ? undefined
+      : mkdtempSync(path.join(tmpdir(), 'tesseract-index-'));
   const env: NodeJS.ProcessEnv = {
     ...(options.hostEnv ?? grafanaHostEnv()),
     ...grafanaPluginEnv(),
-    // `[plugin.tesseract-monitor-datasource] index_dir`: each process its own index store unless a test shares one.
-    GF_PLUGIN_INDEX_DIR: mkdtempSync(path.join(tmpdir(), 'tesseract-index-')),
+    ...(ownIndexDir ? { [INDEX_DIR_ENV]: ownIndexDir } : {}),
   };
   for (const [key, value] of Object.entries(options.pluginEnv ?? {})) {
     if (value === undefined) {
@@ -518,7 +526,7 @@ function buildEnv(options: StartOptions): NodeJS.ProcessEnv {
       env[key] = value;
     }
   }
-  return env;
+  return { env, ownIndexDir };
 }
 
 /** PIDs whose parent is `pid` (Linux /proc). */
@@ -681,7 +689,8 @@ interface HandshakeRun {
 export function runUntilHandshake(options: StartOptions = {}): Promise<HandshakeRun> {
   const { file, args } = command(options);
   const started = performance.now();
-  const child = spawn(file, args, { env: buildEnv(options), stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_ROOT });
+  const { env, ownIndexDir } = buildEnv(options);
+  const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_ROOT });
   const stderr: string[] = [];
   let stderrListener: ((line: string) => void) | undefined;
   let partial = '';
@@ -693,7 +702,14 @@ export function runUntilHandshake(options: StartOptions = {}): Promise<Handshake
       stderrListener ? stderrListener(line) : stderr.push(line);
     }
   });
-  const exited = new Promise<ExitInfo>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<ExitInfo>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (ownIndexDir) {
+        rmSync(ownIndexDir, { recursive: true, force: true });
+      }
+      resolve({ code, signal });
+    })
+  );
   // Flush a trailing stderr line without newline once the stream ends.
   child.stderr!.on('end', () => partial && (stderrListener ? stderrListener(partial) : stderr.push(partial)));
 
