@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Type, tableFromIPC } from 'apache-arrow';
+import { RecordBatchReader, Type, tableFromIPC } from 'apache-arrow';
 import {
   decodeFrame,
   encodeFrame,
@@ -230,17 +230,21 @@ function withGoZeroValues(meta: Record<string, unknown> | undefined) {
   };
 }
 
-/** Reads schema and field metadata straight from the Arrow file (independent of our decoder). */
+/**
+ * Reads schema and field metadata straight from the Arrow file (independent of our decoder), from the reader's
+ * schema: apache-arrow's Table would merge the fields that share a name.
+ */
 function arrowLayout(bytes: Uint8Array) {
-  const table = tableFromIPC(bytes);
+  const reader = RecordBatchReader.from(bytes).open();
+  const { schema } = reader;
   const json = (text: string | undefined) => (text === undefined ? undefined : JSON.parse(text));
   return {
     metadata: {
-      name: table.schema.metadata.get('name'),
-      refId: table.schema.metadata.get('refId'),
-      meta: withGoZeroValues(json(table.schema.metadata.get('meta'))),
+      name: schema.metadata.get('name'),
+      refId: schema.metadata.get('refId'),
+      meta: withGoZeroValues(json(schema.metadata.get('meta'))),
     },
-    fields: table.schema.fields.map((field) => ({
+    fields: schema.fields.map((field) => ({
       name: field.name,
       type: String(field.type),
       nullable: field.nullable,
@@ -248,7 +252,7 @@ function arrowLayout(bytes: Uint8Array) {
       config: json(field.metadata.get('config')),
       tstype: field.metadata.get('tstype'),
     })),
-    rows: table.numRows,
+    rows: reader.readAll().reduce((rows, batch) => rows + batch.numRows, 0),
   };
 }
 
@@ -446,6 +450,61 @@ describe('encoder rules Grafana relies on', () => {
         tstype: 'number',
       },
     ]);
+  });
+
+  it('keeps each field its own type, labels, config and values when field names repeat', () => {
+    const fields: Field[] = [
+      { name: 'value', type: 'number', values: [1, 2], labels: { chain: 'a' }, config: { unit: 's' } },
+      { name: 'value', type: 'number', values: [3, 4], labels: { chain: 'b' }, config: { unit: 'ms' } },
+      { name: 'value', type: 'string', values: ['x', 'y'] },
+    ];
+    const bytes = encodeFrame({ name: 'repeated', fields });
+    expect(arrowLayout(bytes).fields.map(({ name, type, labels, config }) => ({ name, type, labels, config }))).toEqual(
+      [
+        { name: 'value', type: 'Float64', labels: { chain: 'a' }, config: { unit: 's' } },
+        { name: 'value', type: 'Float64', labels: { chain: 'b' }, config: { unit: 'ms' } },
+        { name: 'value', type: 'Utf8', labels: undefined, config: undefined },
+      ]
+    );
+    expect(
+      decodeFrame(bytes).fields.map(({ type, labels, config, values }) => ({ type, labels, config, values }))
+    ).toEqual(fields.map(({ type, labels, config, values }) => ({ type, labels, config, values })));
+  });
+
+  it('writes epoch milliseconds as exact nanoseconds (negative, fractional, beyond 2^32 ms) and rejects out-of-range times', () => {
+    const millis = [
+      0,
+      -1,
+      -1.5,
+      1.5,
+      0.000001,
+      -0.000001,
+      1_700_000_000_123.456,
+      2 ** 32 - 1,
+      2 ** 32,
+      -(2 ** 32),
+      -(2 ** 32) - 1,
+      8.64e12,
+      -8.64e12,
+      9_223_372_036_854,
+      -9_223_372_036_854,
+      123_456_789_012.999_999,
+    ];
+    for (let seed = 1; seed <= 200; seed++) {
+      millis.push(Math.round(Math.sin(seed) * 4e12), Math.sin(seed * 7) * 4e12);
+    }
+    const expected = millis.map((ms) => {
+      const whole = Math.floor(ms);
+      return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+    });
+    const decoded = decodeFrame(encodeFrame({ fields: [{ name: 'time', type: 'time', values: millis }] }));
+    expect(decoded.fields[0].timeNs).toEqual(expected);
+    expect(() => encodeFrame({ fields: [{ name: 't', type: 'time', values: [9_223_372_036_855] }] })).toThrow(
+      /time value 9223372036855 is not a valid time/
+    );
+    expect(() => encodeFrame({ fields: [{ name: 't', type: 'time', values: [new Date(NaN)] }] })).toThrow(
+      /not a valid time/
+    );
   });
 
   it('encodes frames with no fields and with no rows', () => {

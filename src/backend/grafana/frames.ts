@@ -1,31 +1,5 @@
-import {
-  Binary,
-  Bool,
-  Field as ArrowField,
-  Float32,
-  Float64,
-  Int16,
-  Int32,
-  Int64,
-  Int8,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  TimestampNanosecond,
-  Type,
-  Uint16,
-  Uint32,
-  Uint64,
-  Uint8,
-  Utf8,
-  makeData,
-  tableFromIPC,
-  tableToIPC,
-  type Data,
-  type DataType,
-  type Vector,
-} from 'apache-arrow';
+import { RecordBatchReader, Type, makeVector, type Field as ArrowField, type Vector } from 'apache-arrow';
+import { encodeArrowFile, type ArrowColumn, type ArrowType } from './arrowfile';
 
 /** Grafana's data frame model (grafana-plugin-sdk-go data.Frame), restricted to what Grafana can decode. */
 
@@ -154,147 +128,148 @@ export function frameLength(frame: Frame): number {
 
 type NumericArray = new (length: number) => ArrayLike<number | bigint>;
 
-/** Arrow type and backing array of each number storage. */
-const NUMBER_STORAGE: Record<NumberType, { arrow: () => DataType; array: NumericArray }> = {
-  int8: { arrow: () => new Int8(), array: Int8Array },
-  int16: { arrow: () => new Int16(), array: Int16Array },
-  int32: { arrow: () => new Int32(), array: Int32Array },
-  int64: { arrow: () => new Int64(), array: BigInt64Array },
-  uint8: { arrow: () => new Uint8(), array: Uint8Array },
-  uint16: { arrow: () => new Uint16(), array: Uint16Array },
-  uint32: { arrow: () => new Uint32(), array: Uint32Array },
-  uint64: { arrow: () => new Uint64(), array: BigUint64Array },
-  float32: { arrow: () => new Float32(), array: Float32Array },
-  float64: { arrow: () => new Float64(), array: Float64Array },
+/** Backing array and Arrow type name (as apache-arrow prints it) of each number storage. */
+const NUMBER_STORAGE: Record<NumberType, { array: NumericArray; arrowName: string }> = {
+  int8: { array: Int8Array, arrowName: 'Int8' },
+  int16: { array: Int16Array, arrowName: 'Int16' },
+  int32: { array: Int32Array, arrowName: 'Int32' },
+  int64: { array: BigInt64Array, arrowName: 'Int64' },
+  uint8: { array: Uint8Array, arrowName: 'Uint8' },
+  uint16: { array: Uint16Array, arrowName: 'Uint16' },
+  uint32: { array: Uint32Array, arrowName: 'Uint32' },
+  uint64: { array: BigUint64Array, arrowName: 'Uint64' },
+  float32: { array: Float32Array, arrowName: 'Float32' },
+  float64: { array: Float64Array, arrowName: 'Float64' },
 };
 
 const NANOS_PER_MILLI = 1_000_000n;
+const WORD = 2 ** 32;
+/** The largest epoch milliseconds whose nanoseconds fit in an int64 (about the year 2262). */
+const MAX_EPOCH_MILLIS = 9_223_372_036_854;
 
-function toEpochNanos(value: number | bigint | Date, fieldName: string): bigint {
-  if (typeof value === 'bigint') {
-    return value;
+const isNull = (value: unknown): value is null | undefined => value === null || value === undefined;
+
+function countNulls(values: ArrayLike<unknown>): number {
+  let nulls = 0;
+  for (let index = 0; index < values.length; index++) {
+    if (isNull(values[index])) {
+      nulls++;
+    }
   }
-  const millis = value instanceof Date ? value.getTime() : value;
-  if (!Number.isFinite(millis)) {
-    throw new Error(`field "${fieldName}": time value ${String(value)} is not a valid time`);
-  }
-  const whole = Math.floor(millis);
-  // Keep sub-millisecond fractions without going through float nanoseconds (which loses precision).
-  return BigInt(whole) * NANOS_PER_MILLI + BigInt(Math.round((millis - whole) * 1e6));
+  return nulls;
 }
 
-function validityBitmap(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
-  const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));
-  let nullCount = 0;
-  values.forEach((value, index) => {
-    if (value === null || value === undefined) {
-      nullCount++;
-    } else {
-      nullBitmap[index >> 3] |= 1 << (index & 7);
+function validityBitmap(values: ArrayLike<unknown>): Uint8Array {
+  const bitmap = new Uint8Array(Math.ceil(values.length / 8));
+  for (let index = 0; index < values.length; index++) {
+    if (!isNull(values[index])) {
+      bitmap[index >> 3] |= 1 << (index & 7);
     }
-  });
-  return { nullBitmap, nullCount };
+  }
+  return bitmap;
+}
+
+const bytesOf = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+
+/**
+ * Epoch milliseconds as int64 nanoseconds in two 32-bit words (typed arrays are little-endian on every target
+ * here), exact without a BigInt per value: the low word's product stays below 2^53, the high word takes its carry.
+ * Sub-millisecond fractions are kept as whole nanoseconds.
+ */
+function writeEpochNanos(words: Uint32Array, index: number, millis: number, fieldName: string): void {
+  if (!(Math.abs(millis) <= MAX_EPOCH_MILLIS)) {
+    throw new Error(`field "${fieldName}": time value ${String(millis)} is not a valid time`);
+  }
+  const whole = Math.floor(millis);
+  const high = Math.floor(whole / WORD);
+  const lowNanos = (whole - high * WORD) * 1e6 + Math.round((millis - whole) * 1e6);
+  const carry = Math.floor(lowNanos / WORD);
+  words[2 * index] = lowNanos - carry * WORD;
+  words[2 * index + 1] = high * 1e6 + carry; // a negative high word wraps to its two's complement
+}
+
+function timeBuffer(field: TimeField): Uint8Array {
+  const { values } = field;
+  const words = new Uint32Array(2 * values.length);
+  const nanos = new BigInt64Array(words.buffer);
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'number') {
+      writeEpochNanos(words, index, value, field.name);
+    } else if (typeof value === 'bigint') {
+      nanos[index] = value;
+    } else if (value instanceof Date) {
+      writeEpochNanos(words, index, value.getTime(), field.name);
+    }
+  }
+  return bytesOf(words);
+}
+
+function numberBuffer(values: ArrayLike<number | bigint | null>, numberType: NumberType): Uint8Array {
+  const storage = new NUMBER_STORAGE[numberType].array(values.length) as unknown as Array<number | bigint>;
+  const big = numberType === 'int64' || numberType === 'uint64';
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (isNull(value)) {
+      continue;
+    }
+    if (big) {
+      storage[index] = typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
+    } else {
+      storage[index] = typeof value === 'number' ? value : Number(value);
+    }
+  }
+  return bytesOf(storage as unknown as ArrayBufferView);
+}
+
+function booleanBuffer(values: ArrayLike<boolean | null>): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(values.length / 8));
+  for (let index = 0; index < values.length; index++) {
+    if (values[index] === true) {
+      bits[index >> 3] |= 1 << (index & 7);
+    }
+  }
+  return bits;
 }
 
 /** UTF-8 values written straight into one buffer (no array per value: tables have thousands of strings). */
-function variableWidthData(type: Utf8 | Binary, texts: Array<string | null>, nullable: boolean): Data {
+function variableWidthBuffers(texts: ArrayLike<string | null | undefined>): Uint8Array[] {
   const valueOffsets = new Int32Array(texts.length + 1);
   let total = 0;
-  texts.forEach((text, index) => {
-    total += text === null ? 0 : Buffer.byteLength(text, 'utf8');
+  for (let index = 0; index < texts.length; index++) {
+    const text = texts[index];
+    total += isNull(text) ? 0 : Buffer.byteLength(text, 'utf8');
     valueOffsets[index + 1] = total;
-  });
-  const buffer = Buffer.allocUnsafe(total);
-  texts.forEach((text, index) => text !== null && buffer.write(text, valueOffsets[index], 'utf8'));
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, total);
-  const { nullBitmap, nullCount } = validityBitmap(texts);
-  return makeData({
-    type,
-    length: texts.length,
-    nullCount: nullable ? nullCount : 0,
-    nullBitmap: nullable ? nullBitmap : undefined,
-    valueOffsets,
-    data: bytes,
-  } as never);
-}
-
-function fixedWidthData(
-  type: DataType,
-  data: ArrayLike<number | bigint>,
-  values: readonly unknown[],
-  nullable: boolean
-): Data {
-  const { nullBitmap, nullCount } = validityBitmap(values);
-  return makeData({
-    type,
-    length: values.length,
-    nullCount: nullable ? nullCount : 0,
-    nullBitmap: nullable ? nullBitmap : undefined,
-    data,
-  } as never);
-}
-
-function assertNotNull(field: Field, nullable: boolean): void {
-  if (!nullable && field.values.some((value) => value === null || value === undefined)) {
-    throw new Error(`field "${field.name}" is declared not nullable but holds null values`);
   }
+  const buffer = Buffer.allocUnsafe(total);
+  for (let index = 0; index < texts.length; index++) {
+    const text = texts[index];
+    if (!isNull(text)) {
+      buffer.write(text, valueOffsets[index], 'utf8');
+    }
+  }
+  return [bytesOf(valueOffsets), bytesOf(buffer)];
 }
 
-function fieldData(field: Field, nullable: boolean): { type: DataType; data: Data; tstype: string } {
-  assertNotNull(field, nullable);
-  const present = <T>(value: T | null | undefined): value is T => value !== null && value !== undefined;
+/** Arrow type, Grafana's `tstype` and the buffers after validity of a field. */
+function fieldBuffers(field: Field): { type: ArrowType; tstype: string; buffers: Uint8Array[] } {
   switch (field.type) {
-    case 'time': {
-      const nanos = new BigInt64Array(field.values.length);
-      field.values.forEach((value, index) => {
-        if (present(value)) {
-          nanos[index] = toEpochNanos(value, field.name);
-        }
-      });
-      const type = new TimestampNanosecond();
-      return { type, data: fixedWidthData(type, nanos, field.values, nullable), tstype: 'time' };
+    case 'time':
+      return { type: 'timestamp-ns', tstype: 'time', buffers: [timeBuffer(field)] };
+    case 'number': {
+      const numberType = field.numberType ?? 'float64';
+      return { type: numberType, tstype: 'number', buffers: [numberBuffer(field.values, numberType)] };
     }
-    case 'number':
-    case 'enum': {
-      const numberType: NumberType = field.type === 'enum' ? 'uint16' : (field.numberType ?? 'float64');
-      const storage = new NUMBER_STORAGE[numberType].array(field.values.length) as unknown as Array<number | bigint>;
-      const isBig = numberType === 'int64' || numberType === 'uint64';
-      field.values.forEach((value, index) => {
-        if (present(value)) {
-          if (isBig) {
-            storage[index] = typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
-          } else {
-            storage[index] = Number(value);
-          }
-        }
-      });
-      const type = NUMBER_STORAGE[numberType].arrow();
-      return {
-        type,
-        data: fixedWidthData(type, storage, field.values, nullable),
-        tstype: field.type === 'enum' ? 'enum' : 'number',
-      };
-    }
-    case 'boolean': {
-      const bits = new Uint8Array(Math.ceil(field.values.length / 8));
-      field.values.forEach((value, index) => {
-        if (value === true) {
-          bits[index >> 3] |= 1 << (index & 7);
-        }
-      });
-      const type = new Bool();
-      return { type, data: fixedWidthData(type, bits, field.values, nullable), tstype: 'boolean' };
-    }
-    case 'string': {
-      // Explicit Utf8: Arrow's inference would build a Dictionary, which Grafana rejects.
-      const type = new Utf8();
-      const texts = field.values.map((value) => (present(value) ? value : null));
-      return { type, data: variableWidthData(type, texts, nullable), tstype: 'string' };
-    }
+    case 'enum':
+      return { type: 'uint16', tstype: 'enum', buffers: [numberBuffer(field.values, 'uint16')] };
+    case 'boolean':
+      return { type: 'bool', tstype: 'boolean', buffers: [booleanBuffer(field.values)] };
+    case 'string':
+      // Always plain Utf8: Grafana rejects dictionary-encoded strings.
+      return { type: 'utf8', tstype: 'string', buffers: variableWidthBuffers(field.values) };
     case 'other': {
-      const type = new Binary();
-      const texts = field.values.map((value) => (present(value) ? JSON.stringify(value) : null));
-      return { type, data: variableWidthData(type, texts, nullable), tstype: 'other' };
+      const texts = field.values.map((value) => (isNull(value) ? null : JSON.stringify(value)));
+      return { type: 'binary', tstype: 'other', buffers: variableWidthBuffers(texts) };
     }
   }
 }
@@ -307,44 +282,53 @@ function validateLabels(field: Field): void {
   }
 }
 
+function arrowColumn(field: Field): ArrowColumn {
+  validateLabels(field);
+  const nullCount = countNulls(field.values);
+  const nullable = field.nullable ?? nullCount > 0;
+  if (!nullable && nullCount > 0) {
+    throw new Error(`field "${field.name}" is declared not nullable but holds null values`);
+  }
+  const { type, tstype, buffers } = fieldBuffers(field);
+  // Keys in the Go SDK's (sorted) order; each field carries its own, also when names repeat.
+  const metadata: Array<[string, string]> = [];
+  if (field.config) {
+    metadata.push(['config', JSON.stringify(field.config)]);
+  }
+  if (field.labels) {
+    metadata.push(['labels', JSON.stringify(field.labels)]);
+  }
+  metadata.push(['tstype', tstype]);
+  return {
+    name: field.name,
+    type,
+    nullable,
+    metadata,
+    nullCount,
+    validity: nullCount > 0 ? validityBitmap(field.values) : undefined,
+    buffers,
+  };
+}
+
 /**
  * Encodes one frame as one Arrow IPC file (magic ARROW1), the form Grafana reads from DataResponse.frames.
  * Throws on frames Grafana would reject (unequal field lengths, non-string labels, nulls in non-nullable fields).
  */
 export function encodeFrame(frame: Frame): Uint8Array {
   const length = frameLength(frame);
-  const arrowFields: ArrowField[] = [];
-  const children: Data[] = [];
   for (const field of frame.fields) {
     if (field.values.length !== length) {
       throw new Error(
         `frame "${frame.name ?? ''}": field "${field.name}" has ${field.values.length} values, expected ${length}`
       );
     }
-    validateLabels(field);
-    const nullable = field.nullable ?? field.values.some((value) => value === null || value === undefined);
-    const { type, data, tstype } = fieldData(field, nullable);
-    const metadata = new Map<string, string>();
-    if (field.labels) {
-      metadata.set('labels', JSON.stringify(field.labels));
-    }
-    if (field.config) {
-      metadata.set('config', JSON.stringify(field.config));
-    }
-    metadata.set('tstype', tstype);
-    arrowFields.push(new ArrowField(field.name, type, nullable, metadata));
-    children.push(data);
   }
-  const schemaMetadata = new Map<string, string>([
-    ['name', frame.name ?? ''],
-    ['refId', frame.refId ?? ''],
-  ]);
+  const schemaMetadata: Array<[string, string]> = [];
   if (frame.meta) {
-    schemaMetadata.set('meta', JSON.stringify(frame.meta));
+    schemaMetadata.push(['meta', JSON.stringify(frame.meta)]);
   }
-  const schema = new Schema(arrowFields, schemaMetadata);
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(arrowFields), length, nullCount: 0, children }));
-  return tableToIPC(new Table(schema, [batch]), 'file');
+  schemaMetadata.push(['name', frame.name ?? ''], ['refId', frame.refId ?? '']);
+  return encodeArrowFile(schemaMetadata, length, frame.fields.map(arrowColumn));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -366,7 +350,7 @@ export interface DecodedFrame extends Frame {
 
 /** Number storage by Arrow type name (`Int8`, `Float64`, …). */
 const ARROW_NUMBER_TYPES = new Map<string, NumberType>(
-  Object.entries(NUMBER_STORAGE).map(([numberType, storage]) => [String(storage.arrow()), numberType as NumberType])
+  Object.entries(NUMBER_STORAGE).map(([numberType, storage]) => [storage.arrowName, numberType as NumberType])
 );
 
 function parseJsonMetadata(metadata: Map<string, string>, key: string, where: string): unknown {
@@ -449,9 +433,15 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   if (magic !== 'ARROW1') {
     throw new Error('not an Arrow IPC file (missing ARROW1 magic)');
   }
-  const table = tableFromIPC(bytes);
-  const metadata = table.schema.metadata;
-  const fields = table.schema.fields.map((arrowField, index) => decodeField(arrowField, table.getChildAt(index)!));
+  // Columns by position from the reader's schema: apache-arrow's Table merges fields that share a name
+  // (their metadata and types), and Grafana allows repeated field names.
+  const reader = RecordBatchReader.from(bytes).open();
+  const { schema } = reader;
+  const batches = reader.readAll();
+  const metadata = schema.metadata;
+  const fields = schema.fields.map((arrowField, index) =>
+    decodeField(arrowField, makeVector(batches.map((batch) => batch.data.children[index])))
+  );
   const frame: DecodedFrame = {
     name: metadata.get('name') ?? '',
     refId: metadata.get('refId') ?? '',

@@ -1,0 +1,360 @@
+/**
+ * A lean writer of the Arrow IPC *file* format for one record batch of flat columns: the form Grafana reads
+ * from `DataResponse.frames`. The flatbuffers (Schema.fbs, Message.fbs, File.fbs of the Arrow format) are
+ * written by hand; only the tables and fields used here exist.
+ *
+ * What Grafana's reader needs (grafana-plugin-sdk-go `data/arrow.go`, `UnmarshalArrowFrame`): the file form
+ * (`ipc.NewFileReader`: leading and trailing magic, footer with the schema and record batch blocks), every
+ * record batch of the file appended to the frame; schema metadata `name`, `refId`, `meta`; field metadata
+ * `labels` and `config` looked up by key (first match); nullability from the schema field, nulls from the
+ * validity bitmap; timestamps read as nanoseconds whatever the unit says; strings as Utf8, JSON as Binary.
+ * And from apache arrow go's `ipc/file_reader.go` under it: the schema is taken from the footer (trailing
+ * int32 footer size + magic), each block's offset, metadata length and body length must be multiples of 8,
+ * buffers are read by offset within the body, and a validity buffer slot is skipped when its null count is 0.
+ */
+
+export type ArrowType =
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'bool'
+  | 'utf8'
+  | 'binary'
+  | 'timestamp-ns';
+
+export interface ArrowColumn {
+  name: string;
+  type: ArrowType;
+  nullable: boolean;
+  /** Key/value pairs in the order written. */
+  metadata: ReadonlyArray<readonly [string, string]>;
+  nullCount: number;
+  /** Validity bitmap (bit set = value present); omitted when the column has no nulls. */
+  validity?: Uint8Array;
+  /** The buffers after validity: values (fixed width, bool bits) or offsets then bytes (utf8, binary). */
+  buffers: readonly Uint8Array[];
+}
+
+// Type union tags, enum values and metadata version of the Arrow format flatbuffers.
+const TYPE_INT = 2;
+const TYPE_FLOATING_POINT = 3;
+const TYPE_BINARY = 4;
+const TYPE_UTF8 = 5;
+const TYPE_BOOL = 6;
+const TYPE_TIMESTAMP = 10;
+const PRECISION_SINGLE = 1;
+const PRECISION_DOUBLE = 2;
+const TIME_UNIT_NANOSECOND = 3;
+const HEADER_SCHEMA = 1;
+const HEADER_RECORD_BATCH = 3;
+const METADATA_V5 = 4;
+
+const MAGIC = new TextEncoder().encode('ARROW1');
+const CONTINUATION = 0xffffffff;
+
+const pad8 = (length: number) => (length + 7) & ~7;
+
+/**
+ * A flatbuffers builder: writes back to front (children before the tables that point at them), so an
+ * offset is counted from the end of the buffer, and a reference always points forward as the format wants.
+ */
+class FlatBuilder {
+  private bytes = new Uint8Array(1024);
+  private view = new DataView(this.bytes.buffer);
+  private head = this.bytes.length;
+  private minAlign = 1;
+  private tableStart = 0;
+  private slots: number[] = [];
+
+  private offset(): number {
+    return this.bytes.length - this.head;
+  }
+
+  private grow(needed: number): void {
+    while (this.head < needed) {
+      const old = this.bytes;
+      this.bytes = new Uint8Array(old.length * 2);
+      this.bytes.set(old, old.length);
+      this.view = new DataView(this.bytes.buffer);
+      this.head += old.length;
+    }
+  }
+
+  /** Pads so that after writing `size`-aligned data plus `extra` bytes the offset is a multiple of `size`. */
+  private prep(size: number, extra: number): void {
+    this.minAlign = Math.max(this.minAlign, size);
+    const padding = (size - ((this.offset() + extra) % size)) % size;
+    this.grow(padding + extra + size);
+    this.head -= padding;
+    this.bytes.fill(0, this.head, this.head + padding);
+  }
+
+  int8(value: number): void {
+    this.prep(1, 0);
+    this.view.setInt8(--this.head, value);
+  }
+  int16(value: number): void {
+    this.prep(2, 0);
+    this.view.setInt16((this.head -= 2), value, true);
+  }
+  int32(value: number): void {
+    this.prep(4, 0);
+    this.view.setInt32((this.head -= 4), value, true);
+  }
+  int64(value: number): void {
+    this.prep(8, 0);
+    this.view.setBigInt64((this.head -= 8), BigInt(value), true);
+  }
+  /** A reference to something already written, relative to where it is stored. */
+  private reference(target: number): void {
+    this.prep(4, 0);
+    this.head -= 4;
+    this.view.setUint32(this.head, this.offset() - target, true);
+  }
+
+  string(text: string): number {
+    const utf8 = Buffer.from(text, 'utf8');
+    this.prep(4, utf8.length + 1);
+    this.bytes[--this.head] = 0;
+    this.head -= utf8.length;
+    this.bytes.set(utf8, this.head);
+    this.view.setUint32((this.head -= 4), utf8.length, true);
+    return this.offset();
+  }
+
+  vectorOfTables(items: readonly number[]): number {
+    this.prep(4, 4 * items.length);
+    for (let index = items.length - 1; index >= 0; index--) {
+      this.reference(items[index]);
+    }
+    this.view.setUint32((this.head -= 4), items.length, true);
+    return this.offset();
+  }
+
+  /** A vector of structs of 64-bit words (FieldNode, Buffer: two longs; Block: long, int + padding, long). */
+  vectorOfStructs(items: ReadonlyArray<readonly number[]>, words: number): number {
+    this.prep(8, 8 * words * items.length);
+    for (let index = items.length - 1; index >= 0; index--) {
+      for (let word = words - 1; word >= 0; word--) {
+        this.view.setBigInt64((this.head -= 8), BigInt(items[index][word]), true);
+      }
+    }
+    this.prep(4, 0);
+    this.view.setUint32((this.head -= 4), items.length, true);
+    return this.offset();
+  }
+
+  startTable(): void {
+    this.slots = [];
+    this.tableStart = this.offset();
+  }
+  /** Adds field `slot` of the open table; `write` stores its value. */
+  field(slot: number, write: () => void): void {
+    write();
+    this.slots[slot] = this.offset();
+  }
+  fieldReference(slot: number, target: number): void {
+    this.field(slot, () => this.reference(target));
+  }
+  /** Writes the table's vtable just before it (not shared between tables: these messages are small). */
+  endTable(): number {
+    this.int32(0);
+    const table = this.offset();
+    const slotCount = this.slots.length;
+    this.prep(2, 2 * (slotCount + 2));
+    for (let slot = slotCount - 1; slot >= 0; slot--) {
+      const at = this.slots[slot];
+      this.view.setUint16((this.head -= 2), at === undefined ? 0 : table - at, true);
+    }
+    this.view.setUint16((this.head -= 2), table - this.tableStart, true);
+    this.view.setUint16((this.head -= 2), 2 * (slotCount + 2), true);
+    const vtable = this.offset();
+    this.view.setInt32(this.bytes.length - table, vtable - table, true);
+    return table;
+  }
+
+  finish(root: number): Uint8Array {
+    this.prep(Math.max(this.minAlign, 8), 4);
+    this.reference(root);
+    return this.bytes.subarray(this.head);
+  }
+}
+
+function table(builder: FlatBuilder, build: () => void): number {
+  builder.startTable();
+  build();
+  return builder.endTable();
+}
+
+function keyValues(builder: FlatBuilder, pairs: ReadonlyArray<readonly [string, string]>): number {
+  const entries = pairs.map(([key, value]) => {
+    const keyAt = builder.string(key);
+    const valueAt = builder.string(value);
+    return table(builder, () => {
+      builder.fieldReference(0, keyAt);
+      builder.fieldReference(1, valueAt);
+    });
+  });
+  return builder.vectorOfTables(entries);
+}
+
+const INT_WIDTHS: Partial<Record<ArrowType, [number, boolean]>> = {
+  int8: [8, true],
+  int16: [16, true],
+  int32: [32, true],
+  int64: [64, true],
+  uint8: [8, false],
+  uint16: [16, false],
+  uint32: [32, false],
+  uint64: [64, false],
+};
+
+/** Writes the Type union member of a field; returns [union tag, table]. */
+function fieldType(builder: FlatBuilder, type: ArrowType): [number, number] {
+  const int = INT_WIDTHS[type];
+  if (int) {
+    return [
+      TYPE_INT,
+      table(
+        builder,
+        () => (builder.field(0, () => builder.int32(int[0])), builder.field(1, () => builder.int8(int[1] ? 1 : 0)))
+      ),
+    ];
+  }
+  switch (type) {
+    case 'float32':
+    case 'float64': {
+      const precision = type === 'float32' ? PRECISION_SINGLE : PRECISION_DOUBLE;
+      return [TYPE_FLOATING_POINT, table(builder, () => builder.field(0, () => builder.int16(precision)))];
+    }
+    case 'timestamp-ns':
+      return [TYPE_TIMESTAMP, table(builder, () => builder.field(0, () => builder.int16(TIME_UNIT_NANOSECOND)))];
+    case 'bool':
+      return [TYPE_BOOL, table(builder, () => undefined)];
+    case 'utf8':
+      return [TYPE_UTF8, table(builder, () => undefined)];
+    default:
+      return [TYPE_BINARY, table(builder, () => undefined)];
+  }
+}
+
+function schemaTable(
+  builder: FlatBuilder,
+  metadata: ReadonlyArray<readonly [string, string]>,
+  columns: readonly ArrowColumn[]
+): number {
+  const fields = columns.map((column) => {
+    const nameAt = builder.string(column.name);
+    const [typeTag, typeAt] = fieldType(builder, column.type);
+    const childrenAt = builder.vectorOfTables([]);
+    const metadataAt = keyValues(builder, column.metadata);
+    return table(builder, () => {
+      builder.fieldReference(0, nameAt);
+      builder.field(1, () => builder.int8(column.nullable ? 1 : 0));
+      builder.field(2, () => builder.int8(typeTag));
+      builder.fieldReference(3, typeAt);
+      builder.fieldReference(5, childrenAt);
+      builder.fieldReference(6, metadataAt);
+    });
+  });
+  const fieldsAt = builder.vectorOfTables(fields);
+  const metadataAt = keyValues(builder, metadata);
+  return table(builder, () => {
+    builder.fieldReference(1, fieldsAt);
+    builder.fieldReference(2, metadataAt);
+  });
+}
+
+function message(headerType: number, bodyLength: number, header: (builder: FlatBuilder) => number): Uint8Array {
+  const builder = new FlatBuilder();
+  const headerAt = header(builder);
+  return builder.finish(
+    table(builder, () => {
+      builder.field(0, () => builder.int16(METADATA_V5));
+      builder.field(1, () => builder.int8(headerType));
+      builder.fieldReference(2, headerAt);
+      builder.field(3, () => builder.int64(bodyLength));
+    })
+  );
+}
+
+/** The record batch body: per column validity (empty when no nulls) then its buffers, each 8-byte aligned. */
+function bodyLayout(columns: readonly ArrowColumn[]): { buffers: Uint8Array[]; spans: number[][]; length: number } {
+  const buffers: Uint8Array[] = [];
+  const spans: number[][] = [];
+  let length = 0;
+  for (const column of columns) {
+    for (const buffer of [column.validity ?? new Uint8Array(0), ...column.buffers]) {
+      buffers.push(buffer);
+      spans.push([length, buffer.length]);
+      length += pad8(buffer.length);
+    }
+  }
+  return { buffers, spans, length };
+}
+
+/** Encodes one record batch of `rowCount` rows as an Arrow IPC file. */
+export function encodeArrowFile(
+  schemaMetadata: ReadonlyArray<readonly [string, string]>,
+  rowCount: number,
+  columns: readonly ArrowColumn[]
+): Uint8Array {
+  const schemaMessage = message(HEADER_SCHEMA, 0, (builder) => schemaTable(builder, schemaMetadata, columns));
+  const body = bodyLayout(columns);
+  const batchMessage = message(HEADER_RECORD_BATCH, body.length, (builder) => {
+    const nodesAt = builder.vectorOfStructs(
+      columns.map((column) => [rowCount, column.nullCount]),
+      2
+    );
+    const buffersAt = builder.vectorOfStructs(body.spans, 2);
+    return table(builder, () => {
+      builder.field(0, () => builder.int64(rowCount));
+      builder.fieldReference(1, nodesAt);
+      builder.fieldReference(2, buffersAt);
+    });
+  });
+
+  // Each message: continuation marker, padded metadata length, metadata padded to 8 bytes (then the body).
+  const schemaBlockLength = 8 + pad8(schemaMessage.length);
+  const batchBlockLength = 8 + pad8(batchMessage.length);
+  const schemaAt = 8;
+  const batchAt = schemaAt + schemaBlockLength;
+  const footerAt = batchAt + batchBlockLength + body.length;
+
+  const footerBuilder = new FlatBuilder();
+  const footerSchemaAt = schemaTable(footerBuilder, schemaMetadata, columns);
+  const dictionariesAt = footerBuilder.vectorOfStructs([], 3);
+  const batchesAt = footerBuilder.vectorOfStructs([[batchAt, batchBlockLength, body.length]], 3);
+  const footer = footerBuilder.finish(
+    table(footerBuilder, () => {
+      footerBuilder.field(0, () => footerBuilder.int16(METADATA_V5));
+      footerBuilder.fieldReference(1, footerSchemaAt);
+      footerBuilder.fieldReference(2, dictionariesAt);
+      footerBuilder.fieldReference(3, batchesAt);
+    })
+  );
+
+  const file = new Uint8Array(footerAt + footer.length + 4 + MAGIC.length);
+  const view = new DataView(file.buffer);
+  file.set(MAGIC, 0);
+  const writeMessage = (at: number, metadata: Uint8Array, blockLength: number) => {
+    view.setUint32(at, CONTINUATION, true);
+    view.setInt32(at + 4, blockLength - 8, true);
+    file.set(metadata, at + 8);
+  };
+  writeMessage(schemaAt, schemaMessage, schemaBlockLength);
+  writeMessage(batchAt, batchMessage, batchBlockLength);
+  const bodyAt = batchAt + batchBlockLength;
+  body.buffers.forEach((buffer, index) => file.set(buffer, bodyAt + body.spans[index][0]));
+  file.set(footer, footerAt);
+  view.setInt32(footerAt + footer.length, footer.length, true);
+  file.set(MAGIC, footerAt + footer.length + 4);
+  return file;
+}
