@@ -56,9 +56,11 @@ const HEADER_SCHEMA = 1;
 const HEADER_RECORD_BATCH = 3;
 const METADATA_V5 = 4;
 
-const MAGIC = new TextEncoder().encode('ARROW1');
+const UTF8 = new TextEncoder();
+const MAGIC = UTF8.encode('ARROW1');
 const CONTINUATION = 0xffffffff;
 
+const NO_BYTES = new Uint8Array(0);
 const pad8 = (length: number) => (length + 7) & ~7;
 
 /**
@@ -72,6 +74,13 @@ class FlatBuilder {
   private minAlign = 1;
   private tableStart = 0;
   private slots: number[] = [];
+
+  /** Starts a new flatbuffer in the same memory (its previous result must have been copied out). */
+  reset(): this {
+    this.head = this.bytes.length;
+    this.minAlign = 1;
+    return this;
+  }
 
   private offset(): number {
     return this.bytes.length - this.head;
@@ -120,12 +129,12 @@ class FlatBuilder {
   }
 
   string(text: string): number {
-    const utf8 = Buffer.from(text, 'utf8');
-    this.prep(4, utf8.length + 1);
+    const length = Buffer.byteLength(text, 'utf8');
+    this.prep(4, length + 1);
     this.bytes[--this.head] = 0;
-    this.head -= utf8.length;
-    this.bytes.set(utf8, this.head);
-    this.view.setUint32((this.head -= 4), utf8.length, true);
+    this.head -= length;
+    UTF8.encodeInto(text, this.bytes.subarray(this.head, this.head + length));
+    this.view.setUint32((this.head -= 4), length, true);
     return this.offset();
   }
 
@@ -272,8 +281,18 @@ function schemaTable(
   });
 }
 
-function message(headerType: number, bodyLength: number, header: (builder: FlatBuilder) => number): Uint8Array {
-  const builder = new FlatBuilder();
+// One builder per flatbuffer of a file, reused: a fresh buffer for each costs more than the rest of a small frame.
+const schemaBuilder = new FlatBuilder();
+const batchBuilder = new FlatBuilder();
+const footerBuilder = new FlatBuilder();
+
+function message(
+  builder: FlatBuilder,
+  headerType: number,
+  bodyLength: number,
+  header: (builder: FlatBuilder) => number
+): Uint8Array {
+  builder.reset();
   const headerAt = header(builder);
   return builder.finish(
     table(builder, () => {
@@ -291,7 +310,7 @@ function bodyLayout(columns: readonly ArrowColumn[]): { buffers: Uint8Array[]; s
   const spans: number[][] = [];
   let length = 0;
   for (const column of columns) {
-    for (const buffer of [column.validity ?? new Uint8Array(0), ...column.buffers]) {
+    for (const buffer of [column.validity ?? NO_BYTES, ...column.buffers]) {
       buffers.push(buffer);
       spans.push([length, buffer.length]);
       length += pad8(buffer.length);
@@ -306,9 +325,11 @@ export function encodeArrowFile(
   rowCount: number,
   columns: readonly ArrowColumn[]
 ): Uint8Array {
-  const schemaMessage = message(HEADER_SCHEMA, 0, (builder) => schemaTable(builder, schemaMetadata, columns));
+  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) =>
+    schemaTable(builder, schemaMetadata, columns)
+  );
   const body = bodyLayout(columns);
-  const batchMessage = message(HEADER_RECORD_BATCH, body.length, (builder) => {
+  const batchMessage = message(batchBuilder, HEADER_RECORD_BATCH, body.length, (builder) => {
     const nodesAt = builder.vectorOfStructs(
       columns.map((column) => [rowCount, column.nullCount]),
       2
@@ -328,7 +349,7 @@ export function encodeArrowFile(
   const batchAt = schemaAt + schemaBlockLength;
   const footerAt = batchAt + batchBlockLength + body.length;
 
-  const footerBuilder = new FlatBuilder();
+  footerBuilder.reset();
   const footerSchemaAt = schemaTable(footerBuilder, schemaMetadata, columns);
   const dictionariesAt = footerBuilder.vectorOfStructs([], 3);
   const batchesAt = footerBuilder.vectorOfStructs([[batchAt, batchBlockLength, body.length]], 3);
