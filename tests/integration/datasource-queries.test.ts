@@ -244,16 +244,18 @@ describe('events', () => {
     const expired = ok(await query({ queryType: 'events', reasonContains: 'EXPIRED', limit: 50000, format: 'value' }));
     const expiredTruth = names().reduce((n, name) => n + (truth(name).failedByReason['Transaction expired'] ?? 0), 0);
     expect(expiredTruth).toBeGreaterThan(0);
-    // Besides one frame per event, one 0 per deployment that answered: "none here" is not "no answer".
-    const zeros = expired.filter((frame) => frame.fields[0].values[0] === 0);
-    expect(zeros.map((frame) => frame.fields[0].labels?.chain)).toEqual(names());
-    const events = expired.filter((frame) => !zeros.includes(frame));
+    // One numeric-wide frame: besides a field per event, one 0 per deployment that answered ("none here" is not
+    // "no answer").
+    expect(expired.map((frame) => frame.meta?.type)).toEqual(['numeric-wide']);
+    const fields = expired[0].fields;
+    const zeros = fields.filter((field) => field.values[0] === 0);
+    expect(zeros.map((field) => field.labels?.chain)).toEqual(names());
+    const events = fields.filter((field) => !zeros.includes(field));
     expect(events.length).toBeGreaterThan(0);
     expect(events.length).toBeLessThanOrEqual(expiredTruth);
-    for (const frame of events) {
-      expect(frame.meta?.type).toBe('numeric-multi');
-      expect(frame.fields[0].values).toEqual([1]);
-      expect(frame.fields[0].labels).toEqual(
+    for (const field of events) {
+      expect(field.values).toEqual([1]);
+      expect(field.labels).toEqual(
         expect.objectContaining({ event: 'TransactionFailed', reason: 'Transaction expired' })
       );
     }

@@ -69,27 +69,35 @@ describe('events handler', () => {
     ]);
   });
 
-  it('answers one value frame per distinct event, tx_id and reason, and a zero frame per deployment', async () => {
+  it('answers one numeric-wide frame: a field per distinct event, tx_id and reason, and a zero per deployment', async () => {
     const deployment = tableDeployment('optimism', table);
     const query = { queryType: 'events' as const, eventNames: ['TransactionFailed'], format: 'value' };
     const frames = await eventsQuery(handlerContext(query, [deployment]));
+    expect(frames.map((frame) => [frame.name, frame.meta?.type, frame.meta?.typeVersion])).toEqual([
+      ['events', 'numeric-wide', [0, 1]],
+    ]);
     expect(
-      frames.map((frame) => [frame.name, frame.meta?.type, frame.fields[0].values, frame.fields[0].labels])
+      frames[0].fields.map((field) => [field.name, field.values, field.labels, field.config?.displayNameFromDS])
     ).toEqual([
-      ['optimism events', 'numeric-multi', [0], deployment.labels],
+      ['event', [0], deployment.labels, 'optimism events'],
       [
-        'optimism TransactionFailed',
-        'numeric-multi',
+        'event',
         [1],
         { ...deployment.labels, event: 'TransactionFailed', tx_id: hex(2), reason: 'Transaction expired' },
+        'optimism TransactionFailed',
       ],
       [
-        'optimism TransactionFailed',
-        'numeric-multi',
+        'event',
         [1],
         { ...deployment.labels, event: 'TransactionFailed', tx_id: hex(1), reason: 'Dependencies not satisfied' },
+        'optimism TransactionFailed',
       ],
     ]);
+  });
+
+  it('answers no frame in value format when there is no deployment (Grafana: no data)', async () => {
+    const query = { queryType: 'events' as const, format: 'value' };
+    expect(await eventsQuery(handlerContext(query, []))).toEqual([]);
   });
 
   it('filters by tx_id over the whole index and merges deployments newest first', async () => {

@@ -18,7 +18,7 @@ const newestFirst = (a: Row, b: Row) =>
 
 /**
  * Decoded events of every selected deployment, newest first. `table`: one table (also read as
- * annotations: time, event and chain as title and tags, text); `value`: one numeric-multi frame per event.
+ * annotations: time, event and chain as title and tags, text); `value`: one numeric-wide frame, a field per event.
  */
 export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Frame[]> {
   const query = ctx.query;
@@ -109,23 +109,27 @@ export function eventsTable(rows: Row[]): Frame {
 }
 
 /**
- * One frame per event, value 1, labelled with its deployment, event, tx_id and reason: one alert instance
- * each. Every deployment that answered also gets one frame with value 0 and only its deployment labels, so
- * an alert rule tells "no event here" (a normal instance) from "no answer" (the deployment's instances
- * go missing) and never sees no data while any deployment answers.
+ * One numeric-wide frame: a value field per event, value 1, labelled with its deployment, event, tx_id and
+ * reason: one alert instance each. Every deployment that answered also gets a field with value 0 and only
+ * its deployment labels, so an alert rule tells "no event here" (a normal instance) from "no answer" (the
+ * deployment's instances go missing) and never sees no data while any deployment answers.
+ *
+ * Alerting reads this exactly as one numeric-multi frame per field: Grafana's pkg/expr/dataplane.go
+ * (handleDataplaneNumeric) hands numeric frames to grafana/dataplane sdata/numeric, whose wide reader
+ * (wide.go, validateAndGetRefsWide) takes every numeric field of the frame and whose multi reader
+ * (multi.go, validateAndGetRefsMulti) the first numeric field of each frame, both as a MetricRef of the
+ * field alone; the refs are sorted alike, and mathexp.NumberFromRef (mathexp/types.go) builds each number
+ * from the field's name, labels, config and single value, never from the frame. One frame costs a fraction
+ * of encoding a thousand.
  */
 function valueFrames(rows: Row[], answered: Deployment[]): Frame[] {
   const seen = new Set<string>();
-  const frames: Frame[] = answered.map((deployment) => ({
-    name: `${deployment.name} events`,
-    meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION },
-    fields: [
-      numberField('event', [0], {
-        labels: { ...deployment.labels },
-        config: { displayNameFromDS: `${deployment.name} events` },
-      }),
-    ],
-  }));
+  const fields = answered.map((deployment) =>
+    numberField('event', [0], {
+      labels: { ...deployment.labels },
+      config: { displayNameFromDS: `${deployment.name} events` },
+    })
+  );
   for (const { deployment, event } of rows) {
     const labels: Record<string, string> = { ...deployment.labels, event: event.name };
     if (event.txId !== null) {
@@ -139,13 +143,12 @@ function valueFrames(rows: Row[], answered: Deployment[]): Frame[] {
       continue; // the same tx failing again for the same reason is the same alert instance
     }
     seen.add(key);
-    frames.push({
-      name: `${deployment.name} ${event.name}`,
-      meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION },
-      fields: [
-        numberField('event', [1], { labels, config: { displayNameFromDS: `${deployment.name} ${event.name}` } }),
-      ],
-    });
+    fields.push(
+      numberField('event', [1], { labels, config: { displayNameFromDS: `${deployment.name} ${event.name}` } })
+    );
   }
-  return frames;
+  // No deployment answered: no frame, which Grafana reads as no data (as it did with no numeric-multi frame).
+  return fields.length === 0
+    ? []
+    : [{ name: 'events', meta: { type: 'numeric-wide', typeVersion: DATAPLANE_VERSION }, fields }];
 }
