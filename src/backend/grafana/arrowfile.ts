@@ -76,10 +76,9 @@ class FlatBuilder {
   private slots: number[] = [];
 
   /** Starts a new flatbuffer in the same memory (its previous result must have been copied out). */
-  reset(): this {
+  reset(): void {
     this.head = this.bytes.length;
     this.minAlign = 1;
-    return this;
   }
 
   private offset(): number {
@@ -229,13 +228,12 @@ const INT_WIDTHS: Partial<Record<ArrowType, [number, boolean]>> = {
 function fieldType(builder: FlatBuilder, type: ArrowType): [number, number] {
   const int = INT_WIDTHS[type];
   if (int) {
-    return [
-      TYPE_INT,
-      table(
-        builder,
-        () => (builder.field(0, () => builder.int32(int[0])), builder.field(1, () => builder.int8(int[1] ? 1 : 0)))
-      ),
-    ];
+    const [bitWidth, signed] = int;
+    const intAt = table(builder, () => {
+      builder.field(0, () => builder.int32(bitWidth));
+      builder.field(1, () => builder.int8(signed ? 1 : 0));
+    });
+    return [TYPE_INT, intAt];
   }
   switch (type) {
     case 'float32':
