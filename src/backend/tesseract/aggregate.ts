@@ -139,6 +139,30 @@ function remembered<T>(input: MetricInput, key: string, compute: () => T, part: 
   return headScope.rememberForHead(part, `${table.length}|${table.revision}|${key}`, compute) as T;
 }
 
+/** One map a table version and question, numeric keys: the per-instant values of every layout of a head. */
+const VALUES_BY_INSTANT = new HeadPart<Map<number, unknown>>('values by instant', 32);
+/** Instants kept in one map before it starts over (a refresh asks about a thousand a layout). */
+const MAX_INSTANTS = 100_000;
+
+/**
+ * A memo of `question`'s value at an instant (or bucket start) for this table version: looked up once a call, so
+ * each instant costs a number-keyed lookup, not a key string and a least-recently-used move.
+ */
+function valuesByInstant<V>(input: MetricInput, question: string): (instant: number, compute: () => V) => V {
+  const values = remembered(input, question, () => new Map<number, V>(), VALUES_BY_INSTANT) as Map<number, V>;
+  return (instant, compute) => {
+    let value = values.get(instant);
+    if (value === undefined && !values.has(instant)) {
+      if (values.size >= MAX_INSTANTS) {
+        values.clear();
+      }
+      value = compute();
+      values.set(instant, value);
+    }
+    return value as V;
+  };
+}
+
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
 /** Computes the requested metrics for every bucket. */
@@ -201,10 +225,20 @@ export function aggregate(
         return ratio(counts.failed);
       case 'resolution_p50':
       case 'resolution_p95':
-      case 'resolution_p99':
-        return counts.buffered.map((_, k) =>
-          resolutionQuantile(table, counts.bounds[k], counts.bounds[k + 1], QUANTILES[metric] as number)
+      case 'resolution_p99': {
+        const q = QUANTILES[metric] as number;
+        const quantileOf = (k: number) => resolutionQuantile(table, counts.bounds[k], counts.bounds[k + 1], q);
+        if (buckets.starts.length === 1) {
+          return [quantileOf(0)];
+        }
+        // A bucket the range does not clip covers the same positions in every layout of its width.
+        const byStart = valuesByInstant<number | null>(input, `quantile|${q}|${width}`);
+        return buckets.starts.map((start, k) =>
+          start >= buckets.fromSeconds && start + width <= buckets.endSeconds
+            ? byStart(start, () => quantileOf(k))
+            : quantileOf(k)
         );
+      }
       case 'pending':
       case 'awaiting_retry':
         return [...backlog![metric]];
@@ -311,8 +345,13 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
     silent_failures: [],
     failed_final: [],
   };
+  // States at an instant depend only on the events up to it: kept by table version, window and instant, so a
+  // refresh whose range moved on computes only its last bucket's (bucket ends are aligned).
+  const statesAt = valuesByInstant<number[]>(input, `states|${input.coordinationWindow}|${overdue}`);
   for (const instant of instants) {
-    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(input, instant, overdue);
+    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(instant, () =>
+      computeStatesAt(input, instant, overdue)
+    );
     backlog.pending.push(pending);
     backlog.awaiting_retry.push(awaitingRetry);
     backlog.silent_failures.push(silent);
@@ -322,23 +361,7 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
   return backlog;
 }
 
-/**
- * States at an instant, by table, window and instant: they depend only on the events up to the instant, so once
- * a later event is indexed they hold until a reorg (a new revision). Bucket ends are aligned, so a refresh whose
- * range moved on reuses every bucket's but the last.
- */
-const BACKLOG_STATES = new HeadPart<number[]>('backlog states', 100_000);
-
 /** [pending, awaiting_retry, silent_failures, failed_final, pending_overdue] at the instant. */
-function statesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
-  return remembered(
-    input,
-    `states|${input.coordinationWindow}|${overdue}|${instant}`,
-    () => computeStatesAt(input, instant, overdue),
-    BACKLOG_STATES
-  );
-}
-
 function computeStatesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
   const table = input.events;
   const window = input.coordinationWindow;
