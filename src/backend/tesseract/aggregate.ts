@@ -259,6 +259,15 @@ function resolutionQuantile(table: EventTable, from: number, to: number, q: numb
   return table.resolutionRank(from, to, nearestRank(count, q));
 }
 
+/** The kinds countBuckets counts, in BucketCounts' order. */
+const COUNTED_KINDS: readonly EventKindCode[] = [
+  EventKind.Buffered,
+  EventKind.Ready,
+  EventKind.Failed,
+  EventKind.Executed,
+  EventKind.Pause,
+];
+
 /**
  * Counts per kind per bucket from the kind bits: each bucket is a run of positions (block times never decrease),
  * found by binary search, so the cost grows with the buckets, not with the events in them. Only `executed` from
@@ -272,15 +281,21 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   const from = table.firstAtOrAfter(buckets.fromSeconds);
   const to = table.firstAtOrAfter(buckets.endSeconds);
   const bucketOf = (t: number) => Math.min(n - 1, Math.floor((t - base) / width));
+  const [buffered, ready, failed, executed, pauses] = COUNTED_KINDS.map(() => new Array<number>(n));
   const bounds = [from];
-  for (let k = 1; k < n; k++) {
-    const previous = bounds[k - 1];
-    bounds.push(previous + firstPosition(to - previous, (i) => bucketOf(table.timeAt(previous + i)), k));
+  // A bucket the range does not clip holds the same positions in every layout of its width.
+  const byStart = n > 1 ? valuesByInstant<number[]>(input, `counts|${width}`) : undefined;
+  for (let k = 0; k < n; k++) {
+    const start = bounds[k];
+    const measure = () => {
+      const end = k === n - 1 ? to : start + firstPosition(to - start, (i) => bucketOf(table.timeAt(start + i)), k + 1);
+      return [end, ...COUNTED_KINDS.map((kind) => table.countBetween(kind, start, end))];
+    };
+    const unclipped = buckets.starts[k] >= buckets.fromSeconds && buckets.starts[k] + width <= buckets.endSeconds;
+    const [end, ...perKind] = byStart && unclipped ? byStart(buckets.starts[k], measure) : measure();
+    bounds.push(end);
+    [buffered[k], ready[k], failed[k], executed[k], pauses[k]] = perKind;
   }
-  bounds.push(to);
-  const between = (kind: EventKindCode) =>
-    bounds.slice(0, n).map((start, k) => table.countBetween(kind, start, bounds[k + 1]));
-  const executed = between(EventKind.Executed);
   if (input.isExecuted) {
     for (let k = 0; k < n; k++) {
       for (let i = bounds[k + 1]; (i = table.previousOfKinds([EventKind.Ready], bounds[k], i)) >= 0;) {
@@ -291,14 +306,7 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
       }
     }
   }
-  return {
-    buffered: between(EventKind.Buffered),
-    ready: between(EventKind.Ready),
-    failed: between(EventKind.Failed),
-    executed,
-    pauses: between(EventKind.Pause),
-    bounds,
-  };
+  return { buffered, ready, failed, executed, pauses, bounds };
 }
 
 /** Most tx states looked up per query for `executed` (mark_executed logs nothing, so state is the only trace). */
