@@ -4,6 +4,11 @@ import type { MetricName } from '../../query';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { EventTable } from './eventtable';
 import { aggregate, makeBuckets, windowBucket, type Buckets } from './aggregate';
+import { HeadScope } from './headcache';
+
+/** Kept answers across the history's growth and truncations, as a deployment keeps them for one head. */
+const headScope = new HeadScope();
+headScope.enter('head');
 
 /**
  * The fast aggregation (kind bits, ranked sequences) against a recomputation from the raw events that shares
@@ -85,7 +90,7 @@ function history(seed: number): { raw: Raw[]; table: EventTable; truncations: nu
       // Answers kept from a shorter history must still hold once it grew (no reorg after this).
       const range = makeBuckets(1_700_000_000_000, 1_700_200_000_000, 600);
       for (const window of [null, 45, 600]) {
-        aggregate({ events: table, coordinationWindow: window }, METRICS, range);
+        aggregate({ events: table, coordinationWindow: window, headScope }, METRICS, range);
       }
       answeredEarly = true;
     }
@@ -210,6 +215,8 @@ describe('aggregation equals a recomputation from the raw events', () => {
     const end = raw[raw.length - 1].time * 1000;
     const layouts: Buckets[] = [
       makeBuckets(start - 5000, end + 5000, 600),
+      // Moved on by less than a bucket, as a refresh's range: the unclipped buckets' values are the kept ones.
+      makeBuckets(start - 5000 + 250_000, end + 5000 + 250_000, 600),
       makeBuckets(start + 123_456, end - 98_765, 60),
       makeBuckets(start, end, 97),
       windowBucket(start, end),
@@ -217,7 +224,7 @@ describe('aggregation equals a recomputation from the raw events', () => {
     ];
     for (const window of [null, 45, 600]) {
       for (const buckets of layouts) {
-        const fast = aggregate({ events: table, coordinationWindow: window }, METRICS, buckets);
+        const fast = aggregate({ events: table, coordinationWindow: window, headScope }, METRICS, buckets);
         const expected = bruteForce(raw, buckets, window);
         for (const metric of METRICS) {
           const values = fast.get(metric)!;

@@ -139,6 +139,30 @@ function remembered<T>(input: MetricInput, key: string, compute: () => T, part: 
   return headScope.rememberForHead(part, `${table.length}|${table.revision}|${key}`, compute) as T;
 }
 
+/** One map a table version and question, numeric keys: the per-instant values of every layout of a head. */
+const VALUES_BY_INSTANT = new HeadPart<Map<number, unknown>>('values by instant', 32);
+/** Instants kept in one map before it starts over (a refresh asks about a thousand a layout). */
+const MAX_INSTANTS = 100_000;
+
+/**
+ * A memo of `question`'s value at an instant (or bucket start) for this table version: looked up once a call, so
+ * each instant costs a number-keyed lookup, not a key string and a least-recently-used move.
+ */
+function valuesByInstant<V>(input: MetricInput, question: string): (instant: number, compute: () => V) => V {
+  const values = remembered(input, question, () => new Map<number, V>(), VALUES_BY_INSTANT) as Map<number, V>;
+  return (instant, compute) => {
+    let value = values.get(instant);
+    if (value === undefined && !values.has(instant)) {
+      if (values.size >= MAX_INSTANTS) {
+        values.clear();
+      }
+      value = compute();
+      values.set(instant, value);
+    }
+    return value as V;
+  };
+}
+
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
 /** Computes the requested metrics for every bucket. */
@@ -201,10 +225,20 @@ export function aggregate(
         return ratio(counts.failed);
       case 'resolution_p50':
       case 'resolution_p95':
-      case 'resolution_p99':
-        return counts.buffered.map((_, k) =>
-          resolutionQuantile(table, counts.bounds[k], counts.bounds[k + 1], QUANTILES[metric] as number)
+      case 'resolution_p99': {
+        const q = QUANTILES[metric] as number;
+        const quantileOf = (k: number) => resolutionQuantile(table, counts.bounds[k], counts.bounds[k + 1], q);
+        if (buckets.starts.length === 1) {
+          return [quantileOf(0)];
+        }
+        // A bucket the range does not clip covers the same positions in every layout of its width.
+        const byStart = valuesByInstant<number | null>(input, `quantile|${q}|${width}`);
+        return buckets.starts.map((start, k) =>
+          start >= buckets.fromSeconds && start + width <= buckets.endSeconds
+            ? byStart(start, () => quantileOf(k))
+            : quantileOf(k)
         );
+      }
       case 'pending':
       case 'awaiting_retry':
         return [...backlog![metric]];
@@ -225,6 +259,15 @@ function resolutionQuantile(table: EventTable, from: number, to: number, q: numb
   return table.resolutionRank(from, to, nearestRank(count, q));
 }
 
+/** The kinds countBuckets counts, in BucketCounts' order. */
+const COUNTED_KINDS: readonly EventKindCode[] = [
+  EventKind.Buffered,
+  EventKind.Ready,
+  EventKind.Failed,
+  EventKind.Executed,
+  EventKind.Pause,
+];
+
 /**
  * Counts per kind per bucket from the kind bits: each bucket is a run of positions (block times never decrease),
  * found by binary search, so the cost grows with the buckets, not with the events in them. Only `executed` from
@@ -238,15 +281,21 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   const from = table.firstAtOrAfter(buckets.fromSeconds);
   const to = table.firstAtOrAfter(buckets.endSeconds);
   const bucketOf = (t: number) => Math.min(n - 1, Math.floor((t - base) / width));
+  const [buffered, ready, failed, executed, pauses] = COUNTED_KINDS.map(() => new Array<number>(n));
   const bounds = [from];
-  for (let k = 1; k < n; k++) {
-    const previous = bounds[k - 1];
-    bounds.push(previous + firstPosition(to - previous, (i) => bucketOf(table.timeAt(previous + i)), k));
+  // A bucket the range does not clip holds the same positions in every layout of its width.
+  const byStart = n > 1 ? valuesByInstant<number[]>(input, `counts|${width}`) : undefined;
+  for (let k = 0; k < n; k++) {
+    const start = bounds[k];
+    const measure = () => {
+      const end = k === n - 1 ? to : start + firstPosition(to - start, (i) => bucketOf(table.timeAt(start + i)), k + 1);
+      return [end, ...COUNTED_KINDS.map((kind) => table.countBetween(kind, start, end))];
+    };
+    const unclipped = buckets.starts[k] >= buckets.fromSeconds && buckets.starts[k] + width <= buckets.endSeconds;
+    const [end, ...perKind] = byStart && unclipped ? byStart(buckets.starts[k], measure) : measure();
+    bounds.push(end);
+    [buffered[k], ready[k], failed[k], executed[k], pauses[k]] = perKind;
   }
-  bounds.push(to);
-  const between = (kind: EventKindCode) =>
-    bounds.slice(0, n).map((start, k) => table.countBetween(kind, start, bounds[k + 1]));
-  const executed = between(EventKind.Executed);
   if (input.isExecuted) {
     for (let k = 0; k < n; k++) {
       for (let i = bounds[k + 1]; (i = table.previousOfKinds([EventKind.Ready], bounds[k], i)) >= 0;) {
@@ -257,14 +306,7 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
       }
     }
   }
-  return {
-    buffered: between(EventKind.Buffered),
-    ready: between(EventKind.Ready),
-    failed: between(EventKind.Failed),
-    executed,
-    pauses: between(EventKind.Pause),
-    bounds,
-  };
+  return { buffered, ready, failed, executed, pauses, bounds };
 }
 
 /** Most tx states looked up per query for `executed` (mark_executed logs nothing, so state is the only trace). */
@@ -311,8 +353,13 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
     silent_failures: [],
     failed_final: [],
   };
+  // States at an instant depend only on the events up to it: kept by table version, window and instant, so a
+  // refresh whose range moved on computes only its last bucket's (bucket ends are aligned).
+  const statesAt = valuesByInstant<number[]>(input, `states|${input.coordinationWindow}|${overdue}`);
   for (const instant of instants) {
-    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(input, instant, overdue);
+    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(instant, () =>
+      computeStatesAt(input, instant, overdue)
+    );
     backlog.pending.push(pending);
     backlog.awaiting_retry.push(awaitingRetry);
     backlog.silent_failures.push(silent);
@@ -322,23 +369,7 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
   return backlog;
 }
 
-/**
- * States at an instant, by table, window and instant: they depend only on the events up to the instant, so once
- * a later event is indexed they hold until a reorg (a new revision). Bucket ends are aligned, so a refresh whose
- * range moved on reuses every bucket's but the last.
- */
-const BACKLOG_STATES = new HeadPart<number[]>('backlog states', 100_000);
-
 /** [pending, awaiting_retry, silent_failures, failed_final, pending_overdue] at the instant. */
-function statesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
-  return remembered(
-    input,
-    `states|${input.coordinationWindow}|${overdue}|${instant}`,
-    () => computeStatesAt(input, instant, overdue),
-    BACKLOG_STATES
-  );
-}
-
 function computeStatesAt(input: MetricInput, instant: number, overdue: boolean): number[] {
   const table = input.events;
   const window = input.coordinationWindow;

@@ -1,5 +1,6 @@
 import { EventKind } from './events';
 import type { EventTable } from './eventtable';
+import { firstPosition } from '../chain';
 
 /**
  * Upper bounds (s) of the resolution-time histogram: the guide's (prometheus_client's defaults) and more
@@ -76,50 +77,41 @@ export class ConfirmedEvents {
     const historyToBlock = (this.historyToBlock ??= headBlock);
     const table = this.table;
     const from = this.confirmedLength;
-    let to = from;
-    while (to < table.length && table.blockAt(to) <= confirmedToBlock) {
-      to++;
-    }
-    for (let position = from; position < to; position++) {
-      this.count(position);
-    }
+    // Blocks never decrease along the index: both bounds are binary searches, the counts ranks of the kind bits,
+    // and only the Ready events are visited (a first sync confirms the whole backfill at once).
+    const blockAfter = (bound: number) =>
+      from + firstPosition(table.length - from, (i) => table.blockAt(from + i), bound, true);
+    const to = blockAfter(confirmedToBlock);
+    this.counts.buffered += table.countBetween(EventKind.Buffered, from, to);
+    this.counts.ready += table.countBetween(EventKind.Ready, from, to);
+    this.counts.failed += table.countBetween(EventKind.Failed, from, to);
+    this.observeResolutions(from, to);
     this.confirmedLength = to;
-    let firstNew = from;
-    while (firstNew < to && table.blockAt(firstNew) <= historyToBlock) {
-      firstNew++;
-    }
+    const firstNew = Math.min(to, blockAfter(historyToBlock));
     return { from, to, firstNew, first, historyToBlock };
   }
 
-  private count(position: number): void {
-    const table = this.table;
-    switch (table.kindAt(position)) {
-      case EventKind.Buffered:
-        this.counts.buffered++;
-        break;
-      case EventKind.Failed:
-        this.counts.failed++;
-        break;
-      case EventKind.Ready: {
-        this.counts.ready++;
-        // The same resolution time as the metrics query's.
-        const resolution = table.resolutionAt(position);
-        if (resolution !== null) {
-          this.observe(resolution);
+  /** Folds the resolution times of the Ready events at positions [from, to) into the histogram. */
+  private observeResolutions(from: number, to: number): void {
+    const histogram = this.resolution;
+    // Per bucket first, cumulated once: a resolution counts in the first bucket whose bound it does not exceed.
+    const perBucket = this.buckets.map(() => 0);
+    for (let position = to; (position = this.table.previousOfKinds([EventKind.Ready], from, position)) >= 0;) {
+      // The same resolution time as the metrics query's.
+      const seconds = this.table.resolutionAt(position);
+      if (seconds !== null) {
+        const bucket = this.buckets.findIndex((bound) => seconds <= bound);
+        if (bucket >= 0) {
+          perBucket[bucket]++;
         }
-        break;
+        histogram.sum += seconds;
+        histogram.count++;
       }
     }
-  }
-
-  private observe(seconds: number): void {
-    const histogram = this.resolution;
-    this.buckets.forEach((bound, index) => {
-      if (seconds <= bound) {
-        histogram.cumulativeCounts[index]++;
-      }
+    let cumulative = 0;
+    perBucket.forEach((count, index) => {
+      cumulative += count;
+      histogram.cumulativeCounts[index] += cumulative;
     });
-    histogram.sum += seconds;
-    histogram.count++;
   }
 }

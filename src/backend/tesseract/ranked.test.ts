@@ -3,37 +3,41 @@ import { Prng } from '../../../devnet/prng';
 import { RankBits, RankedSequence, previousSet } from './ranked';
 
 describe('RankedSequence', () => {
-  it('counts below a value and selects the k-th smallest of any range, across merges and truncations', () => {
-    const prng = new Prng(3);
-    const sequence = new RankedSequence();
-    let values: number[] = [];
-    for (let step = 0; step < 6000; step++) {
-      if (prng.chance(0.002) && values.length > 10) {
-        const keep = prng.int(0, values.length - 1);
-        sequence.truncate(keep);
-        values = values.slice(0, keep);
-      }
-      // Mostly clustered values, some far apart (the top of the range included).
-      const value = prng.chance(0.05)
-        ? prng.pick([0, 0xffffffff, prng.int(0, 2 ** 31)])
-        : 1_700_000_000 + prng.int(0, 500);
-      sequence.push(value);
-      values.push(value);
-      if (step % 97 === 0) {
-        const from = prng.int(0, values.length - 1);
-        const to = prng.int(from + 1, values.length);
-        const range = values.slice(from, to);
-        const sorted = [...range].sort((a, b) => a - b);
-        const k = prng.int(0, range.length - 1);
-        const v = prng.pick(range) + prng.int(-1, 1);
-        expect([sequence.length, sequence.select(from, to, k), sequence.countLess(from, to, v)]).toEqual([
-          values.length,
-          sorted[k],
-          range.filter((x) => x < v).length,
-        ]);
+  // Queried often (blocks built as they seal) and rarely (many merges of blocks not built yet between queries).
+  it.each([97, 1999])(
+    'counts below a value and selects the k-th smallest of any range, across merges and truncations (a query every %i appends)',
+    (every) => {
+      const prng = new Prng(3);
+      const sequence = new RankedSequence();
+      let values: number[] = [];
+      for (let step = 0; step < 6000; step++) {
+        if (prng.chance(0.002) && values.length > 10) {
+          const keep = prng.int(0, values.length - 1);
+          sequence.truncate(keep);
+          values = values.slice(0, keep);
+        }
+        // Mostly clustered values, some far apart (the top of the range included).
+        const value = prng.chance(0.05)
+          ? prng.pick([0, 0xffffffff, prng.int(0, 2 ** 31)])
+          : 1_700_000_000 + prng.int(0, 500);
+        sequence.push(value);
+        values.push(value);
+        if (step % every === 0) {
+          const from = prng.int(0, values.length - 1);
+          const to = prng.int(from + 1, values.length);
+          const range = values.slice(from, to);
+          const sorted = [...range].sort((a, b) => a - b);
+          const k = prng.int(0, range.length - 1);
+          const v = prng.pick(range) + prng.int(-1, 1);
+          expect([sequence.length, sequence.select(from, to, k), sequence.countLess(from, to, v)]).toEqual([
+            values.length,
+            sorted[k],
+            range.filter((x) => x < v).length,
+          ]);
+        }
       }
     }
-  });
+  );
 });
 
 describe('RankBits', () => {

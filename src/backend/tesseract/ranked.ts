@@ -290,7 +290,8 @@ const TAIL = 64;
  * blocks whose values span 2^L.
  */
 export class RankedSequence {
-  private readonly blocks: WaveletBlock[] = [];
+  /** Sealed blocks; the newest may still be plain values, built into wavelet blocks by the next query. */
+  private readonly blocks: Array<WaveletBlock | Uint32Array> = [];
   private readonly sizes: number[] = [];
   private sealed = 0;
   private readonly tail = new Uint32Array(TAIL);
@@ -318,6 +319,7 @@ export class RankedSequence {
       return;
     }
     // Drop whole blocks past `length`, then append again what the straddling block kept.
+    this.build();
     let start = this.sealed;
     let kept: Uint32Array = new Uint32Array(0);
     while (start > length) {
@@ -325,7 +327,7 @@ export class RankedSequence {
       const size = this.sizes.pop()!;
       start -= size;
       if (start < length) {
-        kept = block.decode(length - start);
+        kept = (block as WaveletBlock).decode(length - start);
       }
     }
     this.sealed = start;
@@ -337,12 +339,13 @@ export class RankedSequence {
 
   /** Entries in [from, to) below `value`. */
   countLess(from: number, to: number, value: number): number {
+    const blocks = this.build();
     let count = 0;
     let start = 0;
-    for (let b = 0; b < this.blocks.length && start < to; b++) {
+    for (let b = 0; b < blocks.length && start < to; b++) {
       const end = start + this.sizes[b];
       if (end > from) {
-        count += this.blocks[b].countLess(Math.max(from, start) - start, Math.min(to, end) - start, value);
+        count += blocks[b].countLess(Math.max(from, start) - start, Math.min(to, end) - start, value);
       }
       start = end;
     }
@@ -356,17 +359,18 @@ export class RankedSequence {
 
   /** The k-th smallest (from 0) of the entries [from, to); k < to − from. */
   select(from: number, to: number, k: number): number {
+    const blocks = this.build();
     let start = 0;
     let low = Infinity;
     let high = -Infinity;
-    for (let b = 0; b < this.blocks.length && start < to; b++) {
+    for (let b = 0; b < blocks.length && start < to; b++) {
       const end = start + this.sizes[b];
       if (end > from) {
         if (from >= start && to <= end) {
-          return this.blocks[b].select(from - start, to - start, k); // one block: one descent
+          return blocks[b].select(from - start, to - start, k); // one block: one descent
         }
-        low = Math.min(low, this.blocks[b].min);
-        high = Math.max(high, this.blocks[b].max);
+        low = Math.min(low, blocks[b].min);
+        high = Math.max(high, blocks[b].max);
       }
       start = end;
     }
@@ -386,19 +390,36 @@ export class RankedSequence {
     return low;
   }
 
+  /**
+   * Merges like a binary counter, but a block is built only when a query needs it: appends between two queries
+   * (a backfill's, all of them) build each entry once, not once per merge it takes part in.
+   */
   private seal(values: Uint32Array): void {
     let merged = values;
     while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === merged.length) {
       const size = this.sizes.pop()!;
-      const previous = this.blocks.pop()!.decode(size);
+      const block = this.blocks.pop()!;
+      const previous = block instanceof WaveletBlock ? block.decode(size) : block;
       const both = new Uint32Array(size + merged.length);
       both.set(previous);
       both.set(merged, size);
       merged = both;
       this.sealed -= size;
     }
-    this.blocks.push(new WaveletBlock(merged));
+    this.blocks.push(merged);
     this.sizes.push(merged.length);
     this.sealed += merged.length;
+  }
+
+  /** The sealed blocks, each built. */
+  private build(): readonly WaveletBlock[] {
+    for (let b = this.blocks.length - 1; b >= 0; b--) {
+      const block = this.blocks[b];
+      if (block instanceof WaveletBlock) {
+        break; // blocks before a built one were built with it or before
+      }
+      this.blocks[b] = new WaveletBlock(block);
+    }
+    return this.blocks as WaveletBlock[];
   }
 }
