@@ -45,14 +45,63 @@ export interface NewlyConfirmed {
 export class ConfirmedEvents {
   private confirmedLength = 0;
   private historyToBlock?: number;
-  private readonly counts = { buffered: 0, ready: 0, failed: 0 };
-  private readonly resolution: ResolutionHistogram;
+  private counts = { buffered: 0, ready: 0, failed: 0 };
+  private resolution: ResolutionHistogram;
+  private restoredDropped = false;
 
+  /**
+   * `dropped`: the totals of the events retention dropped before this process (the index's summary, see
+   * `dropping`), read once when counting starts: the totals go on from them rather than from the kept events.
+   */
   constructor(
     private readonly table: EventTable,
-    private readonly buckets: readonly number[] = RESOLUTION_BUCKETS_SECONDS
+    private readonly buckets: readonly number[] = RESOLUTION_BUCKETS_SECONDS,
+    private readonly dropped: () => ConfirmedTotals | undefined = () => undefined
   ) {
-    this.resolution = { cumulativeCounts: buckets.map(() => 0), sum: 0, count: 0 };
+    this.resolution = emptyHistogram(buckets);
+  }
+
+  /**
+   * Retention is about to drop the first `count` events (all confirmed): those not yet counted are counted
+   * now, so the totals never go down. Returns `previous` (the dropped totals so far) with them added. A Ready
+   * confirmed after its Buffered was dropped is counted but not timed.
+   */
+  dropping(count: number, previous: ConfirmedTotals | undefined): ConfirmedTotals {
+    this.restoreDropped();
+    for (let position = this.confirmedLength; position < count; position++) {
+      this.count(position);
+    }
+    const counted = Math.max(this.confirmedLength, count);
+    this.confirmedLength = counted - count;
+    const into = previous
+      ? copyTotals(previous)
+      : { buffered: 0, ready: 0, failed: 0, resolution: emptyHistogram(this.buckets) };
+    for (let position = 0; position < count; position++) {
+      this.count(position, into, into.resolution);
+    }
+    // A counted Ready that is kept while its Buffered goes has no resolution time after a restart: the summary
+    // keeps the one it was counted with.
+    const table = this.table;
+    for (let position = count; position < counted; position++) {
+      const resolution = table.kindAt(position) === EventKind.Ready ? table.resolutionAt(position) : null;
+      if (resolution !== null && table.bufferedAt(table.txRefAt(position)) < count) {
+        this.observe(resolution, into.resolution);
+      }
+    }
+    return into;
+  }
+
+  private restoreDropped(): void {
+    if (this.restoredDropped) {
+      return;
+    }
+    this.restoredDropped = true;
+    const dropped = this.dropped();
+    if (dropped) {
+      const { resolution, ...counts } = copyTotals(dropped);
+      this.counts = counts;
+      this.resolution = resolution;
+    }
   }
 
   /** Whether a sync has completed: before it, totals would grow with the backfill rather than with the chain. */
@@ -61,10 +110,7 @@ export class ConfirmedEvents {
   }
 
   totals(): ConfirmedTotals {
-    return {
-      ...this.counts,
-      resolution: { ...this.resolution, cumulativeCounts: [...this.resolution.cumulativeCounts] },
-    };
+    return copyTotals({ ...this.counts, resolution: this.resolution });
   }
 
   /**
@@ -74,6 +120,7 @@ export class ConfirmedEvents {
   advance(confirmedToBlock: number, headBlock: number): NewlyConfirmed {
     const first = this.historyToBlock === undefined;
     const historyToBlock = (this.historyToBlock ??= headBlock);
+    this.restoreDropped();
     const table = this.table;
     const from = this.confirmedLength;
     let to = from;
@@ -91,29 +138,28 @@ export class ConfirmedEvents {
     return { from, to, firstNew, first, historyToBlock };
   }
 
-  private count(position: number): void {
+  private count(position: number, counts = this.counts, histogram = this.resolution): void {
     const table = this.table;
     switch (table.kindAt(position)) {
       case EventKind.Buffered:
-        this.counts.buffered++;
+        counts.buffered++;
         break;
       case EventKind.Failed:
-        this.counts.failed++;
+        counts.failed++;
         break;
       case EventKind.Ready: {
-        this.counts.ready++;
+        counts.ready++;
         // The same resolution time as the metrics query's.
         const resolution = table.resolutionAt(position);
         if (resolution !== null) {
-          this.observe(resolution);
+          this.observe(resolution, histogram);
         }
         break;
       }
     }
   }
 
-  private observe(seconds: number): void {
-    const histogram = this.resolution;
+  private observe(seconds: number, histogram: ResolutionHistogram): void {
     this.buckets.forEach((bound, index) => {
       if (seconds <= bound) {
         histogram.cumulativeCounts[index]++;
@@ -122,4 +168,12 @@ export class ConfirmedEvents {
     histogram.sum += seconds;
     histogram.count++;
   }
+}
+
+function emptyHistogram(buckets: readonly number[]): ResolutionHistogram {
+  return { cumulativeCounts: buckets.map(() => 0), sum: 0, count: 0 };
+}
+
+function copyTotals(totals: ConfirmedTotals): ConfirmedTotals {
+  return { ...totals, resolution: { ...totals.resolution, cumulativeCounts: [...totals.resolution.cumulativeCounts] } };
 }
