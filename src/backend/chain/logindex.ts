@@ -90,6 +90,8 @@ export interface RecordRetention<S> {
   excess(store: S): number;
   /** Called before the first `count` records are dropped, with the summary so far; returns the new one (JSON). */
   summarize(count: number, previous: unknown): unknown;
+  /** Called before the first `count` records are dropped that the stored summary already accounts for (a replay's). */
+  forget(count: number): void;
 }
 
 /** What retention dropped before the first kept record (stored in every checkpoint from then on). */
@@ -322,6 +324,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     try {
       const loaded = await journal.store.load((entry) => this.replay(entry));
       stats.warning = loaded.warning;
+      this.trimToDropped();
       if (loaded.entries > COMPACT_AFTER_ENTRIES || loaded.rollbacks > 0) {
         await journal.store.compact();
       }
@@ -366,6 +369,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         }
         this.replay(entry);
       }
+      this.trimToDropped();
       if (writer) {
         this.keepCurrent();
         return undefined;
@@ -669,21 +673,42 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       fromBlock,
       summary: retention.summarize(count, previous?.summary),
     };
-    store.dropFirst(count);
-    for (const listener of this.dropListeners) {
-      listener(count);
-    }
+    this.dropFront(count);
     const journal = this.options.journal;
     const stats = this.journalStats;
     if (!journal || !stats || stats.writeError !== undefined || stats.role === 'reader') {
       return;
     }
+    // The new edge and summary are stored first: until the old records are gone, a load drops them by it.
+    await this.persist([]);
     try {
       await journal.store.compact({ fromBlock, checkpoint: this.checkpoint() });
       this.storedTo = this.indexedTo;
     } catch (error) {
       stats.writeError = `compaction: ${error instanceof Error ? error.message : String(error)}`;
     }
+  }
+
+  private dropFront(count: number): void {
+    this.store.dropFirst(count);
+    for (const listener of this.dropListeners) {
+      listener(count);
+    }
+  }
+
+  /**
+   * After a replay: drops the records before the stored retention edge (a store that keeps whole entries, or a
+   * crash before compaction, leaves some), which the stored summary accounts for.
+   */
+  private trimToDropped(): void {
+    const fromBlock = this.droppedRecords?.fromBlock;
+    const store = this.store;
+    if (fromBlock === undefined || store.length === 0 || store.blockAt(0) >= fromBlock) {
+      return;
+    }
+    const count = firstPosition(store.length, (position) => store.blockAt(position), fromBlock);
+    this.options.retention?.forget(count);
+    this.dropFront(count);
   }
 
   /** Drops every record and remembered hash from `block` on. */

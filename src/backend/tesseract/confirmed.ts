@@ -68,11 +68,8 @@ export class ConfirmedEvents {
    */
   dropping(count: number, previous: ConfirmedTotals | undefined): ConfirmedTotals {
     this.restoreDropped();
-    for (let position = this.confirmedLength; position < count; position++) {
-      this.count(position);
-    }
     const counted = Math.max(this.confirmedLength, count);
-    this.confirmedLength = counted - count;
+    this.forget(count);
     const into = previous
       ? copyTotals(previous)
       : { buffered: 0, ready: 0, failed: 0, resolution: emptyHistogram(this.buckets) };
@@ -89,6 +86,20 @@ export class ConfirmedEvents {
       }
     }
     return into;
+  }
+
+  /**
+   * The first `count` events go, confirmed: those not counted yet are counted now, unless counting has not
+   * started (then the stored summary it starts from, read later, holds them).
+   */
+  forget(count: number): void {
+    if (!this.restoredDropped) {
+      return;
+    }
+    for (let position = this.confirmedLength; position < count; position++) {
+      this.count(position);
+    }
+    this.confirmedLength = Math.max(this.confirmedLength, count) - count;
   }
 
   private restoreDropped(): void {

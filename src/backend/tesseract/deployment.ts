@@ -162,6 +162,7 @@ export class Deployment {
       retention: this.retention && {
         excess: (table) => retentionExcess(table, this.retention!),
         summarize: (count, previous) => this.confirmed().dropping(count, previous as ConfirmedTotals | undefined),
+        forget: (count) => this.confirmed().forget(count),
       },
       afterChunk: (logCount) => {
         if (logCount >= LARGE_REPLY_LOGS) {
