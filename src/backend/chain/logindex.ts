@@ -570,6 +570,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         this.indexedTo = chunk.toBlock;
         this.tipHash = chunk.toHeader.hash;
         await this.persist(records);
+        // A long backfill stays within the retention too: what lies `confirmations` below this head is final.
+        await this.retain(Math.min(this.indexedTo, head.number - this.options.confirmations));
       }
       this.confirmedTo = Math.max(this.confirmedTo, Math.min(this.indexedTo, head.number - this.options.confirmations));
       let anchor = -1;
@@ -583,7 +585,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
           this.tailHashes.delete(block);
         }
       }
-      await this.retain();
+      await this.retain(this.confirmedTo);
       const report: SyncReport = {
         headBlock: head.number,
         headHash: head.hash,
@@ -646,18 +648,18 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   }
 
   /**
-   * Applies the retention: drops the confirmed records it names, whole blocks only, then compacts the journal to
+   * Applies the retention: drops the records it names of blocks ≤ finalTo (final), whole blocks only, then compacts the journal to
    * the kept records with a checkpoint that says so (one atomic rewrite: a crash leaves the old or the new).
-   * A reader of a shared journal drops from memory only (the writer compacts the store).
+   * A shared journal's readers never get here: they follow the writer's edge (trimToDropped).
    */
-  private async retain(): Promise<void> {
+  private async retain(finalTo: number): Promise<void> {
     const retention = this.options.retention;
     const store = this.store;
     if (!retention) {
       return;
     }
     const blockAt = (position: number) => store.blockAt(position);
-    const confirmed = firstPosition(store.length, blockAt, this.confirmedTo + 1);
+    const confirmed = firstPosition(store.length, blockAt, finalTo + 1);
     let count = Math.min(retention.excess(store), confirmed);
     if (count <= 0 || count >= store.length) {
       return;
