@@ -2,6 +2,8 @@
  * Benchmark rows of the persisted index (issue #16), through the built executable on a synthetic node:
  * - restart: fill an index of N events in a file store, kill -9, start again on the same directory, and time
  *   the first dashboard answer; count its eth_getLogs (0 expected: every block is indexed) and peak RSS;
+ * - the same with a retention (keep the newest K events): the store and the peak RSS of the fill and of the
+ *   restart stay bounded by K, not by the history;
  * - replicas: three processes on one Postgres against one process alone, total eth_getLogs.
  * `npx tsx bench/durable.ts [events…]` prints them; `npm run bench -- --rows=durable` runs them as the
  * `durable` row set (DurableRows) and writes them into RESULTS.md.
@@ -66,6 +68,11 @@ function peakRssMb(pid: number): number {
 
 export interface RestartRow {
   events: number;
+  /** The retention (events kept), when one was set. */
+  keep?: number;
+  /** Events the restarted process loaded from the store. */
+  loaded: number;
+  fillPeakRssMb: number;
   fillSeconds: number;
   fillGetLogs: number;
   storeMb: number;
@@ -79,12 +86,15 @@ export interface RestartRow {
   exact: boolean;
 }
 
-export async function measureRestart(events: number): Promise<RestartRow> {
+export async function measureRestart(events: number, keep?: number): Promise<RestartRow> {
   const blocks = Math.max(100, Math.ceil(events / 100));
   const startTime = Math.floor(Date.now() / 1000) - blocks * 12 - 60;
   const chain = await startSyntheticChain({ chainId: 4242, contract: CONTRACT, logs: events, blocks, startTime });
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-durable-'));
-  const settings = settingsFor('bench-durable', chain.url, { directory: dir });
+  const settings = settingsFor('bench-durable', chain.url, {
+    directory: dir,
+    ...(keep === undefined ? {} : { retention: { events: keep } }),
+  });
   try {
     const first = await PluginHost.start();
     let started = performance.now();
@@ -100,6 +110,7 @@ export async function measureRestart(events: number): Promise<RestartRow> {
     }
     const fillSeconds = (performance.now() - started) / 1000;
     const fillGetLogs = chain.getLogsCalls();
+    const fillPeakRssMb = peakRssMb(first.pid);
     await first.kill();
     const storeMb = readdirSync(dir).reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0) / 1e6;
 
@@ -111,6 +122,9 @@ export async function measureRestart(events: number): Promise<RestartRow> {
     const loaded = await second.waitForLog((line) => line['@message'] === 'Log index loaded from the index store');
     const row: RestartRow = {
       events,
+      ...(keep === undefined ? {} : { keep }),
+      loaded: Number(loaded.records),
+      fillPeakRssMb,
       fillSeconds,
       fillGetLogs,
       storeMb,
@@ -119,7 +133,12 @@ export async function measureRestart(events: number): Promise<RestartRow> {
       replayMs: Number(loaded.ms),
       restartGetLogs: chain.getLogsCalls() - fillGetLogs,
       restartPeakRssMb: peakRssMb(second.pid),
-      exact: filled === events / 2 && again === filled,
+      // With a retention: the kept events (at most a quarter more than kept, and a block), the same after the restart.
+      exact:
+        again === filled &&
+        (keep === undefined
+          ? filled === events / 2
+          : Number(loaded.records) >= keep && Number(loaded.records) <= keep * 1.25 + 100 && filled > 0),
     };
     await second.kill();
     return row;
@@ -168,9 +187,11 @@ export async function measureReplicas(events: number): Promise<ReplicasRow> {
   }
 }
 
-/** Restarts at these sizes (the issue's 40k and 1M), replicas at the first. */
+/** Restarts at these sizes (the issue's 40k and 1M), replicas at the first; retention at the last. */
 const SIZES = [40_000, 1_000_000];
 const QUICK_SIZES = [10_000, 100_000];
+/** The retention row keeps this share of the largest history. */
+const KEEP_SHARE = 0.1;
 /** The issue's target: a restart answers its first dashboard query within this long. */
 const RESTART_TARGET_MS = 2000;
 
@@ -187,6 +208,11 @@ export class DurableRows {
       this.restarts.push(await measureRestart(events));
       progress();
     }
+    const events = sizes[sizes.length - 1];
+    const keep = events * KEEP_SHARE;
+    log(`durable: the same with a retention of ${keep} events, ${events} events`);
+    this.restarts.push(await measureRestart(events, keep));
+    progress();
     log(`durable: three replicas on one Postgres against one process, ${sizes[0]} events`);
     this.replicas = await measureReplicas(sizes[0]);
     progress();
@@ -204,7 +230,8 @@ export class DurableRows {
       'fresh backend indexes the history into a file store; it is killed (kill -9) and a new process starts on the same',
       'directory. **restart → answer** = from spawning it to the answer of its first query (a metrics window over the whole',
       "history), of which **replay** is reading and replaying the store (the backend's own measure); **eth_getLogs** of the",
-      'restart (0: every indexed block came from the store); **peak RSS** of the restarted process.',
+      'restart (0: every indexed block came from the store); **peak RSS** of the filling and of the restarted process;',
+      '**kept**: the retention (events) and the events the restart loaded.',
       '',
       this.table(),
       '',
@@ -224,7 +251,8 @@ export class DurableRows {
   private table(): string {
     const rows = this.restarts.map((r) => [
       String(r.events),
-      `${r.fillSeconds.toFixed(1)} s, ${r.fillGetLogs} eth_getLogs`,
+      r.keep === undefined ? `all (${r.loaded})` : `${r.keep} (${r.loaded})`,
+      `${r.fillSeconds.toFixed(1)} s, ${r.fillGetLogs} eth_getLogs, ${r.fillPeakRssMb.toFixed(0)} MB`,
       r.storeMb.toFixed(1),
       r.restartToAnswerMs.toFixed(0),
       String(r.replayMs),
@@ -234,7 +262,8 @@ export class DurableRows {
     ]);
     const header = [
       'events',
-      'fill',
+      'kept',
+      'fill (peak RSS)',
       'store MB',
       'restart → answer ms',
       'replay ms',
@@ -257,9 +286,10 @@ export class DurableRows {
 
   private targets(): string[] {
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-    const lines = this.restarts.map(
-      (r) =>
-        `- ${r.events} events, restart answers within ${RESTART_TARGET_MS / 1000} s with 0 eth_getLogs for indexed blocks: ${r.restartToAnswerMs.toFixed(0)} ms, ${r.restartGetLogs} eth_getLogs (${verdict(r.restartToAnswerMs <= RESTART_TARGET_MS && r.restartGetLogs === 0 && r.exact)})`
+    const lines = this.restarts.map((r) =>
+      r.keep !== undefined
+        ? `- ${r.events} events with a retention of ${r.keep}: the restart loads ${r.loaded} events (${verdict(r.exact)})`
+        : `- ${r.events} events, restart answers within ${RESTART_TARGET_MS / 1000} s with 0 eth_getLogs for indexed blocks: ${r.restartToAnswerMs.toFixed(0)} ms, ${r.restartGetLogs} eth_getLogs (${verdict(r.restartToAnswerMs <= RESTART_TARGET_MS && r.restartGetLogs === 0 && r.exact)})`
     );
     if (this.replicas) {
       const r = this.replicas;

@@ -156,7 +156,8 @@ describe('errors', () => {
   });
 
   it('answers the deployments that work and notes the failing ones; fails only when all fail', async () => {
-    const fake = (name: string) => ({ name, outage: () => undefined }) as unknown as Deployment;
+    const fake = (name: string) =>
+      ({ name, outage: () => undefined, keptFromSeconds: () => undefined }) as unknown as Deployment;
     const handler = { deployments: [fake('a'), fake('b')], logger } as unknown as HandlerContext;
     const partial = await forEachDeployment(handler, async (d) => {
       if (d.name === 'b') {

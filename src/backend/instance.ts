@@ -278,6 +278,7 @@ export class TesseractDataSource implements DataSourceInstance {
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
           journal: { open: openJournal, slot: `${settings.uid}.${deployment.id}` },
+          retention: indexStore.store.retention,
           onSync: (report, fresh, confirmed) => {
             recordSync(runtime, report, fresh, confirmed, logger);
             LiveFeed.existing(runtime)?.afterSync();

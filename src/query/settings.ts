@@ -58,7 +58,42 @@ export interface IndexStoreSettings {
   kind?: IndexStoreKind;
   /** For `file`: an absolute directory the plugin process may write. */
   directory?: string;
+  /** How much of each deployment's history is kept (memory and store); absent: all of it. */
+  retention?: IndexRetention;
 }
+
+/** Keep the newest N events of each deployment, or the events of the last N days (before its newest indexed block). */
+export type IndexRetention = { events: number; days?: undefined } | { days: number; events?: undefined };
+
+export type RetentionUnit = 'events' | 'days';
+
+/** The retention units, with the rule a value must meet: the parser's and the config editor's one source. */
+export const RETENTION_UNITS: ReadonlyArray<{
+  value: RetentionUnit;
+  label: string;
+  description: string;
+  rule: string;
+  valid: (value: number) => boolean;
+}> = [
+  {
+    value: 'events',
+    label: 'Events',
+    description: "Keep each deployment's newest N events",
+    rule: 'a whole number above 0',
+    valid: (value) => Number.isInteger(value) && value > 0,
+  },
+  {
+    value: 'days',
+    label: 'Days',
+    description: 'Keep the events of the last N days, counted back from the newest indexed block',
+    rule: 'a number of days above 0',
+    valid: (value) => Number.isFinite(value) && value > 0,
+  },
+];
+
+export const RETENTION_DESCRIPTION =
+  'Older events are dropped from memory and from the store (in batches, so a little more is kept at times); ' +
+  'Prometheus totals keep counting them. Empty: the whole history is kept';
 
 export const INDEX_STORE_KINDS: ReadonlyArray<{ value: IndexStoreKind; label: string; description: string }> = [
   { value: 'file', label: 'Local files', description: 'One file per deployment in a local directory' },
@@ -124,7 +159,7 @@ export function parseIndexStore(jsonData: unknown): { store: IndexStoreSettings;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return { store, errors: ['Index store: the settings are not an object; local files are used'] };
   }
-  const { kind, directory } = raw as Record<string, unknown>;
+  const { kind, directory, retention } = raw as Record<string, unknown>;
   if (kind !== undefined && kind !== '') {
     if (INDEX_STORE_KINDS.some((known) => known.value === kind)) {
       store.kind = kind as IndexStoreKind;
@@ -139,5 +174,30 @@ export function parseIndexStore(jsonData: unknown): { store: IndexStoreSettings;
       errors.push('Index store: the directory must be an absolute path; the default is used');
     }
   }
+  if (retention !== undefined && retention !== null) {
+    const parsed = parseRetention(retention);
+    if (typeof parsed === 'string') {
+      errors.push(`Index store: ${parsed}; the whole history is kept`);
+    } else {
+      store.retention = parsed;
+    }
+  }
   return { store, errors };
+}
+
+/** A saved retention, or why it cannot be used. */
+function parseRetention(raw: unknown): IndexRetention | string {
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) {
+    return 'the retention is not an object such as {"events": 1000000} or {"days": 30}';
+  }
+  const given = RETENTION_UNITS.filter((unit) => (raw as Record<string, unknown>)[unit.value] !== undefined);
+  if (given.length !== 1) {
+    return 'the retention must give exactly one of events or days';
+  }
+  const [unit] = given;
+  const value = (raw as Record<string, unknown>)[unit.value];
+  if (typeof value !== 'number' || !unit.valid(value)) {
+    return `the retention in ${unit.value} must be ${unit.rule}, not ${JSON.stringify(value)}`;
+  }
+  return unit.value === 'events' ? { events: value } : { days: value };
 }

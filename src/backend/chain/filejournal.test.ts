@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileJournal } from './filejournal';
-import { StoredRecords, type JournalEntry } from './journal';
+import { compactEntries, StoredRecords, type JournalEntry } from './journal';
 
 const tuner = { cap: 100, capStated: false, current: 100, floor: 1 };
 
@@ -118,5 +118,40 @@ describe('FileJournal', () => {
     expect(load.rollbacks).toBe(0);
     expect(blocks(entries)).toEqual([10, 11, 12, 13, 14, 15, 16]);
     expect(entries[entries.length - 1].checkpoint.indexedTo).toBe(17);
+  });
+
+  it('compacts to the records kept by retention, under the given checkpoint', async () => {
+    const file = path.join(dir, 'a.idx');
+    const writer = new FileJournal(file, 'key');
+    await writer.load(() => undefined);
+    // Blocks 10..39, two records each, in three entries.
+    for (const from of [10, 20, 30]) {
+      const two = entry(from, 10);
+      const records = Array.from({ length: 20 }, (_, i) => ({ block: from + (i >> 1), bytes: Buffer.from(`r${i}`) }));
+      await writer.append({ ...two, records: StoredRecords.of(records) });
+    }
+    const checkpoint = {
+      indexedTo: 40,
+      confirmedTo: 38,
+      tailHashes: [[38, '0xcd']] as Array<[number, string]>,
+      tuner,
+      dropped: { records: 24, fromBlock: 22, summary: { buffered: 7 } },
+    };
+    await writer.compact({ fromBlock: 22, checkpoint });
+    await writer.close();
+    const { entries } = await loadAll(new FileJournal(file, 'key'));
+    expect(blocks(entries)).toEqual(Array.from({ length: 36 }, (_, i) => 22 + (i >> 1)));
+    expect(entries[entries.length - 1].checkpoint).toEqual(checkpoint);
+  });
+
+  it('splits a compaction only between blocks', () => {
+    const records = Array.from({ length: 12 }, (_, i) => ({ block: 5 + Math.floor(i / 3), bytes: Buffer.from('x') }));
+    const last = entry(5, 1).checkpoint;
+    const compacted = compactEntries([{ records: StoredRecords.of(records), checkpoint: last }], 4);
+    expect(compacted.map((e) => blocks([e]))).toEqual([
+      [5, 5, 5, 6, 6, 6],
+      [7, 7, 7, 8, 8, 8],
+    ]);
+    expect(compacted.map((e) => e.checkpoint.indexedTo)).toEqual([6, last.indexedTo]);
   });
 });

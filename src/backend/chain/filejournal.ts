@@ -8,6 +8,7 @@ import {
   type IndexJournal,
   type JournalEntry,
   type JournalLoad,
+  type Retain,
 } from './journal';
 
 /**
@@ -99,11 +100,11 @@ export class FileJournal implements IndexJournal {
     });
   }
 
-  async compact(): Promise<void> {
+  async compact(retain?: Retain): Promise<void> {
     const entries: JournalEntry[] = [];
     await this.close();
     await this.read((entry) => entries.push(entry), true);
-    await this.rewrite(compactEntries(entries));
+    await this.rewrite(compactEntries(entries, undefined, retain));
   }
 
   private rewrite(entries: JournalEntry[]): Promise<void> {

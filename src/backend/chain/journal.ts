@@ -21,6 +21,8 @@ export interface IndexCheckpoint {
    */
   tip?: [number, string];
   tuner: RangeTunerState;
+  /** Set once retention dropped records (logindex.ts): none of blocks before dropped.fromBlock is stored. */
+  dropped?: { records: number; fromBlock: number; summary: unknown };
 }
 
 /** One encoded record and the block it belongs to (the chain layer truncates by block without decoding). */
@@ -117,6 +119,12 @@ export class StoredRecords {
   }
 }
 
+/** What a retention compaction keeps: the records from a block on, and the checkpoint they are stored under. */
+export interface Retain {
+  fromBlock: number;
+  checkpoint: IndexCheckpoint;
+}
+
 export interface JournalEntry {
   /** Records of blocks ≥ rollbackFrom were dropped before this entry's records (a reorg). */
   rollbackFrom?: number;
@@ -142,8 +150,11 @@ export interface IndexJournal {
    */
   load(onEntry: (entry: JournalEntry) => void): Promise<JournalLoad>;
   append(entry: JournalEntry): Promise<void>;
-  /** Rewrites the entries as their live records in few entries (rollbacks applied), atomically. */
-  compact(): Promise<void>;
+  /**
+   * Rewrites the entries as their live records in few entries (rollbacks applied), atomically; with `retain`,
+   * only the records of blocks ≥ retain.fromBlock, under retain.checkpoint (what the index holds now).
+   */
+  compact(retain?: Retain): Promise<void>;
   /** Drops everything stored (a settings change elsewhere, or an unusable store). */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -262,7 +273,7 @@ export function checksum(bytes: Uint8Array): number {
  * The live records of a sequence of entries (rollbacks applied) and the last checkpoint: what compaction
  * keeps, in segments of at most `perEntry` records.
  */
-export function compactEntries(entries: JournalEntry[], perEntry = 10_000): JournalEntry[] {
+export function compactEntries(entries: JournalEntry[], perEntry = 10_000, retain?: Retain): JournalEntry[] {
   // Each entry's live records are a prefix of its own: a rollback shortens the entries before it.
   const live: Array<{ records: StoredRecords; to: number }> = [];
   for (const entry of entries) {
@@ -283,27 +294,46 @@ export function compactEntries(entries: JournalEntry[], perEntry = 10_000): Jour
   if (!last) {
     return [];
   }
+  const checkpoint = retain?.checkpoint ?? last.checkpoint;
+  const fromBlock = retain?.fromBlock ?? -Infinity;
   const compacted: JournalEntry[] = [];
   let parts: Array<{ records: StoredRecords; from: number; to: number }> = [];
   let taken = 0;
-  const flush = () => {
-    compacted.push({ records: StoredRecords.concat(parts), checkpoint: last.checkpoint });
+  let lastBlock = -1;
+  // Entries before the last end with a whole block, under a checkpoint at that block: a replay takes each
+  // entry's records as following the checkpoint before it (a copy of the last would reject the next records).
+  const flush = (final: boolean) => {
+    const at = final
+      ? checkpoint
+      : {
+          indexedTo: lastBlock,
+          confirmedTo: Math.min(checkpoint.confirmedTo, lastBlock),
+          tailHashes: [],
+          tuner: checkpoint.tuner,
+          ...(checkpoint.dropped === undefined ? {} : { dropped: checkpoint.dropped }),
+        };
+    compacted.push({ records: StoredRecords.concat(parts), checkpoint: at });
     parts = [];
     taken = 0;
   };
   for (const { records, to } of live) {
-    for (let from = 0; from < to;) {
-      const take = Math.min(perEntry - taken, to - from);
-      parts.push({ records, from, to: from + take });
-      taken += take;
-      from += take;
-      if (taken === perEntry) {
-        flush();
-      }
+    let from = 0;
+    while (from < to && records.block(from) < fromBlock) {
+      from++;
     }
+    for (let at = from; at < to; at++) {
+      if (taken + at - from >= perEntry && records.block(at) !== lastBlock) {
+        parts.push({ records, from, to: at });
+        flush(false);
+        from = at;
+      }
+      lastBlock = records.block(at);
+    }
+    parts.push({ records, from, to });
+    taken += to - from;
   }
   if (taken > 0 || compacted.length === 0) {
-    flush();
+    flush(true);
   }
   return compacted;
 }

@@ -20,6 +20,8 @@ export interface RecordStore<T extends IndexedRecord> {
   blockAt(position: number): number;
   push(record: T): void;
   truncate(length: number): void;
+  /** Drops the first `count` records (retention): positions move down by count. */
+  dropFirst(count: number): void;
 }
 
 /** The plain store: an array of the records themselves. */
@@ -40,6 +42,10 @@ export class RecordArray<T extends IndexedRecord> implements RecordStore<T> {
 
   truncate(length: number): void {
     this.records.length = length;
+  }
+
+  dropFirst(count: number): void {
+    this.records.splice(0, count);
   }
 
   /** Records with fromBlock ≤ blockNumber ≤ toBlock. */
@@ -69,6 +75,32 @@ export interface LogIndexOptions<T extends IndexedRecord, S extends RecordStore<
   afterChunk?: (logCount: number) => void;
   /** Where the index survives a restart (and, when shared, is written by one process and read by the others). */
   journal?: { store: IndexJournal; codec: RecordCodec<T, S> };
+  /** How many of the oldest records to keep; absent: all of them. */
+  retention?: RecordRetention<S>;
+}
+
+/**
+ * Retention, the caller's rule: after each sync the index drops the records `excess` names (fewer when they
+ * are not all confirmed, and never part of a block), tells `summarize` first, and compacts the journal to the
+ * records kept. The summary (the caller's account of every record dropped so far, e.g. totals that must not go
+ * down) is stored in the checkpoint and given back by `dropped()` after a restart.
+ */
+export interface RecordRetention<S> {
+  /** Records at the front of the store worth dropping now (0: none; a margin keeps the cost amortized). */
+  excess(store: S): number;
+  /** Called before the first `count` records are dropped, with the summary so far; returns the new one (JSON). */
+  summarize(count: number, previous: unknown): unknown;
+  /** Called before the first `count` records are dropped that the stored summary already accounts for (a replay's). */
+  forget(count: number): void;
+}
+
+/** What retention dropped before the first kept record (stored in every checkpoint from then on). */
+export interface DroppedRecords {
+  /** Records dropped, in all. */
+  records: number;
+  /** The first block kept: earlier blocks' records are gone. */
+  fromBlock: number;
+  summary: unknown;
 }
 
 /** The caller's records as bytes, for the journal (the chain layer never looks inside). */
@@ -175,6 +207,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
    */
   private readonly tailHashes = new Map<number, string>();
   private readonly rollbackListeners = new Set<(fromBlock: number) => void>();
+  private readonly dropListeners = new Set<(count: number) => void>();
+  private droppedRecords?: DroppedRecords;
   /** Learnt provider limits, kept across syncs. */
   private readonly tuner: RangeTuner;
   private readonly counters = {
@@ -252,6 +286,17 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     return () => this.rollbackListeners.delete(listener);
   }
 
+  /** Calls `listener(count)` after retention dropped the first `count` records; returns an unsubscribe. */
+  onDrop(listener: (count: number) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
+  /** What retention dropped so far (kept across restarts by the journal); undefined when nothing was. */
+  dropped(): DroppedRecords | undefined {
+    return this.droppedRecords;
+  }
+
   /** Drops the records; later syncs reject and a running one stops after its current chunk. */
   dispose(): void {
     this.disposed = true;
@@ -279,6 +324,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     try {
       const loaded = await journal.store.load((entry) => this.replay(entry));
       stats.warning = loaded.warning;
+      this.trimToDropped();
       if (loaded.entries > COMPACT_AFTER_ENTRIES || loaded.rollbacks > 0) {
         await journal.store.compact();
       }
@@ -323,6 +369,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         }
         this.replay(entry);
       }
+      this.trimToDropped();
       if (writer) {
         this.keepCurrent();
         return undefined;
@@ -381,6 +428,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     this.confirmedTo = this.options.startBlock - 1;
     this.tipHash = undefined;
     this.storedTo = this.indexedTo;
+    this.droppedRecords = undefined;
   }
 
   /** Applies one stored entry; throws when it does not follow what is indexed (a journal not to trust). */
@@ -437,6 +485,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     }
     this.tuner.restore(checkpoint.tuner);
     this.storedTo = this.indexedTo;
+    this.droppedRecords = checkpoint.dropped;
   }
 
   private checkpoint(): IndexCheckpoint {
@@ -446,6 +495,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       tailHashes: [...this.tailHashes],
       ...(this.tipHash === undefined ? {} : { tip: [this.indexedTo, this.tipHash] as [number, string] }),
       tuner: this.tuner.state(),
+      ...(this.droppedRecords === undefined ? {} : { dropped: this.droppedRecords }),
     };
   }
 
@@ -520,6 +570,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
         this.indexedTo = chunk.toBlock;
         this.tipHash = chunk.toHeader.hash;
         await this.persist(records);
+        // A long backfill stays within the retention too: what lies `confirmations` below this head is final.
+        await this.retain(Math.min(this.indexedTo, head.number - this.options.confirmations));
       }
       this.confirmedTo = Math.max(this.confirmedTo, Math.min(this.indexedTo, head.number - this.options.confirmations));
       let anchor = -1;
@@ -533,6 +585,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
           this.tailHashes.delete(block);
         }
       }
+      await this.retain(this.confirmedTo);
       const report: SyncReport = {
         headBlock: head.number,
         headHash: head.hash,
@@ -592,6 +645,72 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     const dropped = this.rollBackTo(forkFrom);
     this.counters.reorgs++;
     return { head, dropped, reorgFromBlock: forkFrom };
+  }
+
+  /**
+   * Applies the retention: drops the records it names of blocks ≤ finalTo (final), whole blocks only, then compacts the journal to
+   * the kept records with a checkpoint that says so (one atomic rewrite: a crash leaves the old or the new).
+   * A shared journal's readers never get here: they follow the writer's edge (trimToDropped).
+   */
+  private async retain(finalTo: number): Promise<void> {
+    const retention = this.options.retention;
+    const store = this.store;
+    if (!retention) {
+      return;
+    }
+    const blockAt = (position: number) => store.blockAt(position);
+    const confirmed = firstPosition(store.length, blockAt, finalTo + 1);
+    let count = Math.min(retention.excess(store), confirmed);
+    if (count <= 0 || count >= store.length) {
+      return;
+    }
+    count = firstPosition(store.length, blockAt, store.blockAt(count));
+    if (count === 0) {
+      return;
+    }
+    const fromBlock = store.blockAt(count);
+    const previous = this.droppedRecords;
+    this.droppedRecords = {
+      records: (previous?.records ?? 0) + count,
+      fromBlock,
+      summary: retention.summarize(count, previous?.summary),
+    };
+    this.dropFront(count);
+    const journal = this.options.journal;
+    const stats = this.journalStats;
+    if (!journal || !stats || stats.writeError !== undefined || stats.role === 'reader') {
+      return;
+    }
+    // The new edge and summary are stored first: until the old records are gone, a load drops them by it.
+    await this.persist([]);
+    try {
+      await journal.store.compact({ fromBlock, checkpoint: this.checkpoint() });
+      this.storedTo = this.indexedTo;
+    } catch (error) {
+      stats.writeError = `compaction: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  private dropFront(count: number): void {
+    this.store.dropFirst(count);
+    for (const listener of this.dropListeners) {
+      listener(count);
+    }
+  }
+
+  /**
+   * After a replay: drops the records before the stored retention edge (a store that keeps whole entries, or a
+   * crash before compaction, leaves some), which the stored summary accounts for.
+   */
+  private trimToDropped(): void {
+    const fromBlock = this.droppedRecords?.fromBlock;
+    const store = this.store;
+    if (fromBlock === undefined || store.length === 0 || store.blockAt(0) >= fromBlock) {
+      return;
+    }
+    const count = firstPosition(store.length, (position) => store.blockAt(position), fromBlock);
+    this.options.retention?.forget(count);
+    this.dropFront(count);
   }
 
   /** Drops every record and remembered hash from `block` on. */

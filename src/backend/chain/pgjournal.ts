@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { redactUrls } from './errors';
-import { decodeEntry, encodeEntry, type JournalEntry, type JournalLoad, type SharedIndexJournal } from './journal';
+import {
+  decodeEntry,
+  encodeEntry,
+  type JournalEntry,
+  type JournalLoad,
+  type Retain,
+  type SharedIndexJournal,
+} from './journal';
 
 /**
  * One deployment's journal in Postgres, shared by every process pointed at the database (Grafana replicas).
@@ -61,6 +68,12 @@ function describe(error: unknown): string {
     /\bpostgres(?:ql)?:\/\/\S+/gi,
     '<url>'
   );
+}
+
+/** Whether every record of the entry, and its rollback, lie before `block`. */
+function before(entry: JournalEntry, block: number): boolean {
+  const { records } = entry;
+  return (entry.rollbackFrom ?? -1) < block && (records.length === 0 || records.block(records.length - 1) < block);
 }
 
 export class PgJournal implements SharedIndexJournal {
@@ -164,10 +177,35 @@ export class PgJournal implements SharedIndexJournal {
   }
 
   /**
-   * Nothing: readers follow entries by seq, and rewriting them under a reader would replay records twice.
-   * Dead rows of rollbacks stay (reorgs are short).
+   * Readers follow entries by seq, so rows are never rewritten (a reader would replay records twice) and dead
+   * rows of rollbacks stay (reorgs are short). With `retain`, the writer deletes the leading rows that hold
+   * only records before retain.fromBlock (one statement: a reader sees the rows before or after it); the first
+   * row kept may still hold some, which a load drops by the checkpoint's `dropped` edge.
    */
-  async compact(): Promise<void> {}
+  async compact(retain?: Retain): Promise<void> {
+    const writer = this.writer;
+    if (!retain || !writer) {
+      return;
+    }
+    try {
+      let through = 0;
+      for (let after = 0; ;) {
+        const { rows } = await writer.query<{ seq: string; payload: Buffer }>(
+          `SELECT seq, payload FROM ${TABLE} WHERE slot = $1 AND key = $2 AND seq > $3 ORDER BY seq LIMIT ${PAGE_ROWS}`,
+          [this.slot, this.key, after]
+        );
+        const stale = rows.findIndex((row) => !before(decodeEntry(row.payload), retain.fromBlock));
+        through = Number(rows[(stale < 0 ? rows.length : stale) - 1]?.seq ?? through);
+        if (stale >= 0 || rows.length < PAGE_ROWS) {
+          break;
+        }
+        after = through;
+      }
+      await writer.query(`DELETE FROM ${TABLE} WHERE slot = $1 AND seq <= $2`, [this.slot, through]);
+    } catch (error) {
+      throw new Error(`the index store database: ${describe(error)}`);
+    }
+  }
 
   async reset(): Promise<void> {
     this.lastSeq = 0;

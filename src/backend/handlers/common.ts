@@ -92,6 +92,16 @@ export async function forEachDeployment<T>(
       });
     }
   }
+  for (const { deployment } of results) {
+    // Answers over a range that starts before the retention edge count only the events kept.
+    const keptFrom = deployment.keptFromSeconds();
+    if (keptFrom !== undefined && ctx.range.fromMs < keptFrom * 1000) {
+      notices.push({
+        severity: 'info',
+        text: `${deployment.name}: data before ${new Date(keptFrom * 1000).toISOString()} is not kept (index store retention)`,
+      });
+    }
+  }
   return { results, notices };
 }
 

@@ -25,6 +25,7 @@ export function tableDeployment(
       new Map([...(chain.states ?? new Map<string, DecodedState>())].filter(([txId]) => txIds.includes(txId))),
     executedAmong: async () => () => false,
     outage: () => undefined,
+    keptFromSeconds: () => undefined,
   };
   return standIn as unknown as Deployment;
 }

@@ -46,14 +46,70 @@ export interface NewlyConfirmed {
 export class ConfirmedEvents {
   private confirmedLength = 0;
   private historyToBlock?: number;
-  private readonly counts = { buffered: 0, ready: 0, failed: 0 };
-  private readonly resolution: ResolutionHistogram;
+  private counts = { buffered: 0, ready: 0, failed: 0 };
+  private resolution: ResolutionHistogram;
+  private restoredDropped = false;
 
+  /**
+   * `dropped`: the totals of the events retention dropped before this process (the index's summary, see
+   * `dropping`), read once when counting starts: the totals go on from them rather than from the kept events.
+   */
   constructor(
     private readonly table: EventTable,
-    private readonly buckets: readonly number[] = RESOLUTION_BUCKETS_SECONDS
+    private readonly buckets: readonly number[] = RESOLUTION_BUCKETS_SECONDS,
+    private readonly dropped: () => ConfirmedTotals | undefined = () => undefined
   ) {
-    this.resolution = { cumulativeCounts: buckets.map(() => 0), sum: 0, count: 0 };
+    this.resolution = emptyHistogram(buckets);
+  }
+
+  /**
+   * Retention is about to drop the first `count` events (all confirmed): those not yet counted are counted
+   * now, so the totals never go down. Returns `previous` (the dropped totals so far) with them added. A Ready
+   * confirmed after its Buffered was dropped is counted but not timed.
+   */
+  dropping(count: number, previous: ConfirmedTotals | undefined): ConfirmedTotals {
+    this.restoreDropped();
+    const counted = Math.max(this.confirmedLength, count);
+    this.forget(count);
+    const into = previous
+      ? copyTotals(previous)
+      : { buffered: 0, ready: 0, failed: 0, resolution: emptyHistogram(this.buckets) };
+    this.countRange(0, count, into, into.resolution);
+    // A counted Ready that is kept while its Buffered goes has no resolution time after a restart: the summary
+    // keeps the one it was counted with.
+    const table = this.table;
+    for (let position = count; position < counted; position++) {
+      const resolution = table.kindAt(position) === EventKind.Ready ? table.resolutionAt(position) : null;
+      if (resolution !== null && table.bufferedAt(table.txRefAt(position)) < count) {
+        this.observe(resolution, into.resolution);
+      }
+    }
+    return into;
+  }
+
+  /**
+   * The first `count` events go, confirmed: those not counted yet are counted now, unless counting has not
+   * started (then the stored summary it starts from, read later, holds them).
+   */
+  forget(count: number): void {
+    if (!this.restoredDropped) {
+      return;
+    }
+    this.countRange(this.confirmedLength, count);
+    this.confirmedLength = Math.max(this.confirmedLength, count) - count;
+  }
+
+  private restoreDropped(): void {
+    if (this.restoredDropped) {
+      return;
+    }
+    this.restoredDropped = true;
+    const dropped = this.dropped();
+    if (dropped) {
+      const { resolution, ...counts } = copyTotals(dropped);
+      this.counts = counts;
+      this.resolution = resolution;
+    }
   }
 
   /** Whether a sync has completed: before it, totals would grow with the backfill rather than with the chain. */
@@ -62,10 +118,7 @@ export class ConfirmedEvents {
   }
 
   totals(): ConfirmedTotals {
-    return {
-      ...this.counts,
-      resolution: { ...this.resolution, cumulativeCounts: [...this.resolution.cumulativeCounts] },
-    };
+    return copyTotals({ ...this.counts, resolution: this.resolution });
   }
 
   /**
@@ -75,6 +128,7 @@ export class ConfirmedEvents {
   advance(confirmedToBlock: number, headBlock: number): NewlyConfirmed {
     const first = this.historyToBlock === undefined;
     const historyToBlock = (this.historyToBlock ??= headBlock);
+    this.restoreDropped();
     const table = this.table;
     const from = this.confirmedLength;
     // Blocks never decrease along the index: both bounds are binary searches, the counts ranks of the kind bits,
@@ -82,23 +136,37 @@ export class ConfirmedEvents {
     const blockAfter = (bound: number) =>
       from + firstPosition(table.length - from, (i) => table.blockAt(from + i), bound, true);
     const to = blockAfter(confirmedToBlock);
-    this.counts.buffered += table.countBetween(EventKind.Buffered, from, to);
-    this.counts.ready += table.countBetween(EventKind.Ready, from, to);
-    this.counts.failed += table.countBetween(EventKind.Failed, from, to);
-    this.observeResolutions(from, to);
+    this.countRange(from, to);
     this.confirmedLength = to;
     const firstNew = Math.min(to, blockAfter(historyToBlock));
     return { from, to, firstNew, first, historyToBlock };
   }
 
-  /** Folds the resolution times of the Ready events at positions [from, to) into the histogram. */
-  private observeResolutions(from: number, to: number): void {
-    const histogram = this.resolution;
+  /** Adds one resolution time to `histogram` (cumulative buckets: every bound it does not exceed). */
+  private observe(seconds: number, histogram: ResolutionHistogram): void {
+    this.buckets.forEach((bound, index) => {
+      if (seconds <= bound) {
+        histogram.cumulativeCounts[index]++;
+      }
+    });
+    histogram.sum += seconds;
+    histogram.count++;
+  }
+
+  /** Counts the events at positions [from, to) into `counts` and their resolution times into `histogram`. */
+  private countRange(from: number, to: number, counts = this.counts, histogram = this.resolution): void {
+    if (to <= from) {
+      return;
+    }
+    const table = this.table;
+    counts.buffered += table.countBetween(EventKind.Buffered, from, to);
+    counts.ready += table.countBetween(EventKind.Ready, from, to);
+    counts.failed += table.countBetween(EventKind.Failed, from, to);
     // Per bucket first, cumulated once: a resolution counts in the first bucket whose bound it does not exceed.
     const perBucket = this.buckets.map(() => 0);
-    for (let position = to; (position = this.table.previousOfKinds([EventKind.Ready], from, position)) >= 0;) {
+    for (let position = to; (position = table.previousOfKinds([EventKind.Ready], from, position)) >= 0;) {
       // The same resolution time as the metrics query's.
-      const seconds = this.table.resolutionAt(position);
+      const seconds = table.resolutionAt(position);
       if (seconds !== null) {
         const bucket = this.buckets.findIndex((bound) => seconds <= bound);
         if (bucket >= 0) {
@@ -114,4 +182,12 @@ export class ConfirmedEvents {
       histogram.cumulativeCounts[index] += cumulative;
     });
   }
+}
+
+function emptyHistogram(buckets: readonly number[]): ResolutionHistogram {
+  return { cumulativeCounts: buckets.map(() => 0), sum: 0, count: 0 };
+}
+
+function copyTotals(totals: ConfirmedTotals): ConfirmedTotals {
+  return { ...totals, resolution: { ...totals.resolution, cumulativeCounts: [...totals.resolution.cumulativeCounts] } };
 }

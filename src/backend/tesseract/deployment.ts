@@ -13,15 +13,15 @@ import {
   type RpcRequest,
   type SyncReport,
 } from '../chain';
-import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings } from '../../query';
+import { LABEL_CHAIN, LABEL_CHAIN_ID, LABEL_CONTRACT, type DeploymentSettings, type IndexRetention } from '../../query';
 import { trimHeap } from '../heap';
-import { ConfirmedEvents, type NewlyConfirmed } from './confirmed';
+import { ConfirmedEvents, type ConfirmedTotals, type NewlyConfirmed } from './confirmed';
 import { TesseractContract, type DecodedState } from './contract';
 import { EVENT_CODEC_VERSION, eventCodec } from './eventcodec';
 import type { TesseractEvent } from './events';
 import { EventTable } from './eventtable';
 import { HeadPart, HeadScope } from './headcache';
-import type { JournalOpener } from './indexstore';
+import { retentionExcess, type JournalOpener } from './indexstore';
 import { unpackWord } from './hex';
 import { asRevert, ContractRevert } from './revert';
 
@@ -40,6 +40,8 @@ export interface DeploymentOptions {
   onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
   /** Where the index is kept between runs (none: memory only); `slot` names this deployment in the store. */
   journal?: { open: JournalOpener; slot: string };
+  /** How much history the index keeps (absent: all of it). */
+  retention?: IndexRetention;
 }
 
 /** Replies this large (~2 MB of parsed JSON and up) are worth a heap check once indexed. */
@@ -109,6 +111,7 @@ export class Deployment {
   private executed?: PinnedReads<true>;
   private readonly minSyncIntervalMs: number;
   private readonly journal?: IndexJournal;
+  private readonly retention?: IndexRetention;
   private readonly onSync?: (report: SyncReport, fresh: boolean, confirmed?: NewlyConfirmed) => void;
 
   constructor(options: DeploymentOptions) {
@@ -128,6 +131,7 @@ export class Deployment {
     };
     this.minSyncIntervalMs = options.minSyncIntervalMs ?? 0;
     this.onSync = options.onSync;
+    this.retention = options.retention;
     // The identity of the stored records: another contract, chain, start block or ABI replaces them.
     this.journal = options.journal?.open(options.journal.slot, {
       chainId: options.settings.chainId,
@@ -155,6 +159,11 @@ export class Deployment {
       maxBlockRange: this.settings.maxBlockRange,
       decode: (log) => this.contract.events.decode(log),
       journal: this.journal && { store: this.journal, codec: eventCodec },
+      retention: this.retention && {
+        excess: (table) => retentionExcess(table, this.retention!),
+        summarize: (count, previous) => this.confirmed().dropping(count, previous as ConfirmedTotals | undefined),
+        forget: (count) => this.confirmed().forget(count),
+      },
       afterChunk: (logCount) => {
         if (logCount >= LARGE_REPLY_LOGS) {
           trimHeap();
@@ -166,7 +175,11 @@ export class Deployment {
 
   /** The confirmed events of the index (on-chain totals, each event once), created with it. */
   confirmed(): ConfirmedEvents {
-    this.confirmedEvents ??= new ConfirmedEvents(this.logIndex().store);
+    this.confirmedEvents ??= new ConfirmedEvents(
+      this.logIndex().store,
+      undefined,
+      () => this.logIndex().dropped()?.summary as ConfirmedTotals | undefined
+    );
     return this.confirmedEvents;
   }
 
@@ -249,6 +262,15 @@ export class Deployment {
       : undefined;
     this.onSync?.(report, fresh, confirmed);
     return report;
+  }
+
+  /**
+   * Block time (unix seconds) before which retention dropped this deployment's events; undefined while the
+   * whole history is kept. Valid after a sync.
+   */
+  keptFromSeconds(): number | undefined {
+    const index = this.logIndex();
+    return index.dropped() && index.store.length > 0 ? index.store.timeAt(0) : undefined;
   }
 
   /** Every indexed event in chain order, with the tx lifecycles, after a sync. */

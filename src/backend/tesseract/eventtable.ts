@@ -678,6 +678,21 @@ export class EventTable implements RecordStore<TesseractEvent> {
     }
   }
 
+  /**
+   * Retention: keeps the events from `count` on, as a table built from them alone (every column, pool, lifecycle
+   * and index rebuilt, so no structure keeps a dropped position or string). A tx whose Buffered is dropped reads
+   * as one buffered before the table starts, as with a later start block. A new revision: caches keyed by it go.
+   */
+  dropFirst(count: number): void {
+    const kept = new EventTable();
+    for (let position = count; position < this.count; position++) {
+      kept.push(this.event(position));
+    }
+    const truncations = this.truncations + 1;
+    Object.assign(this, kept);
+    this.truncations = truncations;
+  }
+
   /** Pairs the event at `position` into its tx_id's lifecycle (no closures: this runs once per event). */
   private track(position: number): void {
     const ref = this.txRefs.get(position);

@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileJournal, journalKeyText, PgJournal, type IndexJournal, type JournalKey } from '../chain';
-import type { IndexStoreSettings } from '../../query';
+import type { IndexRetention, IndexStoreSettings } from '../../query';
+import type { EventTable } from './eventtable';
 
 /**
  * Where each deployment's log index is kept between runs (see IndexStoreSettings).
@@ -70,4 +71,22 @@ export function journalOpener(store: IndexStoreSettings, directory: string, post
 /** A file name from any text: safe characters kept, the rest escaped, so two slots never share a file. */
 function fileName(slot: string): string {
   return slot.replace(/[^A-Za-z0-9_.-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Retention drops once the events beyond it reach this share of the kept ones: each drop's rebuild is amortized. */
+const RETENTION_MARGIN = 0.25;
+
+/**
+ * The events at the front of the table beyond the retention, when they are worth dropping (else 0): the newest
+ * `events`, or those of the last `days` before the newest indexed event's block time.
+ */
+export function retentionExcess(table: EventTable, retention: IndexRetention): number {
+  if (table.length === 0) {
+    return 0;
+  }
+  const keepFrom =
+    retention.events !== undefined
+      ? table.length - retention.events
+      : table.firstAtOrAfter(table.timeAt(table.length - 1) - retention.days * 86_400);
+  return keepFrom > (table.length - keepFrom) * RETENTION_MARGIN ? keepFrom : 0;
 }

@@ -40,6 +40,7 @@ export class LiveFeed {
   private tail: TesseractEvent[] = [];
   private rolledBackFrom?: number;
   private stopRollbackWatch?: () => void;
+  private stopDropWatch?: () => void;
   private timer?: NodeJS.Timeout;
   private polling = false;
   private failing?: string;
@@ -141,6 +142,10 @@ export class LiveFeed {
       this.rolledBackFrom = Math.min(this.rolledBackFrom ?? fromBlock, fromBlock);
       this.seen = Math.min(this.seen ?? 0, this.deployment.logIndex().store.length);
     });
+    // Retention moved the positions down: the events already reported are fewer positions in.
+    this.stopDropWatch = this.deployment.logIndex().onDrop((count) => {
+      this.seen = this.seen === undefined ? undefined : Math.max(0, this.seen - count);
+    });
     void this.poll();
   }
 
@@ -149,6 +154,8 @@ export class LiveFeed {
     this.timer = undefined;
     this.stopRollbackWatch?.();
     this.stopRollbackWatch = undefined;
+    this.stopDropWatch?.();
+    this.stopDropWatch = undefined;
     this.seen = undefined;
     this.tail = [];
     this.failing = undefined;

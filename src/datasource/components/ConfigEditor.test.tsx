@@ -180,4 +180,17 @@ describe('ConfigEditor', () => {
     expect(final.secureJsonData).toEqual({ [INDEX_STORE_POSTGRES_URL_KEY]: 'postgres://u:secret@db:5432/grafana' });
     expect(JSON.stringify(final.jsonData)).not.toContain('secret');
   });
+
+  it('saves the retention as events or days and names the rule a value breaks', async () => {
+    const user = userEvent.setup();
+    const { latest } = renderEditor(savedTwo());
+    await user.type(screen.getByLabelText('Index store retention'), '0');
+    expect(screen.getByText('Must be a whole number above 0')).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Index store retention'), '5');
+    expect(latest().jsonData.indexStore).toEqual({ retention: { events: 5 } });
+    await user.click(screen.getByLabelText('Days'));
+    expect(latest().jsonData.indexStore).toEqual({ retention: { days: 5 } });
+    await user.clear(screen.getByLabelText('Index store retention'));
+    expect(latest().jsonData.indexStore).toEqual({ retention: undefined });
+  });
 });

@@ -3,8 +3,12 @@ import React from 'react';
 import {
   INDEX_STORE_KINDS,
   INDEX_STORE_POSTGRES_URL_KEY,
+  RETENTION_DESCRIPTION,
+  RETENTION_UNITS,
+  type IndexRetention,
   type IndexStoreKind,
   type IndexStoreSettings,
+  type RetentionUnit,
 } from '../../query';
 
 interface Props {
@@ -58,6 +62,48 @@ export function IndexStoreEditor(props: Props) {
           />
         </Field>
       )}
+      <RetentionField store={store} onChange={onChange} />
     </Stack>
+  );
+}
+
+/** Keep N events or N days; the unit's rule (the parser's) is shown when the value breaks it. */
+function RetentionField({ store, onChange }: Pick<Props, 'store' | 'onChange'>) {
+  const retention = store.retention;
+  const unitValue: RetentionUnit = retention?.days !== undefined ? 'days' : 'events';
+  const unit = RETENTION_UNITS.find((known) => known.value === unitValue)!;
+  const amount = retention?.[unitValue];
+  const set = (next: RetentionUnit, value: number | undefined) =>
+    onChange({
+      ...store,
+      retention:
+        value === undefined ? undefined : ((next === 'days' ? { days: value } : { events: value }) as IndexRetention),
+    });
+  return (
+    <Field
+      label="Retention"
+      description={`${unit.description}. ${RETENTION_DESCRIPTION}`}
+      invalid={amount !== undefined && !unit.valid(amount)}
+      error={`Must be ${unit.rule}`}
+    >
+      <Stack direction="row" gap={1}>
+        <RadioButtonGroup
+          options={RETENTION_UNITS.map(({ value, label }) => ({ value, label }))}
+          value={unitValue}
+          onChange={(next) => set(next, amount)}
+        />
+        <Input
+          aria-label="Index store retention"
+          type="number"
+          width={20}
+          value={amount ?? ''}
+          placeholder="everything"
+          onChange={(event) => {
+            const text = event.currentTarget.value;
+            set(unitValue, text === '' ? undefined : Number(text));
+          }}
+        />
+      </Stack>
+    </Field>
   );
 }
