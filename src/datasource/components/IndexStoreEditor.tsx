@@ -79,19 +79,21 @@ function RetentionField({ store, onChange }: Pick<Props, 'store' | 'onChange'>) 
       retention:
         value === undefined ? undefined : ((next === 'days' ? { days: value } : { events: value }) as IndexRetention),
     });
+  // Field hands `invalid` to its one child: the number input carries it, not a layout element.
   return (
-    <Field
-      label="Retention"
-      description={`${unit.description}. ${RETENTION_DESCRIPTION}`}
-      invalid={amount !== undefined && !unit.valid(amount)}
-      error={`Must be ${unit.rule}`}
-    >
-      <Stack direction="row" gap={1}>
+    <Stack direction="row" gap={1}>
+      <Field label="Retention" description={`${unit.description}. ${RETENTION_DESCRIPTION}`}>
         <RadioButtonGroup
           options={RETENTION_UNITS.map(({ value, label }) => ({ value, label }))}
           value={unitValue}
           onChange={(next) => set(next, amount)}
         />
+      </Field>
+      <Field
+        label={`Keep ${unit.value}`}
+        invalid={amount !== undefined && !unit.valid(amount)}
+        error={`Must be ${unit.rule}`}
+      >
         <Input
           aria-label="Index store retention"
           type="number"
@@ -103,7 +105,7 @@ function RetentionField({ store, onChange }: Pick<Props, 'store' | 'onChange'>) 
             set(unitValue, text === '' ? undefined : Number(text));
           }}
         />
-      </Stack>
-    </Field>
+      </Field>
+    </Stack>
   );
 }
