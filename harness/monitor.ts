@@ -59,6 +59,20 @@ const EVENT_OF_COUNT: Record<keyof LifecycleCounts, string> = {
   failed: 'TransactionFailed',
 };
 
+/** Every log of the deployment's contract, straight from anvil (no limits). */
+function contractLogs(deployment: Deployment) {
+  return new JsonRpc(deployment.rpcUrl).call<Array<{ topics: string[]; blockNumber: string; blockTimestamp?: string }>>(
+    'eth_getLogs',
+    [{ address: deployment.contract, fromBlock: '0x0', toBlock: 'latest' }]
+  );
+}
+
+/** The block time (seconds) of the contract's newest log. */
+export async function newestLogTime(deployment: Deployment): Promise<number> {
+  const logs = await contractLogs(deployment);
+  return Math.max(...logs.map((log) => Number(log.blockTimestamp)));
+}
+
 /** Lifecycle event counts as the chain holds them now (eth_getLogs straight to anvil, no limits). */
 export async function chainCounts(
   deployment: Deployment,
@@ -66,11 +80,7 @@ export async function chainCounts(
   toTime = Number.MAX_SAFE_INTEGER
 ): Promise<LifecycleCounts> {
   const iface = new Interface((deployment.abi === 'simple' ? TESSERACT_SIMPLE_ABI : TESSERACT_BUFFER_ABI) as never);
-  const rpc = new JsonRpc(deployment.rpcUrl);
-  const logs = await rpc.call<Array<{ topics: string[]; blockNumber: string; blockTimestamp?: string }>>(
-    'eth_getLogs',
-    [{ address: deployment.contract, fromBlock: '0x0', toBlock: 'latest' }]
-  );
+  const logs = await contractLogs(deployment);
   const counts: LifecycleCounts = { buffered: 0, ready: 0, failed: 0 };
   for (const [key, name] of Object.entries(EVENT_OF_COUNT) as Array<[keyof LifecycleCounts, string]>) {
     const topic0 = iface.getEvent(name)!.topicHash;

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
-import { chainCounts, monitorSettings, valueFor } from '../../harness/monitor';
+import { chainCounts, monitorSettings, newestLogTime, valueFor } from '../../harness/monitor';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../../harness/postgres';
 import { INDEX_STORE_POSTGRES_URL_KEY } from '../../src/query';
@@ -148,4 +148,41 @@ describe('index store retention', () => {
       expect(await totals(second)).toEqual(totalsBefore);
     }
   );
+
+  it('in days: keeps the events of the last N days before the newest indexed one, and a restart loads only those', async () => {
+    const optimism = sim.devnet.deployments.find((d) => d.name === 'optimism')!;
+    const days = 0.1; // of a half-day history
+    const cutoff = (await newestLogTime(optimism)) - days * 86_400;
+    const recent = await chainCounts(optimism, cutoff);
+    const inDays = recent.buffered + recent.ready + recent.failed;
+    const truth = await chainCounts(optimism);
+    expect(truth.buffered + truth.ready + truth.failed).toBeGreaterThan(2 * inDays);
+    const daysDir = mkdtempSync(path.join(tmpdir(), 'index-retention-days-'));
+    try {
+      const settings = settingsWith({ directory: daysDir }, { days });
+      const first = await PluginHost.start();
+      hosts.push(first);
+      const before = await windowCounts(first, settings, 0);
+      expect(before.notices).toEqual([expect.stringMatching(NOTICE)]);
+      const edgeMs = Date.parse(NOTICE.exec(before.notices[0])![1]);
+      // Drops come in batches: kept are the events of the last N days (the chain from the edge on) and at most
+      // a quarter more.
+      const kept = before.answers.reduce((a, b) => a + b, 0);
+      expect(kept).toBeGreaterThanOrEqual(inDays);
+      expect(kept).toBeLessThanOrEqual(inDays * 1.25 + 5);
+      const keptTruth = await chainCounts(optimism, edgeMs / 1000);
+      expect(before.answers).toEqual([keptTruth.buffered, keptTruth.ready, keptTruth.failed]);
+      await first.kill();
+
+      const second = await PluginHost.start();
+      hosts.push(second);
+      const after = await windowCounts(second, settings, 0);
+      const loaded = await second.waitForLog((line) => line['@message'] === 'Log index loaded from the index store');
+      expect(loaded.records).toBe(kept);
+      expect(after.answers).toEqual(before.answers);
+      await second.kill();
+    } finally {
+      rmSync(daysDir, { recursive: true, force: true });
+    }
+  });
 });
