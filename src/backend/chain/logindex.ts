@@ -229,8 +229,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private storedTo = -1;
   /** indexedTo's hash as its chunk's header had it (for the checkpoint). */
   private tipHash?: string;
-  /** Whether the journal is replayed (once, by the first sync). */
-  private journalLoaded = false;
+  /** The journal's replay (once, by open() or the first sync). */
+  private opening?: Promise<void>;
   private readonly runSync = singleFlight<void, SyncReport>(() => this.doSync());
 
   constructor(private readonly options: LogIndexOptions<T, S>) {
@@ -245,6 +245,14 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       throw new Error('the log index was disposed');
     }
     return this.runSync(undefined);
+  }
+
+  /**
+   * Replays the journal, once (the first sync does it too): the stored records and the store's warnings are
+   * known after it, without asking the chain anything.
+   */
+  open(): Promise<void> {
+    return (this.opening ??= this.loadJournal());
   }
 
   /** The indexed records, in chain order (complete up to stats().indexedToBlock). */
@@ -313,7 +321,6 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
    */
   private async loadJournal(): Promise<void> {
     const journal = this.options.journal;
-    this.journalLoaded = true;
     this.storedTo = this.indexedTo;
     if (!journal) {
       return;
@@ -536,9 +543,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     const stats = emptyGetLogsStats();
     const headChecksBefore = this.counters.headChecks;
     try {
-      if (!this.journalLoaded) {
-        await this.loadJournal();
-      }
+      await this.open();
       const following = await this.followWriter(started);
       if (following) {
         return following;

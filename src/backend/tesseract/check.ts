@@ -64,7 +64,7 @@ export async function checkDeployment(deployment: Deployment): Promise<Deploymen
     recent === null ? 'recent events unknown' : `${recent} events in the last ${RECENT_BLOCKS} blocks`,
     `accepting: ${values.accepting === null ? 'n/a' : values.accepting === 1 ? 'yes' : 'no'} (${report.acceptingReason ?? ''})`,
   ];
-  const store = indexStoreWarning(deployment);
+  const store = await indexStoreWarning(deployment);
   if (store) {
     parts.push(store);
   }

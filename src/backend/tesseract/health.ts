@@ -16,9 +16,14 @@ export interface HealthReport {
   indexStore: string | null;
 }
 
-/** The index store's trouble in words (discarded data, a failed write), or null: health and "Save & test" say it. */
-export function indexStoreWarning(deployment: Deployment): string | null {
-  const journal = deployment.logIndex().stats().journal;
+/**
+ * The index store's trouble in words (discarded data, a failed write), or null: health and "Save & test" say it,
+ * also before any log query has loaded the store.
+ */
+export async function indexStoreWarning(deployment: Deployment): Promise<string | null> {
+  const index = deployment.logIndex();
+  await index.open();
+  const journal = index.stats().journal;
   const parts = [
     ...(journal?.warning ? [`index store: ${journal.warning}`] : []),
     ...(journal?.writeError ? [`index store not written (memory only): ${journal.writeError}`] : []),
@@ -93,12 +98,12 @@ export async function probeHealth(deployment: Deployment, nowMs = Date.now()): P
     state = await stateAt(deployment, head.header);
   } catch (error) {
     // The head may be from a moment ago: the RPC failing now is what counts.
-    return { ...unreachable(error), indexStore: indexStoreWarning(deployment) };
+    return { ...unreachable(error), indexStore: await indexStoreWarning(deployment) };
   }
   const { header } = head;
   return {
     ...state,
-    indexStore: indexStoreWarning(deployment),
+    indexStore: await indexStoreWarning(deployment),
     values: {
       ...state.values,
       up: 1,
