@@ -90,8 +90,11 @@ export interface RecordRetention<S> {
   excess(store: S): number;
   /** Called before the first `count` records are dropped, with the summary so far; returns the new one (JSON). */
   summarize(count: number, previous: unknown): unknown;
-  /** Called before the first `count` records are dropped that the stored summary already accounts for (a replay's). */
-  forget(count: number): void;
+  /**
+   * Called after the first `count` records were dropped by a drop `summary` already accounts for (a replay's,
+   * or the writer's of a shared journal, which may have dropped records this process never read).
+   */
+  followDrop(count: number, summary: unknown): void;
 }
 
 /** What retention dropped before the first kept record (stored in every checkpoint from then on). */
@@ -209,6 +212,8 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
   private readonly rollbackListeners = new Set<(fromBlock: number) => void>();
   private readonly dropListeners = new Set<(count: number) => void>();
   private droppedRecords?: DroppedRecords;
+  /** droppedRecords.records as this process last applied it (its own drop, or one it followed). */
+  private appliedDrops = 0;
   /** Learnt provider limits, kept across syncs. */
   private readonly tuner: RangeTuner;
   private readonly counters = {
@@ -436,6 +441,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
     this.tipHash = undefined;
     this.storedTo = this.indexedTo;
     this.droppedRecords = undefined;
+    this.appliedDrops = 0;
   }
 
   /** Applies one stored entry; throws when it does not follow what is indexed (a journal not to trust). */
@@ -680,6 +686,7 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
       fromBlock,
       summary: retention.summarize(count, previous?.summary),
     };
+    this.appliedDrops = this.droppedRecords.records;
     this.dropFront(count);
     const journal = this.options.journal;
     const stats = this.journalStats;
@@ -705,17 +712,21 @@ export class LogIndex<T extends IndexedRecord, S extends RecordStore<T> = Record
 
   /**
    * After a replay: drops the records before the stored retention edge (a store that keeps whole entries, or a
-   * crash before compaction, leaves some), which the stored summary accounts for.
+   * crash before compaction, leaves some), which the stored summary accounts for, and has the caller follow a
+   * drop made elsewhere (a shared journal's writer may have dropped records this process never read).
    */
   private trimToDropped(): void {
-    const fromBlock = this.droppedRecords?.fromBlock;
-    const store = this.store;
-    if (fromBlock === undefined || store.length === 0 || store.blockAt(0) >= fromBlock) {
+    const dropped = this.droppedRecords;
+    if (dropped === undefined || dropped.records === this.appliedDrops) {
       return;
     }
-    const count = firstPosition(store.length, (position) => store.blockAt(position), fromBlock);
-    this.options.retention?.forget(count);
-    this.dropFront(count);
+    this.appliedDrops = dropped.records;
+    const store = this.store;
+    const count = firstPosition(store.length, (position) => store.blockAt(position), dropped.fromBlock);
+    if (count > 0) {
+      this.dropFront(count);
+    }
+    this.options.retention?.followDrop(count, dropped.summary);
   }
 
   /** Drops every record and remembered hash from `block` on. */

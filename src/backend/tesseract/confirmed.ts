@@ -87,16 +87,27 @@ export class ConfirmedEvents {
     return into;
   }
 
-  /**
-   * The first `count` events go, confirmed: those not counted yet are counted now, unless counting has not
-   * started (then the stored summary it starts from, read later, holds them).
-   */
-  forget(count: number): void {
-    if (!this.restoredDropped) {
-      return;
-    }
+  /** The first `count` events go, confirmed: those not counted yet are counted now. */
+  private forget(count: number): void {
     this.countRange(this.confirmedLength, count);
     this.confirmedLength = Math.max(this.confirmedLength, count) - count;
+  }
+
+  /**
+   * The first `count` events were dropped by a drop `summary` already accounts for (a replay's, or one by the
+   * writer of a shared store this process reads, which may have dropped events this process never saw): the
+   * totals start again from the summary and the confirmed events kept, as a restart would count them. Never
+   * lower: the summary holds every event dropped.
+   */
+  followDrop(count: number, summary: ConfirmedTotals): void {
+    if (!this.restoredDropped) {
+      return; // counting starts from the stored summary anyway
+    }
+    this.confirmedLength = Math.max(this.confirmedLength - count, 0);
+    const { resolution, ...counts } = copyTotals(summary);
+    this.counts = counts;
+    this.resolution = resolution;
+    this.countRange(0, this.confirmedLength);
   }
 
   private restoreDropped(): void {

@@ -162,7 +162,7 @@ export class Deployment {
       retention: this.retention && {
         excess: (table) => retentionExcess(table, this.retention!),
         summarize: (count, previous) => this.confirmed().dropping(count, previous as ConfirmedTotals | undefined),
-        forget: (count) => this.confirmed().forget(count),
+        followDrop: (count, summary) => this.confirmed().followDrop(count, summary as ConfirmedTotals),
       },
       afterChunk: (logCount) => {
         if (logCount >= LARGE_REPLY_LOGS) {

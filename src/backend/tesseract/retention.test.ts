@@ -154,4 +154,58 @@ describe('retention', () => {
     expect(drops).toBeGreaterThan(5);
     expect(previous!.resolution.count).toBeGreaterThan(0.9 * wholeConfirmed.totals().resolution.count);
   });
+
+  it("gives a reader that lags the writer's drops the writer's totals, also for events it never read", () => {
+    const events = history(6000, 4);
+    const writer = new EventTable();
+    const writerConfirmed = new ConfirmedEvents(writer, [30, 60]);
+    const reader = new EventTable();
+    const readerConfirmed = new ConfirmedEvents(reader, [30, 60], () => summary);
+    let summary: ConfirmedTotals | undefined;
+    let edgeBlock = 0;
+    let missed = 0;
+    let previous: ConfirmedTotals | undefined;
+    for (let at = 0, round = 0; at < events.length; at += 250, round++) {
+      events.slice(at, at + 250).forEach((event) => writer.push(event));
+      const head = events[Math.min(at + 249, events.length - 1)].blockNumber;
+      const confirmedTo = head - 3;
+      writerConfirmed.advance(confirmedTo, head);
+      let count = retentionExcess(writer, { events: 500 });
+      while (
+        count > 0 &&
+        (writer.blockAt(count - 1) === writer.blockAt(count) || writer.blockAt(count) > confirmedTo)
+      ) {
+        count--;
+      }
+      if (count > 0) {
+        summary = writerConfirmed.dropping(count, summary);
+        edgeBlock = writer.blockAt(count);
+        writer.dropFirst(count);
+      }
+      if (round % 3 !== 2) {
+        continue; // the reader reads every third round: the writer's drops between may take rows it never read
+      }
+      // What the store still holds past the reader's last block, then the stored edge, as the log index applies them.
+      const last = reader.length > 0 ? reader.blockAt(reader.length - 1) : 0;
+      const unread = Array.from({ length: writer.length }, (_, p) => writer.event(p)).filter(
+        (e) => e.blockNumber > last
+      );
+      missed += events.filter((e) => e.blockNumber > last && e.blockNumber < (unread[0]?.blockNumber ?? 0)).length;
+      unread.forEach((event) => reader.push(event));
+      if (summary) {
+        const trimmed = Array.from({ length: reader.length }, (_, p) => p).filter((p) => reader.blockAt(p) < edgeBlock);
+        reader.dropFirst(trimmed.length);
+        readerConfirmed.followDrop(trimmed.length, summary);
+      }
+      readerConfirmed.advance(confirmedTo, head);
+      const totals = readerConfirmed.totals();
+      expect(totals).toEqual(writerConfirmed.totals());
+      if (previous) {
+        expect(totals.buffered).toBeGreaterThanOrEqual(previous.buffered);
+        expect(totals.resolution.count).toBeGreaterThanOrEqual(previous.resolution.count);
+      }
+      previous = totals;
+    }
+    expect(missed).toBeGreaterThan(0);
+  });
 });
