@@ -101,6 +101,37 @@ async function totals(host: PluginHost): Promise<number[]> {
 
 const NOTICE = /^optimism: data before (\S+) is not kept \(index store retention\)$/;
 
+/**
+ * A fresh process's answers over the whole history in `settings`: one notice naming the kept edge, about
+ * `expected` events kept (drops come in batches: at most a quarter more), and those are the chain from the
+ * edge on.
+ */
+async function keptFromStart(settings: SettingsInput, expected: number) {
+  const optimism = sim.devnet.deployments.find((d) => d.name === 'optimism')!;
+  const host = await PluginHost.start();
+  hosts.push(host);
+  const answered = await windowCounts(host, settings, 0);
+  expect(answered.notices).toEqual([expect.stringMatching(NOTICE)]);
+  const edgeMs = Date.parse(NOTICE.exec(answered.notices[0])![1]);
+  const kept = answered.answers.reduce((a, b) => a + b, 0);
+  expect(kept).toBeGreaterThanOrEqual(expected);
+  expect(kept).toBeLessThanOrEqual(expected * 1.25 + 5);
+  const keptTruth = await chainCounts(optimism, edgeMs / 1000);
+  expect(answered.answers).toEqual([keptTruth.buffered, keptTruth.ready, keptTruth.failed]);
+  return { host, ...answered, edgeMs, kept };
+}
+
+/** A restarted process loads only the kept events and answers as before. */
+async function restarted(settings: SettingsInput, before: { answers: number[]; notices: string[]; kept: number }) {
+  const host = await PluginHost.start();
+  hosts.push(host);
+  const after = await windowCounts(host, settings, 0);
+  const loaded = await host.waitForLog((line) => line['@message'] === 'Log index loaded from the index store');
+  expect(loaded.records).toBe(before.kept);
+  expect(after).toEqual({ answers: before.answers, notices: before.notices });
+  return host;
+}
+
 describe('index store retention', () => {
   it.each(['file', 'postgres'])(
     'in %s: keeps about N events, counts every confirmed event in the totals, and says where the kept data starts',
@@ -111,17 +142,7 @@ describe('index store retention', () => {
       expect(all).toBeGreaterThan(2 * KEEP);
       const settings = settingsWith(kind === 'file' ? { directory: dir } : { kind }, { events: KEEP });
 
-      const first = await PluginHost.start();
-      hosts.push(first);
-      const before = await windowCounts(first, settings, 0);
-      expect(before.notices).toEqual([expect.stringMatching(NOTICE)]);
-      const edgeMs = Date.parse(NOTICE.exec(before.notices[0])![1]);
-      const kept = before.answers.reduce((a, b) => a + b, 0);
-      expect(kept).toBeGreaterThanOrEqual(KEEP);
-      expect(kept).toBeLessThanOrEqual(KEEP * 1.25 + 5);
-      // What is kept is the chain from the edge on.
-      const keptTruth = await chainCounts(optimism, edgeMs / 1000);
-      expect(before.answers).toEqual([keptTruth.buffered, keptTruth.ready, keptTruth.failed]);
+      const { host: first, edgeMs, ...before } = await keptFromStart(settings, KEEP);
       const totalsBefore = await totals(first);
       // The same totals as an index that keeps everything (events in the last `confirmations` blocks wait).
       const whole = await PluginHost.start();
@@ -138,13 +159,7 @@ describe('index store retention', () => {
       // the whole history.
       expect(await storedBytes(kind)).toBeLessThan(all * 100);
 
-      const second = await PluginHost.start();
-      hosts.push(second);
-      const after = await windowCounts(second, settings, 0);
-      const loaded = await second.waitForLog((line) => line['@message'] === 'Log index loaded from the index store');
-      expect(loaded.records).toBe(kept);
-      expect(after.answers).toEqual(before.answers);
-      expect(after.notices).toEqual(before.notices);
+      const second = await restarted(settings, before);
       expect(await totals(second)).toEqual(totalsBefore);
     }
   );
@@ -160,27 +175,9 @@ describe('index store retention', () => {
     const daysDir = mkdtempSync(path.join(tmpdir(), 'index-retention-days-'));
     try {
       const settings = settingsWith({ directory: daysDir }, { days });
-      const first = await PluginHost.start();
-      hosts.push(first);
-      const before = await windowCounts(first, settings, 0);
-      expect(before.notices).toEqual([expect.stringMatching(NOTICE)]);
-      const edgeMs = Date.parse(NOTICE.exec(before.notices[0])![1]);
-      // Drops come in batches: kept are the events of the last N days (the chain from the edge on) and at most
-      // a quarter more.
-      const kept = before.answers.reduce((a, b) => a + b, 0);
-      expect(kept).toBeGreaterThanOrEqual(inDays);
-      expect(kept).toBeLessThanOrEqual(inDays * 1.25 + 5);
-      const keptTruth = await chainCounts(optimism, edgeMs / 1000);
-      expect(before.answers).toEqual([keptTruth.buffered, keptTruth.ready, keptTruth.failed]);
+      const { host: first, ...before } = await keptFromStart(settings, inDays);
       await first.kill();
-
-      const second = await PluginHost.start();
-      hosts.push(second);
-      const after = await windowCounts(second, settings, 0);
-      const loaded = await second.waitForLog((line) => line['@message'] === 'Log index loaded from the index store');
-      expect(loaded.records).toBe(kept);
-      expect(after.answers).toEqual(before.answers);
-      await second.kill();
+      await (await restarted(settings, before)).kill();
     } finally {
       rmSync(daysDir, { recursive: true, force: true });
     }
