@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JsonRpc } from '../../devnet';
 import { PluginHost, type SettingsInput } from '../../harness/plugin-host';
-import { bufferNewTransaction, chainCounts, monitorSettings, valueFor } from '../../harness/monitor';
+import { bufferNewTransaction, chainCounts, logBlocks, monitorSettings, valueFor } from '../../harness/monitor';
 import { startPostgres, type TestPostgres } from '../../harness/postgres';
 import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
 import { INDEX_STORE_POSTGRES_URL_KEY } from '../../src/query';
@@ -211,6 +211,39 @@ describe('a persisted index', () => {
     expect(op.count('eth_getLogs')).toBe(0);
     expect(arb.count('eth_getLogs')).toBeGreaterThan(0);
     await host.kill();
+  });
+});
+
+describe('a persisted index behind nodes that send no blockTimestamp', () => {
+  it('restarts without asking for the block times of the indexed history', async () => {
+    const dir = storeDir();
+    const proxies = { optimism: await proxyFor('optimism'), arbitrum: await proxyFor('arbitrum') };
+    const settings = settingsFor('store-block-times', dir, {
+      optimism: proxies.optimism.url,
+      arbitrum: proxies.arbitrum.url,
+    });
+    // Each log's time then comes from its block's header (eth_getBlockByNumber), as on most nodes.
+    Object.values(proxies).forEach((proxy) => proxy.setLogReplyQuirks({ stripBlockTimestamp: true }));
+    const first = await start();
+    expect(await counts(first, settings)).toEqual(await truth());
+    for (const [name, proxy] of Object.entries(proxies)) {
+      const deployment = sim.devnet.deployments.find((d) => d.name === name)!;
+      const blocksWithLogs = new Set(await logBlocks(deployment.rpcUrl, deployment.contract)).size;
+      // The head request may already have brought one of them.
+      expect(proxy.count('eth_getBlockByNumber')).toBeGreaterThanOrEqual(blocksWithLogs - 1);
+    }
+    await first.kill();
+
+    Object.values(proxies).forEach((proxy) => proxy.resetCounts());
+    const second = await start();
+    expect(await counts(second, settings)).toEqual(await truth());
+    for (const proxy of Object.values(proxies)) {
+      // The head, then the head again with the stored tip's header (its hash check); the times of the stored
+      // events are in the stored records.
+      expect(proxy.count('eth_getLogs')).toBe(0);
+      expect(proxy.count('eth_getBlockByNumber')).toBeLessThanOrEqual(3);
+    }
+    await second.kill();
   });
 });
 
