@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { dataQueryFrom, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
+import { dataQueryFrom, instanceSettingsError, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
 import { QueryError, redactSecrets, toErrorReport } from './errors';
 import { encodeFrame } from './frames';
 import { InstanceManager } from './instances';
@@ -118,8 +118,13 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
   const secretsOf = (pluginContext: WirePluginContext | null): string[] =>
     Object.values(pluginContext?.dataSourceInstanceSettings?.decryptedSecureJsonData ?? {});
 
-  const instanceFor = async (pluginContext: WirePluginContext | null): Promise<DataSourceInstance> =>
-    instances.get(instanceSettingsFrom(pluginContext));
+  const instanceFor = async (pluginContext: WirePluginContext | null): Promise<DataSourceInstance> => {
+    const wire = pluginContext?.dataSourceInstanceSettings;
+    if (!wire) {
+      throw instanceSettingsError();
+    }
+    return instances.get(wire.uid, wire.lastUpdatedMS, () => instanceSettingsFrom(pluginContext));
+  };
 
   const unary =
     <Req, Res>(method: string, handler: Unary<Req, Res>) =>
