@@ -188,6 +188,22 @@ class FlatBuilder {
     return table;
   }
 
+  /** What has been written since the last reset: self-contained when it is one table and its children. */
+  written(): Uint8Array {
+    return this.bytes.subarray(this.head);
+  }
+
+  /**
+   * Copies `written` of another builder into this one, just reset: at the same distance from the end, so its
+   * relative references, offsets and alignment (all counted from the end) hold as they were.
+   */
+  copyAtStart(written: Uint8Array): void {
+    this.minAlign = 8;
+    this.grow(written.length);
+    this.head -= written.length;
+    this.bytes.set(written, this.head);
+  }
+
   finish(root: number): Uint8Array {
     this.prep(Math.max(this.minAlign, 8), 4);
     this.reference(root);
@@ -323,9 +339,14 @@ export function encodeArrowFile(
   rowCount: number,
   columns: readonly ArrowColumn[]
 ): Uint8Array {
-  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) =>
-    schemaTable(builder, schemaMetadata, columns)
-  );
+  // The footer holds the same Schema table: built once, its bytes copied (a field's strings and metadata cost most).
+  let schema: Uint8Array = NO_BYTES;
+  let schemaTableAt = 0;
+  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) => {
+    schemaTableAt = schemaTable(builder, schemaMetadata, columns);
+    schema = builder.written();
+    return schemaTableAt;
+  });
   const body = bodyLayout(columns);
   const batchMessage = message(batchBuilder, HEADER_RECORD_BATCH, body.length, (builder) => {
     const nodesAt = builder.vectorOfStructs(
@@ -348,7 +369,8 @@ export function encodeArrowFile(
   const footerAt = batchAt + batchBlockLength + body.length;
 
   footerBuilder.reset();
-  const footerSchemaAt = schemaTable(footerBuilder, schemaMetadata, columns);
+  footerBuilder.copyAtStart(schema);
+  const footerSchemaAt = schemaTableAt;
   const dictionariesAt = footerBuilder.vectorOfStructs([], 3);
   const batchesAt = footerBuilder.vectorOfStructs([[batchAt, batchBlockLength, body.length]], 3);
   const footer = footerBuilder.finish(
