@@ -129,21 +129,7 @@ describe('events handler', () => {
   });
   it('orders a tie in block time by block and log index, then by deployment order', async () => {
     const event = (time: number, block: number, logIndex: number) =>
-      new TesseractEvent(
-        block,
-        logIndex,
-        time,
-        EventKind.Pause,
-        'EmergencyPause',
-        packWord(hex(block * 10 + logIndex)),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null
-      );
+      Object.assign(at(EventKind.Pause, time, null), { blockNumber: block, logIndex });
     const first = EventTable.from([event(200, 5, 0), event(200, 5, 2)]);
     const second = EventTable.from([event(200, 5, 1), event(200, 5, 2), event(200, 6, 0)]);
     const deployments = [tableDeployment('optimism', first), tableDeployment('arbitrum', second)];

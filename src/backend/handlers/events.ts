@@ -178,48 +178,40 @@ function valueFrames(shown: Shown[], answered: Deployment[]): Frame[] {
   if (answered.length === 0) {
     return [];
   }
-  const rows: Array<{ deployment: Deployment; event: string; txId: string; reason: string; value: number }> =
-    answered.map((deployment) => ({ deployment, event: '', txId: '', reason: '', value: 0 }));
+  const rows: Array<{ deployment: Deployment; event: string; tx_id: string; reason: string; value: number }> =
+    answered.map((deployment) => ({ deployment, event: '', tx_id: '', reason: '', value: 0 }));
   const seen = new Set<string>();
   for (const { deployment, table, position } of shown) {
     const txRef = table.txRefAt(position);
     const row = {
       deployment,
       event: table.name(position),
-      txId: txRef === 0 ? '' : unpackWord(table.txId(txRef)),
+      tx_id: txRef === 0 ? '' : unpackWord(table.txId(txRef)),
       reason: table.reason(position) ?? '',
       value: 1,
     };
     // The same tx failing again for the same reason is the same alert instance.
-    const key = `${deployment.name}\n${row.event}\n${row.txId}\n${row.reason}`;
+    const key = `${deployment.name}\n${row.event}\n${row.tx_id}\n${row.reason}`;
     if (!seen.has(key)) {
       seen.add(key);
       rows.push(row);
     }
   }
+  const labels = (['event', 'tx_id', 'reason'] as const).map((name) =>
+    stringField(
+      name,
+      rows.map((row) => row[name])
+    )
+  );
+  const values = numberField(
+    'value',
+    rows.map((row) => row.value)
+  );
   return [
     {
       name: 'events',
       meta: { type: 'numeric-long', typeVersion: DATAPLANE_VERSION },
-      fields: [
-        ...labelColumns(rows, (row) => row.deployment),
-        stringField(
-          'event',
-          rows.map((row) => row.event)
-        ),
-        stringField(
-          'tx_id',
-          rows.map((row) => row.txId)
-        ),
-        stringField(
-          'reason',
-          rows.map((row) => row.reason)
-        ),
-        numberField(
-          'value',
-          rows.map((row) => row.value)
-        ),
-      ],
+      fields: [...labelColumns(rows, (row) => row.deployment), ...labels, values],
     },
   ];
 }
