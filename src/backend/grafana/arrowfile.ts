@@ -118,8 +118,15 @@ class FlatBuilder {
   }
   int64(value: number): void {
     this.prep(8, 0);
-    this.view.setBigInt64((this.head -= 8), BigInt(value), true);
+    this.word64((this.head -= 8), value);
   }
+  /** A safe integer as a little-endian int64, in two 32-bit halves (no BigInt per value). */
+  private word64(at: number, value: number): void {
+    const high = Math.floor(value / 2 ** 32);
+    this.view.setUint32(at, value - high * 2 ** 32, true);
+    this.view.setInt32(at + 4, high, true);
+  }
+
   /** A reference to something already written, relative to where it is stored. */
   private reference(target: number): void {
     this.prep(4, 0);
@@ -151,7 +158,7 @@ class FlatBuilder {
     this.prep(8, 8 * words * items.length);
     for (let index = items.length - 1; index >= 0; index--) {
       for (let word = words - 1; word >= 0; word--) {
-        this.view.setBigInt64((this.head -= 8), BigInt(items[index][word]), true);
+        this.word64((this.head -= 8), items[index][word]);
       }
     }
     this.prep(4, 0);
