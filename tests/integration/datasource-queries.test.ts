@@ -229,7 +229,7 @@ describe('events', () => {
     expect(field(table, 'text').values[0]).toMatch(/^tx_id 0x[0-9a-f]{8}…[0-9a-f]{4}, reason: \S/);
   });
 
-  it('filters by tx_id, origin rollup and reason text; value format gives one labelled frame per event', async () => {
+  it('filters by tx_id, origin rollup and reason text; value format gives one labelled row per event', async () => {
     const buffer = sim.entries.find((e) => e.action === 'buffer' && e.outcome === 'mined' && e.crossRollup)!;
     const expected = sim.entries.filter((e) => e.txId === buffer.txId).flatMap((e) => e.events.map(() => e.deployment));
     const byTx = ok(await query({ queryType: 'events', txIds: [buffer.txId], limit: 100 }))[0];
@@ -244,20 +244,30 @@ describe('events', () => {
     const expired = ok(await query({ queryType: 'events', reasonContains: 'EXPIRED', limit: 50000, format: 'value' }));
     const expiredTruth = names().reduce((n, name) => n + (truth(name).failedByReason['Transaction expired'] ?? 0), 0);
     expect(expiredTruth).toBeGreaterThan(0);
-    // One numeric-wide frame: besides a field per event, one 0 per deployment that answered ("none here" is not
-    // "no answer").
-    expect(expired.map((frame) => frame.meta?.type)).toEqual(['numeric-wide']);
-    const fields = expired[0].fields;
-    const zeros = fields.filter((field) => field.values[0] === 0);
-    expect(zeros.map((field) => field.labels?.chain)).toEqual(names());
-    const events = fields.filter((field) => !zeros.includes(field));
+    // One numeric-long frame: besides a row per event, one 0 per deployment that answered ("none here" is not
+    // "no answer"), every string column a label.
+    expect(expired.map((frame) => frame.meta?.type)).toEqual(['numeric-long']);
+    const frame = expired[0];
+    const values = field(frame, 'value').values as number[];
+    const rows = values.map((value, row) => ({
+      value,
+      chain: field(frame, 'chain').values[row],
+      event: field(frame, 'event').values[row],
+      reason: field(frame, 'reason').values[row],
+      txId: field(frame, 'tx_id').values[row] as string,
+    }));
+    const zeros = rows.filter((row) => row.value === 0);
+    expect(zeros.map((row) => [row.chain, row.event, row.txId, row.reason])).toEqual(
+      names().map((name) => [name, '', '', ''])
+    );
+    const events = rows.filter((row) => row.value !== 0);
     expect(events.length).toBeGreaterThan(0);
     expect(events.length).toBeLessThanOrEqual(expiredTruth);
-    for (const field of events) {
-      expect(field.values).toEqual([1]);
-      expect(field.labels).toEqual(
-        expect.objectContaining({ event: 'TransactionFailed', reason: 'Transaction expired' })
+    for (const row of events) {
+      expect(row).toEqual(
+        expect.objectContaining({ value: 1, event: 'TransactionFailed', reason: 'Transaction expired' })
       );
+      expect(row.txId).toMatch(/^0x[0-9a-f]{64}$/);
     }
   });
 });

@@ -118,8 +118,15 @@ class FlatBuilder {
   }
   int64(value: number): void {
     this.prep(8, 0);
-    this.view.setBigInt64((this.head -= 8), BigInt(value), true);
+    this.word64((this.head -= 8), value);
   }
+  /** A safe integer as a little-endian int64, in two 32-bit halves (no BigInt per value). */
+  private word64(at: number, value: number): void {
+    const high = Math.floor(value / 2 ** 32);
+    this.view.setUint32(at, value - high * 2 ** 32, true);
+    this.view.setInt32(at + 4, high, true);
+  }
+
   /** A reference to something already written, relative to where it is stored. */
   private reference(target: number): void {
     this.prep(4, 0);
@@ -151,7 +158,7 @@ class FlatBuilder {
     this.prep(8, 8 * words * items.length);
     for (let index = items.length - 1; index >= 0; index--) {
       for (let word = words - 1; word >= 0; word--) {
-        this.view.setBigInt64((this.head -= 8), BigInt(items[index][word]), true);
+        this.word64((this.head -= 8), items[index][word]);
       }
     }
     this.prep(4, 0);
@@ -186,6 +193,22 @@ class FlatBuilder {
     const vtable = this.offset();
     this.view.setInt32(this.bytes.length - table, vtable - table, true);
     return table;
+  }
+
+  /** What has been written since the last reset: self-contained when it is one table and its children. */
+  written(): Uint8Array {
+    return this.bytes.subarray(this.head);
+  }
+
+  /**
+   * Copies `written` of another builder into this one, just reset: at the same distance from the end, so its
+   * relative references, offsets and alignment (all counted from the end) hold as they were.
+   */
+  copyAtStart(written: Uint8Array): void {
+    this.minAlign = 8;
+    this.grow(written.length);
+    this.head -= written.length;
+    this.bytes.set(written, this.head);
   }
 
   finish(root: number): Uint8Array {
@@ -323,9 +346,14 @@ export function encodeArrowFile(
   rowCount: number,
   columns: readonly ArrowColumn[]
 ): Uint8Array {
-  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) =>
-    schemaTable(builder, schemaMetadata, columns)
-  );
+  // The footer holds the same Schema table: built once, its bytes copied (a field's strings and metadata cost most).
+  let schema: Uint8Array = NO_BYTES;
+  let schemaTableAt = 0;
+  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) => {
+    schemaTableAt = schemaTable(builder, schemaMetadata, columns);
+    schema = builder.written();
+    return schemaTableAt;
+  });
   const body = bodyLayout(columns);
   const batchMessage = message(batchBuilder, HEADER_RECORD_BATCH, body.length, (builder) => {
     const nodesAt = builder.vectorOfStructs(
@@ -348,7 +376,8 @@ export function encodeArrowFile(
   const footerAt = batchAt + batchBlockLength + body.length;
 
   footerBuilder.reset();
-  const footerSchemaAt = schemaTable(footerBuilder, schemaMetadata, columns);
+  footerBuilder.copyAtStart(schema);
+  const footerSchemaAt = schemaTableAt;
   const dictionariesAt = footerBuilder.vectorOfStructs([], 3);
   const batchesAt = footerBuilder.vectorOfStructs([[batchAt, batchBlockLength, body.length]], 3);
   const footer = footerBuilder.finish(

@@ -16,10 +16,13 @@ function parseJsonBytes(bytes: Buffer | undefined, what: string): unknown {
   }
 }
 
+export const instanceSettingsError = () =>
+  new QueryError('request has no data source instance settings', { status: 400, source: 'plugin' });
+
 export function instanceSettingsFrom(context: WirePluginContext | null): InstanceSettings {
   const settings = context?.dataSourceInstanceSettings;
   if (!settings) {
-    throw new QueryError('request has no data source instance settings', { status: 400, source: 'plugin' });
+    throw instanceSettingsError();
   }
   return {
     uid: settings.uid,

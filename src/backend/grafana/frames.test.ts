@@ -5,6 +5,7 @@ import { RecordBatchReader, Type, tableFromIPC } from 'apache-arrow';
 import {
   decodeFrame,
   encodeFrame,
+  encodeFrames,
   type DecodedField,
   type DecodedFrame,
   type Field,
@@ -511,6 +512,25 @@ describe('encoder rules Grafana relies on', () => {
     expect(decodeFrame(encodeFrame({ name: 'empty', fields: [] }))).toEqual({ name: 'empty', refId: '', fields: [] });
     const noRows = decodeFrame(encodeFrame({ fields: [{ name: 'time', type: 'time', values: [] }] }));
     expect(noRows.fields[0]).toMatchObject({ name: 'time', type: 'time', values: [] });
+  });
+
+  it('encodes the frames of a response that share a values array as each alone, whatever type each field gives it', () => {
+    const times = [1_000, 2_000, null];
+    const frames: Frame[] = [
+      {
+        name: 'a',
+        fields: [
+          { name: 'time', type: 'time', values: times },
+          { name: 'v', type: 'number', values: [1, 2, 3] },
+        ],
+      },
+      { name: 'b', fields: [{ name: 'time', type: 'time', values: times, nullable: true }] },
+      { name: 'c', fields: [{ name: 'n', type: 'number', numberType: 'int32', values: times }] },
+      { name: 'd', fields: [{ name: 'n', type: 'number', values: times }] },
+    ];
+    const together = encodeFrames(frames).map((bytes) => Buffer.from(bytes));
+    expect(together).toEqual(frames.map((frame) => Buffer.from(encodeFrame(frame))));
+    expect(decodeFrame(together[3]).fields[0]).toMatchObject({ numberType: 'float64', values: [1_000, 2_000, null] });
   });
 
   it('rejects frames Grafana would reject', () => {

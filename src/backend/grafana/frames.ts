@@ -282,14 +282,44 @@ function validateLabels(field: Field): void {
   }
 }
 
-function arrowColumn(field: Field): ArrowColumn {
-  validateLabels(field);
+/** A field's values as Arrow buffers, kept for the other fields of a response that share its values array. */
+interface ConvertedValues {
+  fieldType: FieldType;
+  numberType?: NumberType;
+  nullCount: number;
+  validity?: Uint8Array;
+  type: ArrowType;
+  tstype: string;
+  buffers: Uint8Array[];
+}
+
+type Conversions = Map<Field['values'], ConvertedValues>;
+
+function convertedValues(field: Field, conversions: Conversions): ConvertedValues {
+  const numberType = field.type === 'number' ? field.numberType : undefined;
+  const known = conversions.get(field.values);
+  if (known && known.fieldType === field.type && known.numberType === numberType) {
+    return known;
+  }
   const nullCount = countNulls(field.values);
+  const converted = {
+    fieldType: field.type,
+    numberType,
+    nullCount,
+    validity: nullCount > 0 ? validityBitmap(field.values) : undefined,
+    ...fieldBuffers(field),
+  };
+  conversions.set(field.values, converted);
+  return converted;
+}
+
+function arrowColumn(field: Field, conversions: Conversions): ArrowColumn {
+  validateLabels(field);
+  const { nullCount, validity, type, tstype, buffers } = convertedValues(field, conversions);
   const nullable = field.nullable ?? nullCount > 0;
   if (!nullable && nullCount > 0) {
     throw new Error(`field "${field.name}" is declared not nullable but holds null values`);
   }
-  const { type, tstype, buffers } = fieldBuffers(field);
   // Keys in the Go SDK's (sorted) order; each field carries its own, also when names repeat.
   const metadata: Array<[string, string]> = [];
   if (field.config) {
@@ -305,7 +335,7 @@ function arrowColumn(field: Field): ArrowColumn {
     nullable,
     metadata,
     nullCount,
-    validity: nullCount > 0 ? validityBitmap(field.values) : undefined,
+    validity,
     buffers,
   };
 }
@@ -315,6 +345,19 @@ function arrowColumn(field: Field): ArrowColumn {
  * Throws on frames Grafana would reject (unequal field lengths, non-string labels, nulls in non-nullable fields).
  */
 export function encodeFrame(frame: Frame): Uint8Array {
+  return encodeFrameWith(frame, new Map());
+}
+
+/**
+ * encodeFrame of each frame of one response: fields that share one values array (the time field of every
+ * series of a metrics query) are converted to Arrow buffers once. The arrays must not change meanwhile.
+ */
+export function encodeFrames(frames: readonly Frame[]): Uint8Array[] {
+  const conversions: Conversions = new Map();
+  return frames.map((frame) => encodeFrameWith(frame, conversions));
+}
+
+function encodeFrameWith(frame: Frame, conversions: Conversions): Uint8Array {
   const length = frameLength(frame);
   for (const field of frame.fields) {
     if (field.values.length !== length) {
@@ -328,7 +371,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
     schemaMetadata.push(['meta', JSON.stringify(frame.meta)]);
   }
   schemaMetadata.push(['name', frame.name ?? ''], ['refId', frame.refId ?? '']);
-  return encodeArrowFile(schemaMetadata, length, frame.fields.map(arrowColumn));
+  return encodeArrowFile(
+    schemaMetadata,
+    length,
+    frame.fields.map((field) => arrowColumn(field, conversions))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -203,8 +203,14 @@ describe('handshake checks', () => {
 });
 
 describe('instance manager', () => {
-  const settings = (uid: string, lastUpdatedMS: number): InstanceSettings => ({
-    ...instanceSettingsFrom(pluginContext({ uid, lastUpdatedMS })),
+  const decoded: string[] = [];
+  const get = (manager: InstanceManager, uid: string, lastUpdatedMS: number) =>
+    manager.get(uid, lastUpdatedMS, (): InstanceSettings => {
+      decoded.push(`${uid}@${lastUpdatedMS}`);
+      return instanceSettingsFrom(pluginContext({ uid, lastUpdatedMS }));
+    });
+  beforeEach(() => {
+    decoded.length = 0;
   });
 
   it('keeps one instance per uid and version, disposing replaced ones', async () => {
@@ -222,13 +228,15 @@ describe('instance manager', () => {
       },
       createLogger({ write: () => undefined })
     );
-    const first = await manager.get(settings('a', 1));
-    expect(await manager.get(settings('a', 1))).toBe(first);
-    await manager.get(settings('b', 1));
-    const second = await manager.get(settings('a', 2));
+    const first = await get(manager, 'a', 1);
+    expect(await get(manager, 'a', 1)).toBe(first);
+    await get(manager, 'b', 1);
+    const second = await get(manager, 'a', 2);
     expect(second).not.toBe(first);
     await new Promise((resolve) => setImmediate(resolve));
     expect(created).toEqual(['a@1', 'b@1', 'a@2']);
+    // The settings of a version already running are not decoded again.
+    expect(decoded).toEqual(['a@1', 'b@1', 'a@2']);
     expect(disposed).toEqual(['a@1']);
     await manager.disposeAll();
     expect(disposed.sort()).toEqual(['a@1', 'a@2', 'b@1']);
@@ -243,8 +251,8 @@ describe('instance manager', () => {
       },
       createLogger({ write: () => undefined })
     );
-    await expect(manager.get(settings('a', 1))).rejects.toThrow('bad settings');
-    await expect(manager.get(settings('a', 1))).rejects.toThrow('bad settings');
+    await expect(get(manager, 'a', 1)).rejects.toThrow('bad settings');
+    await expect(get(manager, 'a', 1)).rejects.toThrow('bad settings');
     expect(attempts).toBe(2);
   });
 });

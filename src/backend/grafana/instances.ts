@@ -8,7 +8,8 @@ interface Entry {
 
 /**
  * One instance per data source uid, recreated when the settings' lastUpdatedMS changes; the replaced
- * instance is disposed once the new one exists.
+ * instance is disposed once the new one exists. Like the Go SDK's instancemgmt, the version alone decides:
+ * the settings are decoded (their JSON parsed) only when an instance is created, not on every request.
  */
 export class InstanceManager {
   private readonly entries = new Map<string, Entry>();
@@ -18,25 +19,26 @@ export class InstanceManager {
     private readonly logger: Logger
   ) {}
 
-  get(settings: InstanceSettings): Promise<DataSourceInstance> {
-    const current = this.entries.get(settings.uid);
-    if (current && current.lastUpdatedMS === settings.lastUpdatedMS) {
+  /** The instance of data source `uid` at version `lastUpdatedMS`; `settings` decodes them when one is created. */
+  get(uid: string, lastUpdatedMS: number, settings: () => InstanceSettings): Promise<DataSourceInstance> {
+    const current = this.entries.get(uid);
+    if (current && current.lastUpdatedMS === lastUpdatedMS) {
       return current.instance;
     }
-    const logger = this.logger.with({ datasource_uid: settings.uid });
-    const instance = Promise.resolve().then(() => this.factory(settings, logger));
-    const entry: Entry = { lastUpdatedMS: settings.lastUpdatedMS, instance };
-    this.entries.set(settings.uid, entry);
-    // A factory that throws must not stay cached: the next request tries again.
+    const logger = this.logger.with({ datasource_uid: uid });
+    const instance = Promise.resolve().then(() => this.factory(settings(), logger));
+    const entry: Entry = { lastUpdatedMS, instance };
+    this.entries.set(uid, entry);
+    // A factory (or settings decoding) that throws must not stay cached: the next request tries again.
     instance.catch(() => {
-      if (this.entries.get(settings.uid) === entry) {
-        this.entries.delete(settings.uid);
+      if (this.entries.get(uid) === entry) {
+        this.entries.delete(uid);
       }
     });
     if (current) {
       logger.info('Data source settings changed, replacing instance', {
         previous_version: current.lastUpdatedMS,
-        version: settings.lastUpdatedMS,
+        version: lastUpdatedMS,
       });
       void this.disposeEntry(current);
     }

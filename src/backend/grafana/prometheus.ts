@@ -12,12 +12,17 @@ function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+/** One series' key: its labels by name, each name and value as a JSON string (self-delimiting, so unambiguous). */
 function labelKey(labels: Labels): string {
-  return JSON.stringify(
-    Object.keys(labels)
-      .sort()
-      .map((name) => [name, labels[name]])
-  );
+  const names = Object.keys(labels);
+  if (names.length > 1) {
+    names.sort();
+  }
+  let key = '';
+  for (const name of names) {
+    key += `${JSON.stringify(name)}${JSON.stringify(labels[name])}`;
+  }
+  return key;
 }
 
 function renderLabels(labels: Labels, extra?: Labels): string {

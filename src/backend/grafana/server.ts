@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { dataQueryFrom, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
+import { dataQueryFrom, instanceSettingsError, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
 import { QueryError, redactSecrets, toErrorReport } from './errors';
-import { encodeFrame } from './frames';
+import { encodeFrames } from './frames';
 import { InstanceManager } from './instances';
 import { createLogger, type Logger } from './logger';
 import { metrics as defaultRegistry, pluginMetrics, type MetricsRegistry } from './prometheus';
@@ -118,8 +118,13 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
   const secretsOf = (pluginContext: WirePluginContext | null): string[] =>
     Object.values(pluginContext?.dataSourceInstanceSettings?.decryptedSecureJsonData ?? {});
 
-  const instanceFor = async (pluginContext: WirePluginContext | null): Promise<DataSourceInstance> =>
-    instances.get(instanceSettingsFrom(pluginContext));
+  const instanceFor = async (pluginContext: WirePluginContext | null): Promise<DataSourceInstance> => {
+    const wire = pluginContext?.dataSourceInstanceSettings;
+    if (!wire) {
+      throw instanceSettingsError();
+    }
+    return instances.get(wire.uid, wire.lastUpdatedMS, () => instanceSettingsFrom(pluginContext));
+  };
 
   const unary =
     <Req, Res>(method: string, handler: Unary<Req, Res>) =>
@@ -156,7 +161,10 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
       if (!Array.isArray(frames)) {
         throw new Error('data source returned no frame list');
       }
-      const encoded = frames.map((frame) => Buffer.from(encodeFrame({ ...frame, refId: frame.refId || query.refId })));
+      // Each file is a fresh array: wrapped, not copied.
+      const encoded = encodeFrames(frames.map((frame) => ({ ...frame, refId: frame.refId || query.refId }))).map(
+        (file) => Buffer.from(file.buffer, file.byteOffset, file.byteLength)
+      );
       pluginMetrics.queries.inc({ query_type: query.queryType, status: '200' });
       return { frames: encoded, error: '', status: 200, errorSource: '' };
     } catch (error) {

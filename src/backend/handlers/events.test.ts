@@ -69,30 +69,41 @@ describe('events handler', () => {
     ]);
   });
 
-  it('answers one numeric-wide frame: a field per distinct event, tx_id and reason, and a zero per deployment', async () => {
+  it('answers one numeric-long frame: a row per distinct event, tx_id and reason, and a zero per deployment', async () => {
     const deployment = tableDeployment('optimism', table);
     const query = { queryType: 'events' as const, eventNames: ['TransactionFailed'], format: 'value' };
     const frames = await eventsQuery(handlerContext(query, [deployment]));
     expect(frames.map((frame) => [frame.name, frame.meta?.type, frame.meta?.typeVersion])).toEqual([
-      ['events', 'numeric-wide', [0, 1]],
+      ['events', 'numeric-long', [0, 1]],
     ]);
-    expect(
-      frames[0].fields.map((field) => [field.name, field.values, field.labels, field.config?.displayNameFromDS])
-    ).toEqual([
-      ['event', [0], deployment.labels, 'optimism events'],
-      [
-        'event',
-        [1],
-        { ...deployment.labels, event: 'TransactionFailed', tx_id: hex(2), reason: 'Transaction expired' },
-        'optimism TransactionFailed',
-      ],
-      [
-        'event',
-        [1],
-        { ...deployment.labels, event: 'TransactionFailed', tx_id: hex(1), reason: 'Dependencies not satisfied' },
-        'optimism TransactionFailed',
-      ],
+    const [frame] = frames;
+    // The long reader takes every string column as a label: none may be null.
+    expect(frame.fields.map((field) => [field.name, field.type, field.nullable ?? false])).toEqual([
+      ['chain', 'string', false],
+      ['chain_id', 'string', false],
+      ['contract', 'string', false],
+      ['event', 'string', false],
+      ['tx_id', 'string', false],
+      ['reason', 'string', false],
+      ['value', 'number', false],
     ]);
+    const fields = fieldsOf(frame);
+    expect(fields.chain).toEqual(['optimism', 'optimism', 'optimism']);
+    expect(fields.event).toEqual(['', 'TransactionFailed', 'TransactionFailed']);
+    expect(fields.tx_id).toEqual(['', hex(2), hex(1)]);
+    expect(fields.reason).toEqual(['', 'Transaction expired', 'Dependencies not satisfied']);
+    expect(fields.value).toEqual([0, 1, 1]);
+  });
+
+  it('cuts at limit after merging deployments, so each value row is among the newest events of all', async () => {
+    const other = EventTable.from([at(EventKind.Failed, 125, 3, 'Transaction expired')]);
+    const deployments = [tableDeployment('optimism', table), tableDeployment('arbitrum', other)];
+    const query = { queryType: 'events' as const, eventNames: ['TransactionFailed'], limit: 2, format: 'value' };
+    const [frame] = await eventsQuery(handlerContext(query, deployments));
+    const fields = fieldsOf(frame);
+    expect(fields.chain).toEqual(['optimism', 'arbitrum', 'optimism', 'arbitrum']);
+    expect(fields.tx_id).toEqual(['', '', hex(2), hex(3)]);
+    expect(fields.value).toEqual([0, 0, 1, 1]);
   });
 
   it('answers no frame in value format when there is no deployment (Grafana: no data)', async () => {
@@ -115,5 +126,42 @@ describe('events handler', () => {
       'TransactionFailed',
       'TransactionBuffered',
     ]);
+  });
+  it('orders a tie in block time by block and log index, then by deployment order', async () => {
+    const event = (time: number, block: number, logIndex: number) =>
+      Object.assign(at(EventKind.Pause, time, null), { blockNumber: block, logIndex });
+    const first = EventTable.from([event(200, 5, 0), event(200, 5, 2)]);
+    const second = EventTable.from([event(200, 5, 1), event(200, 5, 2), event(200, 6, 0)]);
+    const deployments = [tableDeployment('optimism', first), tableDeployment('arbitrum', second)];
+    const query = { queryType: 'events' as const, eventNames: ['EmergencyPause'], limit: 4, format: 'table' };
+    const [frame] = await eventsQuery(handlerContext(query, deployments));
+    const fields = fieldsOf(frame);
+    expect(fields.block).toEqual([6, 5, 5, 5]);
+    expect(fields.log_index).toEqual([0, 2, 2, 1]);
+    expect(fields.chain).toEqual(['arbitrum', 'optimism', 'arbitrum', 'arbitrum']);
+  });
+
+  it('reads a table again when it was cut while another deployment answered', async () => {
+    const cut = EventTable.from([
+      at(EventKind.Failed, 110, 1, 'Dependencies not satisfied'),
+      at(EventKind.Failed, 120, 2, 'Transaction expired'),
+      at(EventKind.Failed, 130, 3, 'Transaction expired'),
+    ]);
+    let release: () => void = () => undefined;
+    const slow = tableDeployment('arbitrum', EventTable.from([]));
+    const late = new Promise<void>((resolve) => (release = resolve));
+    (slow as unknown as { events: () => Promise<EventTable> }).events = async () => {
+      await late;
+      return EventTable.from([]);
+    };
+    const query = { queryType: 'events' as const, eventNames: ['TransactionFailed'], format: 'table' };
+    const answer = eventsQuery(handlerContext(query, [tableDeployment('optimism', cut), slow]));
+    await new Promise((resolve) => setImmediate(resolve));
+    cut.truncate(1); // a reorg drops the two newest while arbitrum is still answering
+    cut.push(at(EventKind.Failed, 125, 4, 'Transaction expired'));
+    release();
+    const fields = fieldsOf((await answer)[0]);
+    expect(fields.time).toEqual([125_000, 110_000]);
+    expect(fields.tx_id).toEqual([hex(4), hex(1)]);
   });
 });

@@ -2,6 +2,7 @@ import { QueryError, numberField, stringField, timeField, type Frame } from '../
 import type { EventsQuery } from '../../query';
 import type { Deployment } from '../tesseract/deployment';
 import type { TesseractEvent } from '../tesseract/events';
+import type { EventTable } from '../tesseract/eventtable';
 import { newestMatching } from '../tesseract/eventqueries';
 import { packTxId, shortHex, unpackWord } from '../tesseract/hex';
 import { DATAPLANE_VERSION, forEachDeployment, labelColumns, withNotices, type HandlerContext } from './common';
@@ -11,14 +12,24 @@ interface Row {
   event: TesseractEvent;
 }
 
-const newestFirst = (a: Row, b: Row) =>
-  b.event.timestamp - a.event.timestamp ||
-  b.event.blockNumber - a.event.blockNumber ||
-  b.event.logIndex - a.event.logIndex;
+/** A deployment's matching positions, newest first, in its table as of `revision`. */
+interface Matches {
+  deployment: Deployment;
+  table: EventTable;
+  revision: number;
+  positions: number[];
+}
+
+/** An event of the answer: its deployment's table and position, not yet an object. */
+interface Shown {
+  deployment: Deployment;
+  table: EventTable;
+  position: number;
+}
 
 /**
  * Decoded events of every selected deployment, newest first. `table`: one table (also read as
- * annotations: time, event and chain as title and tags, text); `value`: one numeric-wide frame, a field per event.
+ * annotations: time, event and chain as title and tags, text); `value`: one numeric-long frame, a row per event.
  */
 export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Frame[]> {
   const query = ctx.query;
@@ -29,28 +40,68 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
       `eventNames: ${unknown.join(', ')} is not an event of the selected ABIs (events: ${[...known].join(', ')})`
     );
   }
+  const filter = {
+    names: query.eventNames,
+    txIds: query.txIds.map(packTxId),
+    origin: query.originRollup,
+    target: query.targetRollup,
+    reasonContains: query.reasonContains,
+  };
+  const positionsIn = (table: EventTable) =>
+    newestMatching(table, filter, ctx.range.fromMs, ctx.range.toMs, query.limit);
   const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
-    const filter = {
-      names: query.eventNames,
-      txIds: query.txIds.map(packTxId),
-      origin: query.originRollup,
-      target: query.targetRollup,
-      reasonContains: query.reasonContains,
-    };
-    return newestMatching(await deployment.events(read), filter, ctx.range.fromMs, ctx.range.toMs, query.limit);
+    const table = await deployment.events(read);
+    return { deployment, table, revision: table.revision, positions: positionsIn(table) };
   });
-  const rows = results
-    .flatMap(({ deployment, value }) => value.map((event) => ({ deployment, event })))
-    .sort(newestFirst)
-    .slice(0, query.limit);
+  // A table cut while the other deployments answered (a reorg, retention) moved its positions: ask it again.
+  // From here on nothing awaits, so the positions hold while the events are built.
+  const matches = results.map(({ value }) =>
+    value.table.revision === value.revision ? value : { ...value, positions: positionsIn(value.table) }
+  );
+  const shown = newestAcross(matches, query.limit);
   const frames =
     query.format === 'value'
       ? valueFrames(
-          rows,
+          shown,
           results.map((result) => result.deployment)
         )
-      : [eventsTable(rows)];
+      : [eventsTable(shown.map(({ deployment, table, position }) => ({ deployment, event: table.event(position) })))];
   return withNotices(frames, notices, query.refId);
+}
+
+/**
+ * The newest `limit` of every deployment's matches, newest first by block time, block and log index (each
+ * list already is); on a tie the earlier deployment first. Only these become events or rows.
+ */
+function newestAcross(matches: Matches[], limit: number): Shown[] {
+  const next = matches.map(() => 0);
+  const out: Shown[] = [];
+  const isNewer = (a: Matches, i: number, b: Matches, j: number) => {
+    const [tableA, tableB] = [a.table, b.table];
+    return (
+      (tableA.timeAt(i) - tableB.timeAt(j) ||
+        tableA.blockAt(i) - tableB.blockAt(j) ||
+        tableA.logIndexAt(i) - tableB.logIndexAt(j)) > 0
+    );
+  };
+  while (out.length < limit) {
+    let best = -1;
+    matches.forEach((candidate, k) => {
+      if (
+        next[k] < candidate.positions.length &&
+        (best < 0 ||
+          isNewer(candidate, candidate.positions[next[k]], matches[best], matches[best].positions[next[best]]))
+      ) {
+        best = k;
+      }
+    });
+    if (best < 0) {
+      break;
+    }
+    const { deployment, table, positions } = matches[best];
+    out.push({ deployment, table, position: positions[next[best]++] });
+  }
+  return out;
 }
 
 /** Annotation text: the details an operator needs (the frontend titles it with event and chain). */
@@ -109,46 +160,58 @@ export function eventsTable(rows: Row[]): Frame {
 }
 
 /**
- * One numeric-wide frame: a value field per event, value 1, labelled with its deployment, event, tx_id and
- * reason: one alert instance each. Every deployment that answered also gets a field with value 0 and only
- * its deployment labels, so an alert rule tells "no event here" (a normal instance) from "no answer" (the
- * deployment's instances go missing) and never sees no data while any deployment answers.
+ * One numeric-long frame (grafana/dataplane sdata/numeric long.go): a row per distinct event, tx_id and reason
+ * with value 1, its string columns chain, chain_id, contract, event, tx_id and reason read as the row's labels:
+ * one alert instance each. Every deployment that answered also gets a row with value 0 and empty event, tx_id
+ * and reason, so an alert rule tells "no event here" (a normal instance) from "no answer" (the deployment's
+ * instances go missing) and never sees no data while any deployment answers. Strings are never null: the
+ * long reader takes each as a string label. Grafana's Alertmanager skips empty label values when alerts are
+ * put (grafana/alerting notify, PutAlerts): a notification carries only the labels its event has.
  *
- * Alerting reads this exactly as one numeric-multi frame per field: Grafana's pkg/expr/dataplane.go
- * (handleDataplaneNumeric) hands numeric frames to grafana/dataplane sdata/numeric, whose wide reader
- * (wide.go, validateAndGetRefsWide) takes every numeric field of the frame and whose multi reader
- * (multi.go, validateAndGetRefsMulti) the first numeric field of each frame, both as a MetricRef of the
- * field alone; the refs are sorted alike, and mathexp.NumberFromRef (mathexp/types.go) builds each number
- * from the field's name, labels, config and single value, never from the frame. One frame costs a fraction
- * of encoding a thousand.
+ * Alerting reads it as one number per row: Grafana's pkg/expr/dataplane.go (handleDataplaneNumeric) hands
+ * numeric frames to grafana/dataplane's numeric.CollectionReaderFromFrames, whose long reader
+ * (validateAndGetRefsLong) makes a MetricRef per row and number column, labelled by every string column of
+ * that row. Seven columns encode in a fraction of the time of a field (with its own labels) per event.
  */
-function valueFrames(rows: Row[], answered: Deployment[]): Frame[] {
-  const seen = new Set<string>();
-  const fields = answered.map((deployment) =>
-    numberField('event', [0], {
-      labels: { ...deployment.labels },
-      config: { displayNameFromDS: `${deployment.name} events` },
-    })
-  );
-  for (const { deployment, event } of rows) {
-    const labels: Record<string, string> = { ...deployment.labels, event: event.name };
-    if (event.txId !== null) {
-      labels.tx_id = unpackWord(event.txId);
-    }
-    if (event.reason) {
-      labels.reason = event.reason;
-    }
-    const key = JSON.stringify(labels);
-    if (seen.has(key)) {
-      continue; // the same tx failing again for the same reason is the same alert instance
-    }
-    seen.add(key);
-    fields.push(
-      numberField('event', [1], { labels, config: { displayNameFromDS: `${deployment.name} ${event.name}` } })
-    );
+function valueFrames(shown: Shown[], answered: Deployment[]): Frame[] {
+  // No deployment answered: no frame, which Grafana reads as no data.
+  if (answered.length === 0) {
+    return [];
   }
-  // No deployment answered: no frame, which Grafana reads as no data (as it did with no numeric-multi frame).
-  return fields.length === 0
-    ? []
-    : [{ name: 'events', meta: { type: 'numeric-wide', typeVersion: DATAPLANE_VERSION }, fields }];
+  const rows: Array<{ deployment: Deployment; event: string; tx_id: string; reason: string; value: number }> =
+    answered.map((deployment) => ({ deployment, event: '', tx_id: '', reason: '', value: 0 }));
+  const seen = new Set<string>();
+  for (const { deployment, table, position } of shown) {
+    const txRef = table.txRefAt(position);
+    const row = {
+      deployment,
+      event: table.name(position),
+      tx_id: txRef === 0 ? '' : unpackWord(table.txId(txRef)),
+      reason: table.reason(position) ?? '',
+      value: 1,
+    };
+    // The same tx failing again for the same reason is the same alert instance.
+    const key = `${deployment.name}\n${row.event}\n${row.tx_id}\n${row.reason}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      rows.push(row);
+    }
+  }
+  const labels = (['event', 'tx_id', 'reason'] as const).map((name) =>
+    stringField(
+      name,
+      rows.map((row) => row[name])
+    )
+  );
+  const values = numberField(
+    'value',
+    rows.map((row) => row.value)
+  );
+  return [
+    {
+      name: 'events',
+      meta: { type: 'numeric-long', typeVersion: DATAPLANE_VERSION },
+      fields: [...labelColumns(rows, (row) => row.deployment), ...labels, values],
+    },
+  ];
 }

@@ -64,6 +64,9 @@ export async function metricsQuery(ctx: HandlerContext<MetricsQuery>): Promise<F
     return { series: aggregate(input, query.metrics, buckets), notices: deploymentNotices };
   });
   const frames: Frame[] = [];
+  // One array for every series: the encoder converts a values array shared by a response's fields once.
+  const times = buckets.starts.map((start) => start * 1000);
+  const timeConfig = { interval: buckets.widthSeconds * 1000 };
   for (const { deployment, value } of results) {
     notices.push(...value.notices);
     for (const metric of query.metrics) {
@@ -84,14 +87,7 @@ export async function metricsQuery(ctx: HandlerContext<MetricsQuery>): Promise<F
           : {
               name: `${deployment.name} ${metric}`,
               meta: { type: 'timeseries-multi', typeVersion: DATAPLANE_VERSION },
-              fields: [
-                timeField(
-                  'time',
-                  buckets.starts.map((start) => start * 1000),
-                  { config: { interval: buckets.widthSeconds * 1000 } }
-                ),
-                valueField,
-              ],
+              fields: [timeField('time', times, { config: timeConfig }), valueField],
             }
       );
     }

@@ -19,9 +19,10 @@ export interface EventFilter {
 }
 
 /**
- * The newest events in [fromMs, toMs] matching the filter, newest first, at most `limit`. With names, only
- * the positions of their kinds are visited (a bit per kind, a word at a time); with tx_ids, only the positions
- * between each tx's first and last event.
+ * Positions of the newest events in [fromMs, toMs] matching the filter, newest first, at most `limit`: valid
+ * while the table's revision stays the same (appends keep them). With names, only the positions of their kinds
+ * are visited (a bit per kind, a word at a time); with tx_ids, only the positions between each tx's first and
+ * last event. No event object is built: the caller builds those it shows (`table.event`).
  */
 export function newestMatching(
   table: EventTable,
@@ -29,7 +30,7 @@ export function newestMatching(
   fromMs: number,
   toMs: number,
   limit: number
-): TesseractEvent[] {
+): number[] {
   const names = new Set(filter.names);
   const refs = new Set(filter.txIds.map((txId) => table.txRef(txId)));
   const origin = filter.origin?.toLowerCase();
@@ -54,11 +55,11 @@ export function newestMatching(
   }
   const kinds = names.size === 0 ? undefined : [...new Set([...names].map(kindOfName))];
   const previous = (i: number) => (kinds ? table.previousOfKinds(kinds, from, i) : i > from ? i - 1 : -1);
-  const out: TesseractEvent[] = [];
+  const out: number[] = [];
   for (let i = previous(before); i >= 0 && out.length < limit; i = previous(i)) {
     const ms = table.timeAt(i) * 1000;
     if (ms >= fromMs && ms <= toMs && matches(i)) {
-      out.push(table.event(i));
+      out.push(i);
     }
   }
   return out;

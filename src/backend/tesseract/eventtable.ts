@@ -415,6 +415,10 @@ export class EventTable implements RecordStore<TesseractEvent> {
     return this.blocks.get(position);
   }
 
+  logIndexAt(position: number): number {
+    return this.logIndexes.get(position);
+  }
+
   /** Block time (unix seconds) of the event at `position`. */
   timeAt(position: number): number {
     return this.timestamps.get(position);
