@@ -4,7 +4,9 @@
  *   the first dashboard answer; count its eth_getLogs (0 expected: every block is indexed) and peak RSS;
  * - the same with a retention (keep the newest K events): the store and the peak RSS of the fill and of the
  *   restart stay bounded by K, not by the history;
- * - replicas: three processes on one Postgres against one process alone, total eth_getLogs.
+ * - replicas: three processes on one Postgres against one process alone, total eth_getLogs;
+ * - bounded, on request (`--durable-long=<events>`, e.g. 10000000: minutes): a history that long filled with
+ *   the same retention, whose fill peak RSS, store and kept events must be those of the shorter one (issue #16).
  * `npx tsx bench/durable.ts [events…]` prints them; `npm run bench -- --rows=durable` runs them as the
  * `durable` row set (DurableRows) and writes them into RESULTS.md.
  */
@@ -102,7 +104,7 @@ export async function measureRestart(events: number, keep?: number): Promise<Res
     let filled = NaN;
     for (let attempt = 0; Number.isNaN(filled); attempt++) {
       filled = await buffered(first, settings, startTime).catch((error: Error) => {
-        if (attempt >= 5 || !/DEADLINE_EXCEEDED/.test(error.message)) {
+        if (attempt >= 5 + events / 200_000 || !/DEADLINE_EXCEEDED/.test(error.message)) {
           throw error;
         }
         return NaN;
@@ -190,8 +192,10 @@ export async function measureReplicas(events: number): Promise<ReplicasRow> {
 /** Restarts at these sizes (the issue's 40k and 1M), replicas at the first; retention at the last. */
 const SIZES = [40_000, 1_000_000];
 const QUICK_SIZES = [10_000, 100_000];
-/** The retention row keeps this share of the largest history. */
+/** The retention row keeps this share of the largest history; so does the long history's row. */
 const KEEP_SHARE = 0.1;
+/** Bounded: the long history's fill peak RSS within this of the shorter one's with the same retention. */
+const BOUNDED_PEAK_RATIO = 1.1;
 /** The issue's target: a restart answers its first dashboard query within this long. */
 const RESTART_TARGET_MS = 2000;
 
@@ -200,8 +204,11 @@ export class DurableRows {
   readonly restarts: RestartRow[] = [];
   replicas?: ReplicasRow;
 
-  /** Measures every row, calling `progress` after each (so a long run keeps what it measured). */
-  async measure(quick: boolean, progress: () => void): Promise<void> {
+  /**
+   * Measures every row, calling `progress` after each (so a long run keeps what it measured); with `longHistory`,
+   * also a history of that many events under the retention row's setting.
+   */
+  async measure(quick: boolean, progress: () => void, longHistory?: number): Promise<void> {
     const sizes = quick ? QUICK_SIZES : SIZES;
     for (const events of sizes) {
       log(`durable: filling a ${events}-event file store, then restarting on it`);
@@ -213,6 +220,11 @@ export class DurableRows {
     log(`durable: the same with a retention of ${keep} events, ${events} events`);
     this.restarts.push(await measureRestart(events, keep));
     progress();
+    if (longHistory !== undefined) {
+      log(`durable: a ${longHistory}-event history with the same retention of ${keep} events`);
+      this.restarts.push(await measureRestart(longHistory, keep));
+      progress();
+    }
     log(`durable: three replicas on one Postgres against one process, ${sizes[0]} events`);
     this.replicas = await measureReplicas(sizes[0]);
     progress();
@@ -246,6 +258,16 @@ export class DurableRows {
       return '';
     }
     return [this.table(), '', ...this.targets(), ''].join('\n');
+  }
+
+  /** For a retention row after a shorter one with the same retention: whether the fill's peak RSS stayed put. */
+  private bounded(row: RestartRow): string {
+    const shorter = this.restarts.find((r) => r.keep === row.keep && r.events < row.events);
+    if (!shorter) {
+      return '';
+    }
+    const ratio = row.fillPeakRssMb / shorter.fillPeakRssMb;
+    return `; fill peak RSS ${row.fillPeakRssMb.toFixed(0)} MB vs ${shorter.fillPeakRssMb.toFixed(0)} MB at ${shorter.events} events, bounded within ${BOUNDED_PEAK_RATIO}× (${ratio <= BOUNDED_PEAK_RATIO ? 'met' : 'MISSED'})`;
   }
 
   private table(): string {
@@ -288,7 +310,7 @@ export class DurableRows {
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
     const lines = this.restarts.map((r) =>
       r.keep !== undefined
-        ? `- ${r.events} events with a retention of ${r.keep}: the restart loads ${r.loaded} events (${verdict(r.exact)})`
+        ? `- ${r.events} events with a retention of ${r.keep}: the restart loads ${r.loaded} events (${verdict(r.exact)})${this.bounded(r)}`
         : `- ${r.events} events, restart answers within ${RESTART_TARGET_MS / 1000} s with 0 eth_getLogs for indexed blocks: ${r.restartToAnswerMs.toFixed(0)} ms, ${r.restartGetLogs} eth_getLogs (${verdict(r.restartToAnswerMs <= RESTART_TARGET_MS && r.restartGetLogs === 0 && r.exact)})`
     );
     if (this.replicas) {

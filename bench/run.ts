@@ -1,11 +1,13 @@
 // `npm run bench [-- --quick] [-- --rows=anvil,synthetic,backfill,many,durable] [-- --sizes=10000,40000]
-//   [-- --synthetic=10000,1000000] [-- --many=20x50000] [-- --latency=100] [-- --runs=5]`
+//   [-- --synthetic=10000,1000000] [-- --many=20x50000] [-- --latency=100] [-- --runs=5] [-- --durable-long=10000000]`
 // What a dashboard refresh and an alert evaluation cost through the built executable, with the index
 // (cold, warm, warm after new blocks) and on the naive path, on anvil histories (--sizes, two
 // deployments); the same on generated histories of one deployment at sizes anvil cannot build
 // (--synthetic), checked against their ground truth; the cold backfill of the largest of them through
 // the provider limits with --latency ms per eth_getLogs; twenty deployments in one data source, one of
-// them dead (--many); restarts on a persisted index and replicas on one Postgres (durable, bench/durable.ts). Prints a table, writes bench/results/latest.json and bench/RESULTS.md. Targets are
+// them dead (--many); restarts on a persisted index and replicas on one Postgres (durable, bench/durable.ts),
+// and with --durable-long a history of that many events under the retention row's setting (memory bounded by
+// the retention, not the history: 10M events fill in minutes, so only on request). Prints a table, writes bench/results/latest.json and bench/RESULTS.md. Targets are
 // reported; a wrong answer against the ground truth fails the run (exit code 1).
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -59,6 +61,8 @@ interface Options {
   latencyMs: number;
   /** NODE_OPTIONS for the backend process (e.g. a heap cap), to see what limits its memory. */
   backendNodeOptions?: string;
+  /** Events of the durable row set's long history with retention; absent: not measured. */
+  durableLong?: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -79,6 +83,7 @@ function parseOptions(argv: string[]): Options {
       (flag('many') ?? (quick ? '4x10000' : '20x50000')).split('x').map(Number)
     ),
     latencyMs: Number(flag('latency') ?? 100),
+    durableLong: flag('durable-long') === undefined ? undefined : Number(flag('durable-long')),
     backendNodeOptions: argv
       .find((a) => a.startsWith('--backend-node-options='))
       ?.slice('--backend-node-options='.length),
@@ -687,9 +692,13 @@ async function main(): Promise<void> {
     summary = report(options, rows, scenarios, synthetic);
   }
   if (runs('durable')) {
-    await durable.measure(options.quick, () => {
-      summary = report(options, rows, scenarios, synthetic);
-    });
+    await durable.measure(
+      options.quick,
+      () => {
+        summary = report(options, rows, scenarios, synthetic);
+      },
+      options.durableLong
+    );
   }
   for (const size of runs('anvil') ? options.sizes : []) {
     log(`building a ${DAYS}-day history of ~${size} events on two chains`);

@@ -200,7 +200,9 @@ interface NodeRules {
 /** A node serving logs by block; counts eth_getLogs and the most it had in flight at once. */
 async function logNode(rules: NodeRules) {
   let inFlight = 0;
-  const seen = { getLogs: 0, maxInFlight: 0, rateLimited: 0 };
+  /** Per eth_getLogs served, its first block and how many were in flight with it. */
+  const served: Array<{ from: number; inFlight: number }> = [];
+  const seen = { getLogs: 0, maxInFlight: 0, rateLimited: 0, served };
   const hex = (n: number) => `0x${n.toString(16)}`;
   const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
   const answer = (r: { id: number; method: string; params: Array<Record<string, string>> }) => {
@@ -263,6 +265,9 @@ async function logNode(rules: NodeRules) {
       }
       inFlight++;
       seen.maxInFlight = Math.max(seen.maxInFlight, inFlight);
+      for (const request of body.filter((r) => r.method === 'eth_getLogs')) {
+        served.push({ from: Number(request.params[0].fromBlock), inFlight });
+      }
       setTimeout(() => {
         inFlight--;
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -279,14 +284,14 @@ async function logNode(rules: NodeRules) {
 }
 
 /** Drains iterateLogs over blocks 0..toBlock; the chunks it yielded and the error it ended with, if any. */
-async function drain(url: string, toBlock: number, tuner: RangeTuner) {
+async function drain(url: string, toBlock: number, tuner: RangeTuner, maxLogsInFlight?: number) {
   const chunks: LogChunk[] = [];
   const pool = new RpcPool({ urls: [url] });
   try {
     for await (const chunk of iterateLogs(
       pool,
       { address: '0xc0', topics: [], fromBlock: 0, toBlock, maxBlockRange: tuner.maxBlockRange },
-      { tuner }
+      { tuner, maxLogsInFlight }
     )) {
       chunks.push(chunk);
     }
@@ -335,6 +340,25 @@ describe('iterateLogs', () => {
       expect(node.seen.maxInFlight).toBeGreaterThanOrEqual(3);
       expect(node.seen.maxInFlight).toBeLessThanOrEqual(6);
       expect(tuner.concurrency).toBe(6);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('keeps the logs of the replies in flight within the budget: dense chunks go one at a time', async () => {
+    // 25 logs a block in blocks 0–199, 1 after: 10-block chunks of 250 logs, then of 10.
+    const logsPerBlock = Array.from({ length: 400 }, (_, n) => (n < 200 ? 25 : 1));
+    const node = await logNode({ head: 399, latencyMs: 40, logsPerBlock });
+    try {
+      const tuner = new RangeTuner(10);
+      const { chunks, error } = await drain(node.url, 399, tuner, 300);
+      expect(error).toBeUndefined();
+      expectExact(chunks, 399, logsPerBlock);
+      const most = (dense: boolean) =>
+        Math.max(...node.seen.served.filter((r) => r.from < 200 === dense).map((r) => r.inFlight));
+      // 250 logs expected a request against a budget of 300: one at a time; then 10 each, as many as AIMD allows.
+      expect(most(true)).toBe(1);
+      expect(most(false)).toBeGreaterThanOrEqual(3);
     } finally {
       await node.close();
     }

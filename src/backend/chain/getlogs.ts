@@ -266,7 +266,17 @@ export interface GetLogsOptions {
   tuner?: RangeTuner;
   /** Incremented as requests are made. */
   stats?: GetLogsStats;
+  /** Logs the replies in flight are expected to hold together, at most (default MAX_LOGS_IN_FLIGHT). */
+  maxLogsInFlight?: number;
 }
+
+/**
+ * A reply's logs cost about 3 KB each until indexed (its JSON text twice over, as bytes then a string, and the
+ * parsed objects): dense chunks go fewer at once, so a backfill's peak memory is bounded by this, not by the
+ * concurrency (six 10k-log replies in flight took 100 MB more peak RSS than one; bench/durable.ts). One request
+ * always goes, and the next is in flight while a chunk is indexed.
+ */
+export const MAX_LOGS_IN_FLIGHT = 10_000;
 
 /** Timeouts that survived the pool's failover narrow the range at most this many times per call. */
 const MAX_TIMEOUT_SPLITS = 2;
@@ -417,6 +427,9 @@ export async function* iterateLogs(
   let failed = false;
   const segments: Segment[] = [];
   const inFlight = new Set<Promise<void>>();
+  const logBudget = options.maxLogsInFlight ?? MAX_LOGS_IN_FLIGHT;
+  /** Logs per block of the last reply: what the next request is expected to bring. */
+  let density = 0;
 
   const settle = (segment: Segment, span: number, error: unknown) => {
     if (pool.rateLimits > rateLimitsSeen) {
@@ -424,6 +437,7 @@ export async function* iterateLogs(
       tuner.throttled();
     }
     if (error === undefined) {
+      density = segment.chunk!.logs.length / span;
       tuner.succeeded(span, segment.chunk!.logs.length);
       segment.state = 'done';
       return;
@@ -512,7 +526,8 @@ export async function* iterateLogs(
 
   for (;;) {
     // Several at once only at a span that worked: probing a limit in parallel would multiply the refusals.
-    const limit = tuner.settled ? tuner.concurrency : 1;
+    const withinBudget = Math.max(1, Math.floor(logBudget / Math.max(1, density * tuner.span)));
+    const limit = Math.min(tuner.settled ? tuner.concurrency : 1, withinBudget);
     while (inFlight.size < limit && launch()) {
       // another chunk in flight
     }

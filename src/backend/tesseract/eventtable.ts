@@ -33,6 +33,15 @@ class WordColumn {
     }
   }
 
+  /** The chunk holding the word at `position`, which lies at offsetOf(position) in it. */
+  chunkOf(position: number): Uint8Array {
+    return this.chunks[position >>> CHUNK_BITS];
+  }
+
+  offsetOf(position: number): number {
+    return (position & CHUNK_MASK) * 32;
+  }
+
   get(position: number): string {
     const chunk = this.chunks[position >>> CHUNK_BITS];
     const offset = (position & CHUNK_MASK) * 32;
@@ -151,6 +160,11 @@ export class WordSet {
     this.words.set(ref, packed);
     this.added(ref, hash);
     return ref;
+  }
+
+  /** The number here of the word numbered `ref` in `source`, added if new (bytes to bytes, no string). */
+  internFrom(source: WordSet, ref: number): number {
+    return this.internBytes(source.words.chunkOf(ref), source.words.offsetOf(ref));
   }
 
   /** The number of the word whose 32 bytes are at source[at…], added if new. */
@@ -618,6 +632,34 @@ export class EventTable implements RecordStore<TesseractEvent> {
     this.append(event.block, event.logIndex, event.timestamp, event.kind, event.declared);
   }
 
+  /**
+   * push() of the event at `from` in another table (retention's rebuild): words copied byte to byte, strings
+   * by their pooled values, no object per event.
+   */
+  private pushFrom(source: EventTable, from: number): void {
+    const position = this.count;
+    this.txHashes.setBytes(position, source.txHashes.chunkOf(from), source.txHashes.offsetOf(from));
+    this.nameRefs.set(position, this.names.ref(source.name(from)));
+    this.txRefs.set(position, this.txRefFrom(source, source.txRefs.get(from)));
+    this.dependencyRefs.set(position, this.txRefFrom(source, source.dependencyRefs.get(from)));
+    this.originRefs.set(position, this.addresses.ref(source.origin(from)));
+    this.targetRefs.set(position, this.addresses.ref(source.target(from)));
+    this.accountRefs.set(position, this.addresses.ref(source.addresses.value(source.accountRefs.get(from))));
+    this.reasonRefs.set(position, this.reasons.ref(source.reason(from)));
+    this.append(
+      source.blocks.get(from),
+      source.logIndexes.get(from),
+      source.timestamps.get(from),
+      source.kinds.get(from) as EventKindCode,
+      source.declaredTimes.get(from)
+    );
+  }
+
+  /** The number here of tx_id number `ref` of `source` (0: none). */
+  private txRefFrom(source: EventTable, ref: number): number {
+    return ref === 0 ? 0 : this.txIds.internFrom(source.txIds, ref);
+  }
+
   /** The rest of a push, once the event's words and strings are set at the next position. */
   private append(block: number, logIndex: number, timestamp: number, kind: EventKindCode, declared: number): void {
     const position = this.count;
@@ -690,7 +732,7 @@ export class EventTable implements RecordStore<TesseractEvent> {
   dropFirst(count: number): void {
     const kept = new EventTable();
     for (let position = count; position < this.count; position++) {
-      kept.push(this.event(position));
+      kept.pushFrom(this, position);
     }
     const truncations = this.truncations + 1;
     Object.assign(this, kept);

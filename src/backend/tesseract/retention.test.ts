@@ -100,6 +100,37 @@ describe('retention', () => {
     expect(table.event(table.length - 1)).toEqual(events[0]);
   });
 
+  it('keeps every field of the kept events: dependencies, addresses, accounts, reasons, names of other kinds', () => {
+    const address = (n: number) => '0x' + n.toString(16).padStart(40, '0');
+    const kinds: EventKindCode[] = [EventKind.Buffered, EventKind.Pause, EventKind.Other, EventKind.Failed];
+    const events = Array.from({ length: 400 }, (_, n) => {
+      const kind = kinds[n % kinds.length];
+      const tx = kind === EventKind.Pause || kind === EventKind.Other ? null : word(n >> 1);
+      return new TesseractEvent(
+        1 + (n >> 2),
+        n & 3,
+        1_700_000_000 + (n >> 2) * 12,
+        kind,
+        kind === EventKind.Other ? `Role${n % 3}` : (NAMES[kind] ?? 'EmergencyPause'),
+        word(20_000_000 + n),
+        tx,
+        tx && address(n % 5),
+        tx && address(100 + (n % 7)),
+        kind === EventKind.Buffered && n % 3 === 0 ? word(n >> 2) : null,
+        kind === EventKind.Failed ? `reason ${n % 4}` : null,
+        tx ? null : address(200 + (n % 2)),
+        n % 2 === 0 ? 1_700_000_000 + n : null
+      );
+    });
+    const table = EventTable.from(events);
+    table.dropFirst(150);
+    expect(Array.from({ length: table.length }, (_, p) => table.event(p))).toEqual(events.slice(150));
+    expect(answers(table)).toEqual(answers(EventTable.from(events.slice(150))));
+    // tx_ids named only by dropped events are gone: numbered from 1 again, in order of the kept events.
+    expect(table.txCount).toBe(EventTable.from(events.slice(150)).txCount);
+    expect(table.txRef(word(0))).toBe(0);
+  });
+
   it('keeps the confirmed totals growing across drops and restarts, equal to the totals without retention', () => {
     const events = history(6000, 3);
     const whole = new EventTable();
