@@ -204,16 +204,16 @@ describe('handshake checks', () => {
 
 describe('instance manager', () => {
   const decoded: string[] = [];
-  const get = (manager: InstanceManager, uid: string, lastUpdatedMS: number) =>
-    manager.get(uid, lastUpdatedMS, (): InstanceSettings => {
-      decoded.push(`${uid}@${lastUpdatedMS}`);
+  const get = (manager: InstanceManager, uid: string, lastUpdatedMS: number, orgId = 1) =>
+    manager.get(orgId, uid, lastUpdatedMS, (): InstanceSettings => {
+      decoded.push(`${orgId}/${uid}@${lastUpdatedMS}`);
       return instanceSettingsFrom(pluginContext({ uid, lastUpdatedMS }));
     });
   beforeEach(() => {
     decoded.length = 0;
   });
 
-  it('keeps one instance per uid and version, disposing replaced ones', async () => {
+  it('keeps one instance per org, uid and version, disposing replaced ones', async () => {
     const created: string[] = [];
     const disposed: string[] = [];
     const manager = new InstanceManager(
@@ -231,15 +231,17 @@ describe('instance manager', () => {
     const first = await get(manager, 'a', 1);
     expect(await get(manager, 'a', 1)).toBe(first);
     await get(manager, 'b', 1);
+    // Grafana keeps uids unique within an org only: the same uid in another org is another data source.
+    expect(await get(manager, 'a', 1, 2)).not.toBe(first);
     const second = await get(manager, 'a', 2);
     expect(second).not.toBe(first);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(created).toEqual(['a@1', 'b@1', 'a@2']);
+    expect(created).toEqual(['a@1', 'b@1', 'a@1', 'a@2']);
     // The settings of a version already running are not decoded again.
-    expect(decoded).toEqual(['a@1', 'b@1', 'a@2']);
+    expect(decoded).toEqual(['1/a@1', '1/b@1', '2/a@1', '1/a@2']);
     expect(disposed).toEqual(['a@1']);
     await manager.disposeAll();
-    expect(disposed.sort()).toEqual(['a@1', 'a@2', 'b@1']);
+    expect(disposed.sort()).toEqual(['a@1', 'a@1', 'a@2', 'b@1']);
   });
 
   it('does not cache a factory failure', async () => {

@@ -7,7 +7,7 @@ interface Entry {
 }
 
 /**
- * One instance per data source uid, recreated when the settings' lastUpdatedMS changes; the replaced
+ * One instance per data source (org and uid: Grafana keeps uids unique within an org only), recreated when the settings' lastUpdatedMS changes; the replaced
  * instance is disposed once the new one exists. Like the Go SDK's instancemgmt, the version alone decides:
  * the settings are decoded (their JSON parsed) only when an instance is created, not on every request.
  */
@@ -19,20 +19,29 @@ export class InstanceManager {
     private readonly logger: Logger
   ) {}
 
-  /** The instance of data source `uid` at version `lastUpdatedMS`; `settings` decodes them when one is created. */
-  get(uid: string, lastUpdatedMS: number, settings: () => InstanceSettings): Promise<DataSourceInstance> {
-    const current = this.entries.get(uid);
+  /**
+   * The instance of data source `uid` of org `orgId` at version `lastUpdatedMS`; `settings` decodes them when
+   * one is created.
+   */
+  get(
+    orgId: number,
+    uid: string,
+    lastUpdatedMS: number,
+    settings: () => InstanceSettings
+  ): Promise<DataSourceInstance> {
+    const key = `${orgId}/${uid}`;
+    const current = this.entries.get(key);
     if (current && current.lastUpdatedMS === lastUpdatedMS) {
       return current.instance;
     }
-    const logger = this.logger.with({ datasource_uid: uid });
+    const logger = this.logger.with({ datasource_uid: uid, org_id: orgId });
     const instance = Promise.resolve().then(() => this.factory(settings(), logger));
     const entry: Entry = { lastUpdatedMS, instance };
-    this.entries.set(uid, entry);
+    this.entries.set(key, entry);
     // A factory (or settings decoding) that throws must not stay cached: the next request tries again.
     instance.catch(() => {
-      if (this.entries.get(uid) === entry) {
-        this.entries.delete(uid);
+      if (this.entries.get(key) === entry) {
+        this.entries.delete(key);
       }
     });
     if (current) {

@@ -123,7 +123,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     if (!wire) {
       throw instanceSettingsError();
     }
-    return instances.get(wire.uid, wire.lastUpdatedMS, () => instanceSettingsFrom(pluginContext));
+    return instances.get(pluginContext.orgId, wire.uid, wire.lastUpdatedMS, () => instanceSettingsFrom(pluginContext));
   };
 
   const unary =
