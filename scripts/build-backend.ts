@@ -81,10 +81,9 @@ async function bundle(): Promise<string> {
 function seaBlob(main: string, hostNode: string): string {
   const blob = path.join(BUILD_DIR, 'sea-prep.blob');
   const config = path.join(BUILD_DIR, 'sea-config.json');
-  // No code cache and no snapshot: both are tied to the generating binary's architecture. A young generation of
-  // 4 MB semi-spaces instead of V8's 16: a backfill's parsed replies die young, and the default let them fill it
-  // before each scavenge (1M events, in-process on this Node: fill peak RSS 306 → 283 MB, the same CPU).
-  // NODE_OPTIONS still applies after it (execArgvExtension "env", the default).
+  // No code cache and no snapshot: both are tied to the generating binary's architecture. V8's own young
+  // generation size: a smaller one lowered the backfill's peak RSS a little but cost CPU on every warm dashboard
+  // refresh (the A/B in bench/RESULTS.md).
   writeFileSync(
     config,
     JSON.stringify({
@@ -93,7 +92,6 @@ function seaBlob(main: string, hostNode: string): string {
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: false,
-      execArgv: ['--max-semi-space-size=4'],
     })
   );
   execFileSync(hostNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
