@@ -104,9 +104,7 @@ export class ConfirmedEvents {
       return; // counting starts from the stored summary anyway
     }
     this.confirmedLength = Math.max(this.confirmedLength - count, 0);
-    const { resolution, ...counts } = copyTotals(summary);
-    this.counts = counts;
-    this.resolution = resolution;
+    this.startFrom(summary);
     this.countRange(0, this.confirmedLength);
   }
 
@@ -117,10 +115,15 @@ export class ConfirmedEvents {
     this.restoredDropped = true;
     const dropped = this.dropped();
     if (dropped) {
-      const { resolution, ...counts } = copyTotals(dropped);
-      this.counts = counts;
-      this.resolution = resolution;
+      this.startFrom(dropped);
     }
+  }
+
+  /** The totals become (a copy of) the dropped events' summary. */
+  private startFrom(summary: ConfirmedTotals): void {
+    const { resolution, ...counts } = copyTotals(summary);
+    this.counts = counts;
+    this.resolution = resolution;
   }
 
   /** Whether a sync has completed: before it, totals would grow with the backfill rather than with the chain. */
