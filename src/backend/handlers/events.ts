@@ -76,14 +76,8 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
 function newestAcross(matches: Matches[], limit: number): Shown[] {
   const next = matches.map(() => 0);
   const out: Shown[] = [];
-  const isNewer = (a: Matches, i: number, b: Matches, j: number) => {
-    const [tableA, tableB] = [a.table, b.table];
-    return (
-      (tableA.timeAt(i) - tableB.timeAt(j) ||
-        tableA.blockAt(i) - tableB.blockAt(j) ||
-        tableA.logIndexAt(i) - tableB.logIndexAt(j)) > 0
-    );
-  };
+  const isNewer = ({ table: a }: Matches, i: number, { table: b }: Matches, j: number) =>
+    (a.timeAt(i) - b.timeAt(j) || a.blockAt(i) - b.blockAt(j) || a.logIndexAt(i) - b.logIndexAt(j)) > 0;
   while (out.length < limit) {
     let best = -1;
     matches.forEach((candidate, k) => {
