@@ -13,7 +13,7 @@ const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const lines: string[] = [];
 const word = (n: number) => packWord('0x' + n.toString(16).padStart(64, '0'));
 
-function dataSource(uid: string, names: string[]): TesseractDataSource {
+function dataSource(uid: string, names: string[], orgId = 1): TesseractDataSource {
   const deployments = names.map((name, i) => ({
     id: `id-${name}`,
     name,
@@ -27,7 +27,7 @@ function dataSource(uid: string, names: string[]): TesseractDataSource {
   // Never dialled: events are put into the index's table directly.
   const secure = Object.fromEntries(names.map((name) => [`rpcUrls.id-${name}`, 'http://127.0.0.1:9']));
   return new TesseractDataSource(
-    { uid, name: uid, url: '', jsonData: { deployments }, secureJsonData: secure, lastUpdatedMS: 1 },
+    { uid, orgId, name: uid, url: '', jsonData: { deployments }, secureJsonData: secure, lastUpdatedMS: 1 },
     createLogger({ write: (line) => lines.push(line) })
   );
 }
