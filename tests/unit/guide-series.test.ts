@@ -120,7 +120,7 @@ describe("the guide's Prometheus series", () => {
     const second = parseExposition(metrics.render());
     families = second;
 
-    const labelsOf = (d: Deployment, uid: string) => ({ ...d.labels, datasource_uid: uid });
+    const labelsOf = (d: Deployment, uid: string) => ({ ...d.labels, datasource_uid: uid, org_id: '1' });
     const expected = [
       labelsOf(a.deployments[0], 'ds-a'),
       labelsOf(a.deployments[1], 'ds-a'),
@@ -187,9 +187,26 @@ describe("the guide's Prometheus series", () => {
     expect(samples.filter((s) => s.labels.datasource_uid === 'ds-c')).toEqual([
       {
         name: 'tesseract_transactions_buffered_total',
-        labels: { ...replaced.deployments[0].labels, datasource_uid: 'ds-c' },
+        labels: { ...replaced.deployments[0].labels, datasource_uid: 'ds-c', org_id: '1' },
         value: 3,
       },
+    ]);
+  });
+
+  it('keep the series of each org apart when two orgs hold the same uid', () => {
+    const one = dataSource('ds-d', ['base'], 1);
+    const two = dataSource('ds-d', ['base'], 2);
+    new History(one.deployments[0]).add(1_700_000_000, 5, 5, 2, 0);
+    new History(two.deployments[0]).add(1_700_000_000, 7, 7, 2, 0);
+    const replaced = dataSource('ds-d', ['base'], 2);
+    sources.push(one, replaced);
+    two.dispose(); // org 2's settings changed: org 1's instance stays exported
+    new History(replaced.deployments[0]).add(1_700_000_000, 8, 8, 2, 0);
+    const samples = family(parseExposition(metrics.render()), 'tesseract_transactions_buffered_total').samples;
+    const labels = { ...one.deployments[0].labels, datasource_uid: 'ds-d' };
+    expect(samples.filter((s) => s.labels.datasource_uid === 'ds-d').map((s) => [s.labels, s.value])).toEqual([
+      [{ ...labels, org_id: '1' }, 5],
+      [{ ...labels, org_id: '2' }, 8],
     ]);
   });
 });
