@@ -32,6 +32,8 @@ export const PLUGIN_ID = 'tesseract-monitor-datasource';
 
 export interface SettingsInput {
   uid: string;
+  /** The data source's organisation (default 1): Grafana keeps uids unique within an org only. */
+  orgId?: number;
   name?: string;
   url?: string;
   /** An object is sent as JSON; a Buffer is sent as is (to test invalid jsonData). */
@@ -61,7 +63,7 @@ export const ADMIN_USER: WireUser = { login: 'admin', name: 'Admin', email: 'adm
 /** `user: null` leaves the user out, as alerting does. */
 export function pluginContext(settings: SettingsInput, user: WireUser | null = ADMIN_USER): WirePluginContext {
   return {
-    orgId: 1,
+    orgId: settings.orgId ?? 1,
     pluginId: PLUGIN_ID,
     user,
     dataSourceInstanceSettings: dataSourceSettings(settings),

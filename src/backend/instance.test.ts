@@ -12,7 +12,15 @@ const logger = createLogger({ write: (line) => lines.push(line) });
 const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 
 function settings(deployments: unknown[], secure: Record<string, string> = {}): InstanceSettings {
-  return { uid: 'u', name: 'T', url: '', jsonData: { deployments }, secureJsonData: secure, lastUpdatedMS: 1 };
+  return {
+    uid: 'u',
+    orgId: 1,
+    name: 'T',
+    url: '',
+    jsonData: { deployments },
+    secureJsonData: secure,
+    lastUpdatedMS: 1,
+  };
 }
 const deployment = (name: string, extra: Record<string, unknown> = {}) => ({
   id: `id-${name}`,

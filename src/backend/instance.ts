@@ -3,6 +3,7 @@ import {
   QueryError,
   QueryTypeMux,
   createLogger,
+  dataSourceKey,
   metrics,
   pluginMetrics,
   type DataQuery,
@@ -68,19 +69,19 @@ const syncedLogs = metrics.counter('tesseract_logs_indexed_total', 'Logs added t
 
 /**
  * The guide's series. Grafana's CollectMetrics request names only the plugin, no data source, so every
- * instance this process holds is exported; `datasource_uid` keeps two data sources on one contract apart.
- * The counters are on-chain totals of confirmed events (see ConfirmedEvents), served once a deployment's
- * first sync is complete.
+ * instance this process holds is exported, by org and uid; `datasource_uid` and `org_id` keep two data
+ * sources on one contract apart. The counters are on-chain totals of confirmed events (see
+ * ConfirmedEvents), served once a deployment's first sync is complete.
  */
 const exported = new Map<string, TesseractDataSource>();
 /** transaction_count() at the last head a collection read, per deployment. */
 const transactionCounts = new WeakMap<Deployment, number>();
 
 function exportedDeployments(): Array<{ deployment: Deployment; labels: Record<string, string> }> {
-  return [...exported].flatMap(([uid, instance]) =>
+  return [...exported.values()].flatMap((instance) =>
     instance.deployments
       .filter((deployment) => deployment.confirmed().ready)
-      .map((deployment) => ({ deployment, labels: { ...deployment.labels, datasource_uid: uid } }))
+      .map((deployment) => ({ deployment, labels: { ...deployment.labels, ...instance.seriesLabels } }))
   );
 }
 
@@ -116,9 +117,9 @@ metrics.histogramFrom(
 );
 
 metrics.gauge('tesseract_indexed_events', 'Decoded events held in memory, by chain.', () =>
-  [...exported].flatMap(([uid, instance]) =>
+  [...exported.values()].flatMap((instance) =>
     instance.deployments.map((d) => ({
-      labels: { chain: d.name, datasource_uid: uid },
+      labels: { chain: d.name, ...instance.seriesLabels },
       value: d.logIndex().stats().count,
     }))
   )
@@ -234,6 +235,14 @@ function recordSync(
   }
 }
 
+/**
+ * A deployment's slot in the index store. Org 1 keeps the name of the single-org installs before it, whose
+ * stored indexes stay theirs; other orgs' start with `<org>/`, which no valid uid holds.
+ */
+function journalSlot(orgId: number, uid: string, deploymentId: string): string {
+  return `${orgId === 1 ? '' : `${orgId}/`}${uid}.${deploymentId}`;
+}
+
 /** A deployment whose settings cannot be used, with the reason shown to the user. */
 interface BrokenDeployment {
   name: string;
@@ -246,13 +255,19 @@ interface BrokenDeployment {
  */
 export class TesseractDataSource implements DataSourceInstance {
   readonly deployments: Deployment[] = [];
+  /** What tells this data source's exported series from another's (of this org or another one). */
+  readonly seriesLabels: { datasource_uid: string; org_id: string };
   private readonly broken: BrokenDeployment[] = [];
   private readonly settingsErrors: string[];
   private readonly uid: string;
+  /** Org and uid: the key of `exported`. */
+  private readonly key: string;
   private readonly live = new LiveChannels((names) => this.select(names));
 
   constructor(settings: InstanceSettings, logger: Logger) {
     this.uid = settings.uid;
+    this.key = dataSourceKey(settings.orgId, settings.uid);
+    this.seriesLabels = { datasource_uid: settings.uid, org_id: String(settings.orgId) };
     const { settings: parsed, errors } = validateSettings(settings.jsonData);
     const indexStore = parseIndexStore(settings.jsonData);
     this.settingsErrors = [...errors, ...indexStore.errors];
@@ -277,7 +292,7 @@ export class TesseractDataSource implements DataSourceInstance {
           rpcUrls,
           observer: observerFor(deployment.name),
           minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-          journal: { open: openJournal, slot: `${settings.uid}.${deployment.id}` },
+          journal: { open: openJournal, slot: journalSlot(settings.orgId, settings.uid, deployment.id) },
           retention: indexStore.store.retention,
           onSync: (report, fresh, confirmed) => {
             recordSync(runtime, report, fresh, confirmed, logger);
@@ -292,8 +307,8 @@ export class TesseractDataSource implements DataSourceInstance {
     for (const { name, problem } of this.broken) {
       logger.warn('Deployment not usable', { chain: name, error: problem });
     }
-    // Replaces the instance of the same data source (settings changed): one set of series per uid.
-    exported.set(this.uid, this);
+    // Replaces the instance of the same data source (settings changed): one set of series per org and uid.
+    exported.set(this.key, this);
   }
 
   async query(dataQuery: DataQuery, ctx: RequestContext): Promise<Frame[]> {
@@ -373,8 +388,8 @@ export class TesseractDataSource implements DataSourceInstance {
   }
 
   dispose(): void {
-    if (exported.get(this.uid) === this) {
-      exported.delete(this.uid);
+    if (exported.get(this.key) === this) {
+      exported.delete(this.key);
     }
     this.live.dispose();
     for (const deployment of this.deployments) {

@@ -362,7 +362,9 @@ describe('self-metrics and logs', () => {
       /^tesseract_rpc_requests_total\{chain="offline",method="eth_chainId",outcome="unreachable"\} \d+$/m
     );
     expect(exposition).toMatch(/^plugin_cache_hits_total\{cache="log_index"\} \d+$/m);
-    expect(exposition).toMatch(/^tesseract_indexed_events\{chain="arbitrum",datasource_uid="[^"]+"\} [1-9]\d*$/m);
+    expect(exposition).toMatch(
+      /^tesseract_indexed_events\{chain="arbitrum",datasource_uid="[^"]+",org_id="1"\} [1-9]\d*$/m
+    );
     const line = await host.waitForLog((l) => l['@message'] === 'Deployment failed' && l.chain === 'offline');
     expect(line).toEqual(
       expect.objectContaining({ '@level': 'warn', refId: 'A', error: expect.stringMatching(/RPC #1: unreachable/) })

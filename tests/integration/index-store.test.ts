@@ -4,59 +4,25 @@
  * process was down is caught by hash, and a settings change re-indexes that deployment only. Every count is
  * checked against the chain itself.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { JsonRpc } from '../../devnet';
-import { PluginHost, type SettingsInput } from '../../harness/plugin-host';
+import type { PluginHost, SettingsInput } from '../../harness/plugin-host';
 import { bufferNewTransaction, chainCounts, logBlocks, monitorSettings, valueFor } from '../../harness/monitor';
-import { startPostgres, type TestPostgres } from '../../harness/postgres';
-import { startRpcProxy, type RpcProxy } from '../../harness/rpc-proxy';
+import type { RpcProxy } from '../../harness/rpc-proxy';
 import { INDEX_STORE_POSTGRES_URL_KEY } from '../../src/query';
-import { startSimulatedDevnet, type SimulatedDevnet } from './datasource-support';
+import { simulatedDevnetSuite, suitePostgres } from './datasource-support';
 
-let sim: SimulatedDevnet;
-const proxies: RpcProxy[] = [];
-const hosts: PluginHost[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  sim = await startSimulatedDevnet({ events: 600, days: 0.5, seed: 16 });
-}, 170_000);
-
-afterAll(async () => {
-  await Promise.all(hosts.map((host) => host.kill()));
-  await Promise.all(proxies.map((proxy) => proxy.close()));
-  await sim?.devnet.stop();
-  for (const dir of dirs) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function storeDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'index-store-test-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function start(): Promise<PluginHost> {
-  const host = await PluginHost.start();
-  hosts.push(host);
-  return host;
-}
-
-async function proxyFor(name: string): Promise<RpcProxy> {
-  const proxy = await startRpcProxy(sim.devnet.deployments.find((d) => d.name === name)!.rpcUrl);
-  proxies.push(proxy);
-  return proxy;
-}
+const suite = simulatedDevnetSuite({ events: 600, days: 0.5, seed: 16 });
+const { start, proxyFor } = suite;
+const storeDir = () => suite.tempDir('index-store-test-');
 
 /** optimism and arbitrum, each behind its own proxy, kept in `dir`. */
 function settingsFor(uid: string, dir: string, urls: Record<string, string>, startBlocks: Record<string, number> = {}) {
   const settings = monitorSettings(
     uid,
     ['optimism', 'arbitrum'].map((name) => ({
-      deployment: sim.devnet.deployments.find((d) => d.name === name)!,
+      deployment: suite.sim.devnet.deployments.find((d) => d.name === name)!,
       urls: [urls[name]],
       overrides: startBlocks[name] === undefined ? {} : { startBlock: startBlocks[name] },
     }))
@@ -90,7 +56,7 @@ async function counts(host: PluginHost, settings: SettingsInput): Promise<Record
 async function truth(): Promise<Record<string, number[]>> {
   const answers: Record<string, number[]> = {};
   for (const chain of ['optimism', 'arbitrum']) {
-    const c = await chainCounts(sim.devnet.deployments.find((d) => d.name === chain)!);
+    const c = await chainCounts(suite.sim.devnet.deployments.find((d) => d.name === chain)!);
     answers[chain] = [c.buffered, c.ready, c.failed];
   }
   return answers;
@@ -129,7 +95,7 @@ describe('a persisted index', () => {
     expect(loaded.records).toBeGreaterThan(0);
 
     // New blocks cost only themselves.
-    await bufferNewTransaction(sim.devnet.deployments[0]);
+    await bufferNewTransaction(suite.sim.devnet.deployments[0]);
     reset();
     expect(await counts(second, settings)).toEqual(await truth());
     expect(op.count('eth_getLogs')).toBe(1);
@@ -178,7 +144,7 @@ describe('a persisted index', () => {
   });
 
   it('catches a reorg that happened while it was down, by hash', async () => {
-    const optimism = sim.devnet.deployments[0];
+    const optimism = suite.sim.devnet.deployments[0];
     const chain = new JsonRpc(optimism.rpcUrl);
     const snapshot = await chain.call<string>('evm_snapshot');
     await bufferNewTransaction(optimism);
@@ -227,7 +193,7 @@ describe('a persisted index behind nodes that send no blockTimestamp', () => {
     const first = await start();
     expect(await counts(first, settings)).toEqual(await truth());
     for (const [name, proxy] of Object.entries(proxies)) {
-      const deployment = sim.devnet.deployments.find((d) => d.name === name)!;
+      const deployment = suite.sim.devnet.deployments.find((d) => d.name === name)!;
       const blocksWithLogs = new Set(await logBlocks(deployment.rpcUrl, deployment.contract)).size;
       // The head request may already have brought one of them.
       expect(proxy.count('eth_getBlockByNumber')).toBeGreaterThanOrEqual(blocksWithLogs - 1);
@@ -249,7 +215,7 @@ describe('a persisted index behind nodes that send no blockTimestamp', () => {
 
 describe('kill -9 while the index is being written', () => {
   it('resumes from the last whole chunk, with exact counts', async () => {
-    const base = sim.devnet.deployments.find((d) => d.name === 'base')!;
+    const base = suite.sim.devnet.deployments.find((d) => d.name === 'base')!;
     const proxy = await proxyFor('base');
     const dir = storeDir();
     const plain = monitorSettings('store-kill', [
@@ -295,15 +261,9 @@ describe('kill -9 while the index is being written', () => {
 });
 
 describe('three processes on one Postgres', () => {
-  let postgres: TestPostgres;
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await postgres?.stop();
-  });
+  const postgres = suitePostgres();
 
-  const optimism = () => sim.devnet.deployments.find((d) => d.name === 'optimism')!;
+  const optimism = () => suite.sim.devnet.deployments.find((d) => d.name === 'optimism')!;
   const buffered = { queryType: 'metrics', metrics: ['buffered', 'ready'], mode: 'window' };
 
   function sharedSettings(uid: string, proxy: RpcProxy, store: Record<string, unknown>): SettingsInput {

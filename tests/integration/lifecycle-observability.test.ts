@@ -142,6 +142,7 @@ async function expectSeriesMatchLedger(families: Map<string, PromFamily>): Promi
       chain_id: String(deployment.chainId),
       contract: deployment.contract,
       datasource_uid: UID,
+      org_id: '1',
     });
     expect(sampleOf(families, 'tesseract_transactions_buffered_total', deployment.name)).toBe(truth.buffered);
     expect(sampleOf(families, 'tesseract_transactions_ready_total', deployment.name)).toBe(truth.ready);
@@ -201,6 +202,7 @@ describe('lifecycle logs and Prometheus series', () => {
       expect(line).toMatchObject({
         '@level': 'info',
         datasource_uid: UID,
+        org_id: 1,
         chain_id: String(deployment.chainId),
         contract: deployment.contract,
         origin: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),

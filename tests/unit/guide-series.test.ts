@@ -13,7 +13,7 @@ const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const lines: string[] = [];
 const word = (n: number) => packWord('0x' + n.toString(16).padStart(64, '0'));
 
-function dataSource(uid: string, names: string[]): TesseractDataSource {
+function dataSource(uid: string, names: string[], orgId = 1): TesseractDataSource {
   const deployments = names.map((name, i) => ({
     id: `id-${name}`,
     name,
@@ -27,7 +27,7 @@ function dataSource(uid: string, names: string[]): TesseractDataSource {
   // Never dialled: events are put into the index's table directly.
   const secure = Object.fromEntries(names.map((name) => [`rpcUrls.id-${name}`, 'http://127.0.0.1:9']));
   return new TesseractDataSource(
-    { uid, name: uid, url: '', jsonData: { deployments }, secureJsonData: secure, lastUpdatedMS: 1 },
+    { uid, orgId, name: uid, url: '', jsonData: { deployments }, secureJsonData: secure, lastUpdatedMS: 1 },
     createLogger({ write: (line) => lines.push(line) })
   );
 }
@@ -120,7 +120,7 @@ describe("the guide's Prometheus series", () => {
     const second = parseExposition(metrics.render());
     families = second;
 
-    const labelsOf = (d: Deployment, uid: string) => ({ ...d.labels, datasource_uid: uid });
+    const labelsOf = (d: Deployment, uid: string) => ({ ...d.labels, datasource_uid: uid, org_id: '1' });
     const expected = [
       labelsOf(a.deployments[0], 'ds-a'),
       labelsOf(a.deployments[1], 'ds-a'),
@@ -187,9 +187,26 @@ describe("the guide's Prometheus series", () => {
     expect(samples.filter((s) => s.labels.datasource_uid === 'ds-c')).toEqual([
       {
         name: 'tesseract_transactions_buffered_total',
-        labels: { ...replaced.deployments[0].labels, datasource_uid: 'ds-c' },
+        labels: { ...replaced.deployments[0].labels, datasource_uid: 'ds-c', org_id: '1' },
         value: 3,
       },
+    ]);
+  });
+
+  it('keep the series of each org apart when two orgs hold the same uid', () => {
+    const one = dataSource('ds-d', ['base'], 1);
+    const two = dataSource('ds-d', ['base'], 2);
+    new History(one.deployments[0]).add(1_700_000_000, 5, 5, 2, 0);
+    new History(two.deployments[0]).add(1_700_000_000, 7, 7, 2, 0);
+    const replaced = dataSource('ds-d', ['base'], 2);
+    sources.push(one, replaced);
+    two.dispose(); // org 2's settings changed: org 1's instance stays exported
+    new History(replaced.deployments[0]).add(1_700_000_000, 8, 8, 2, 0);
+    const samples = family(parseExposition(metrics.render()), 'tesseract_transactions_buffered_total').samples;
+    const labels = { ...one.deployments[0].labels, datasource_uid: 'ds-d' };
+    expect(samples.filter((s) => s.labels.datasource_uid === 'ds-d').map((s) => [s.labels, s.value])).toEqual([
+      [{ ...labels, org_id: '1' }, 5],
+      [{ ...labels, org_id: '2' }, 8],
     ]);
   });
 });

@@ -26,12 +26,18 @@ export function instanceSettingsFrom(context: WirePluginContext | null): Instanc
   }
   return {
     uid: settings.uid,
+    orgId: context.orgId,
     name: settings.name,
     url: settings.url,
     jsonData: parseJsonBytes(settings.jsonData, 'data source jsonData') ?? {},
     secureJsonData: { ...settings.decryptedSecureJsonData },
     lastUpdatedMS: settings.lastUpdatedMS,
   };
+}
+
+/** Log fields naming the request's data source: org and uid, as Grafana keeps uids unique within an org only. */
+export function dataSourceLogFields(context: WirePluginContext | null): { datasource_uid?: string; org_id?: number } {
+  return { datasource_uid: context?.dataSourceInstanceSettings?.uid, org_id: context?.orgId };
 }
 
 export function userFrom(context: WirePluginContext | null): GrafanaUser | undefined {

@@ -112,12 +112,19 @@ describe('metrics registry', () => {
 });
 
 describe('request decoding', () => {
-  it('decodes settings: jsonData bytes, secrets, uid, version', () => {
+  it('decodes settings: jsonData bytes, secrets, uid, org, version', () => {
     const settings = instanceSettingsFrom(
-      pluginContext({ uid: 'u1', jsonData: { rpcUrl: 'x' }, secureJsonData: { apiKey: 's' }, lastUpdatedMS: 42 })
+      pluginContext({
+        uid: 'u1',
+        orgId: 3,
+        jsonData: { rpcUrl: 'x' },
+        secureJsonData: { apiKey: 's' },
+        lastUpdatedMS: 42,
+      })
     );
     expect(settings).toMatchObject({
       uid: 'u1',
+      orgId: 3,
       jsonData: { rpcUrl: 'x' },
       secureJsonData: { apiKey: 's' },
       lastUpdatedMS: 42,

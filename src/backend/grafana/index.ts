@@ -24,7 +24,7 @@ export {
   type Labels,
   type Sample,
 } from './prometheus';
-export { InstanceManager } from './instances';
+export { InstanceManager, dataSourceKey } from './instances';
 export { QueryTypeMux, type QueryTypeContext, type QueryTypeHandler, type TypedQuery } from './querytypemux';
 export { startServer, type PluginServer, type ServeOptions } from './server';
 export { runPlugin, handshakeProblem, handshakeLine } from './plugin';

@@ -1,6 +1,11 @@
 import type { Logger } from './logger';
 import type { DataSourceInstance, InstanceFactory, InstanceSettings } from './types';
 
+/** What names one data source in a Grafana: its org and uid (Grafana keeps uids unique within an org only). */
+export function dataSourceKey(orgId: number, uid: string): string {
+  return `${orgId}/${uid}`;
+}
+
 interface Entry {
   lastUpdatedMS: number;
   instance: Promise<DataSourceInstance>;
@@ -29,7 +34,7 @@ export class InstanceManager {
     lastUpdatedMS: number,
     settings: () => InstanceSettings
   ): Promise<DataSourceInstance> {
-    const key = `${orgId}/${uid}`;
+    const key = dataSourceKey(orgId, uid);
     const current = this.entries.get(key);
     if (current && current.lastUpdatedMS === lastUpdatedMS) {
       return current.instance;

@@ -1,5 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { dataQueryFrom, instanceSettingsError, instanceSettingsFrom, isFromAlert, userFrom } from './convert';
+import {
+  dataQueryFrom,
+  dataSourceLogFields,
+  instanceSettingsError,
+  instanceSettingsFrom,
+  isFromAlert,
+  userFrom,
+} from './convert';
 import { QueryError, redactSecrets, toErrorReport } from './errors';
 import { encodeFrames } from './frames';
 import { InstanceManager } from './instances';
@@ -148,7 +155,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     signal: AbortSignal
   ): Promise<WireDataResponse> => {
     const queryLogger = logger.with({
-      datasource_uid: pluginContext?.dataSourceInstanceSettings?.uid,
+      ...dataSourceLogFields(pluginContext),
       refId: query.refId,
       queryType: query.queryType,
     });
@@ -193,7 +200,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
   };
 
   const checkHealth: Unary<WireCheckHealthRequest, WireCheckHealthResponse> = async (request, signal) => {
-    const healthLogger = logger.with({ datasource_uid: request.pluginContext?.dataSourceInstanceSettings?.uid });
+    const healthLogger = logger.with(dataSourceLogFields(request.pluginContext));
     try {
       const instance = await instanceFor(request.pluginContext);
       const result = await instance.checkHealth(
@@ -220,7 +227,7 @@ export async function startServer(options: ServeOptions): Promise<PluginServer> 
     const request = call.request;
     const signal = abortOnCancel(call);
     const resourceLogger = logger.with({
-      datasource_uid: request.pluginContext?.dataSourceInstanceSettings?.uid,
+      ...dataSourceLogFields(request.pluginContext),
       path: request.path,
     });
     const answer = async (): Promise<WireCallResourceResponse> => {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { dataSourceLogFields } from './convert';
 import { QueryError, toErrorReport } from './errors';
 import type { Logger } from './logger';
 import { pluginMetrics } from './prometheus';
@@ -47,7 +48,7 @@ export function streamService(deps: StreamServiceDeps) {
   const running = new Set<AbortController>();
 
   const streamLogger = (request: WireStreamRequest) =>
-    deps.logger.with({ datasource_uid: request.pluginContext?.dataSourceInstanceSettings?.uid, path: request.path });
+    deps.logger.with({ ...dataSourceLogFields(request.pluginContext), path: request.path });
 
   const subscribeStream = (
     call: grpc.ServerUnaryCall<WireStreamRequest, WireStreamStatusResponse>,

@@ -5,6 +5,8 @@ import type { StreamRequest, StreamSender, SubscribeStreamResult } from './strea
 /** A data source's settings as Grafana stores them, decoded from the request's plugin context. */
 export interface InstanceSettings {
   uid: string;
+  /** The data source's organisation: Grafana keeps uids unique within an org only, so org and uid name it. */
+  orgId: number;
   name: string;
   /** The data source's jsonData, parsed (an empty object when Grafana sends none). */
   jsonData: unknown;
@@ -31,7 +33,7 @@ export interface RequestContext {
   /** Missing when Grafana itself makes the request (alerting, service identity). */
   user?: GrafanaUser;
   orgId: number;
-  /** Logger carrying the data source uid (and refId for queries). */
+  /** Logger carrying the data source's org and uid (and refId for queries). */
   logger: Logger;
   /** Aborted when Grafana cancels the call. */
   signal: AbortSignal;

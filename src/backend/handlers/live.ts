@@ -258,7 +258,8 @@ export async function liveQuery(ctx: HandlerContext<EventsQuery | MetricsQuery>,
 /**
  * The channels being streamed: one per path, whatever the number of RunStream calls on it (Grafana makes
  * one per channel; a restart or a second Grafana may make more). Each update is turned into one frame,
- * encoded once and sent to every call of the channel. Every deployment has one LiveFeed (one poller).
+ * encoded once and sent to every call of the channel. Every deployment has one LiveFeed (one poller). One per
+ * instance, so per org and uid, as Grafana Live keeps a channel per org (`<org>/ds/<uid>/<path>`).
  */
 export class LiveChannels {
   private readonly channels = new Map<string, Channel>();

@@ -55,7 +55,7 @@ function writable(dir: string): boolean {
 export type JournalOpener = (slot: string, key: JournalKey) => IndexJournal | undefined;
 
 /**
- * A journal per deployment: `slot` names it in the store (data source uid and deployment id, the same on
+ * A journal per deployment: `slot` names it in the store (data source org, uid and deployment id, the same on
  * every replica). `postgres` needs the URL (secureJsonData); without one the caller reports it and uses files.
  */
 export function journalOpener(store: IndexStoreSettings, directory: string, postgresUrl?: string): JournalOpener {
