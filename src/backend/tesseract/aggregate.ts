@@ -144,22 +144,29 @@ const VALUES_BY_INSTANT = new HeadPart<Map<number, unknown>>('values by instant'
 /** Instants kept in one map before it starts over (a refresh asks about a thousand a layout). */
 const MAX_INSTANTS = 100_000;
 
+/** Values of one question at instants (or bucket starts), for one table version. */
+interface InstantMemo<V> {
+  /** The value kept for the instant, or undefined. */
+  get(instant: number): V | undefined;
+  /** Keeps and returns the value. */
+  set(instant: number, value: V): V;
+}
+
 /**
  * A memo of `question`'s value at an instant (or bucket start) for this table version: looked up once a call, so
- * each instant costs a number-keyed lookup, not a key string and a least-recently-used move.
+ * each instant costs a number-keyed lookup, not a key string, a least-recently-used move or a closure.
  */
-function valuesByInstant<V>(input: MetricInput, question: string): (instant: number, compute: () => V) => V {
+function valuesByInstant<V>(input: MetricInput, question: string): InstantMemo<V> {
   const values = remembered(input, question, () => new Map<number, V>(), VALUES_BY_INSTANT) as Map<number, V>;
-  return (instant, compute) => {
-    let value = values.get(instant);
-    if (value === undefined && !values.has(instant)) {
+  return {
+    get: (instant) => values.get(instant),
+    set: (instant, value) => {
       if (values.size >= MAX_INSTANTS) {
         values.clear();
       }
-      value = compute();
       values.set(instant, value);
-    }
-    return value as V;
+      return value;
+    },
   };
 }
 
@@ -233,11 +240,13 @@ export function aggregate(
         }
         // A bucket the range does not clip covers the same positions in every layout of its width.
         const byStart = valuesByInstant<number | null>(input, `quantile|${q}|${width}`);
-        return buckets.starts.map((start, k) =>
-          start >= buckets.fromSeconds && start + width <= buckets.endSeconds
-            ? byStart(start, () => quantileOf(k))
-            : quantileOf(k)
-        );
+        return buckets.starts.map((start, k) => {
+          if (start < buckets.fromSeconds || start + width > buckets.endSeconds) {
+            return quantileOf(k);
+          }
+          const known = byStart.get(start);
+          return known !== undefined ? known : byStart.set(start, quantileOf(k));
+        });
       }
       case 'pending':
       case 'awaiting_retry':
@@ -285,16 +294,24 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   const bounds = [from];
   // A bucket the range does not clip holds the same positions in every layout of its width.
   const byStart = n > 1 ? valuesByInstant<number[]>(input, `counts|${width}`) : undefined;
+  /** [end, ...counts in COUNTED_KINDS' order] of bucket k, which starts at position `start`. */
+  const measure = (k: number, start: number) => {
+    const end = k === n - 1 ? to : start + firstPosition(to - start, (i) => bucketOf(table.timeAt(start + i)), k + 1);
+    return [end, ...COUNTED_KINDS.map((kind) => table.countBetween(kind, start, end))];
+  };
   for (let k = 0; k < n; k++) {
     const start = bounds[k];
-    const measure = () => {
-      const end = k === n - 1 ? to : start + firstPosition(to - start, (i) => bucketOf(table.timeAt(start + i)), k + 1);
-      return [end, ...COUNTED_KINDS.map((kind) => table.countBetween(kind, start, end))];
-    };
-    const unclipped = buckets.starts[k] >= buckets.fromSeconds && buckets.starts[k] + width <= buckets.endSeconds;
-    const [end, ...perKind] = byStart && unclipped ? byStart(buckets.starts[k], measure) : measure();
-    bounds.push(end);
-    [buffered[k], ready[k], failed[k], executed[k], pauses[k]] = perKind;
+    const unclipped =
+      byStart && buckets.starts[k] >= buckets.fromSeconds && buckets.starts[k] + width <= buckets.endSeconds;
+    const counted = unclipped
+      ? (byStart.get(buckets.starts[k]) ?? byStart.set(buckets.starts[k], measure(k, start)))
+      : measure(k, start);
+    bounds.push(counted[0]);
+    buffered[k] = counted[1];
+    ready[k] = counted[2];
+    failed[k] = counted[3];
+    executed[k] = counted[4];
+    pauses[k] = counted[5];
   }
   if (input.isExecuted) {
     for (let k = 0; k < n; k++) {
@@ -357,14 +374,12 @@ function backlogAt(input: MetricInput, instants: readonly number[], overdue: boo
   // refresh whose range moved on computes only its last bucket's (bucket ends are aligned).
   const statesAt = valuesByInstant<number[]>(input, `states|${input.coordinationWindow}|${overdue}`);
   for (const instant of instants) {
-    const [pending, awaitingRetry, silent, failedFinal, pendingOverdue] = statesAt(instant, () =>
-      computeStatesAt(input, instant, overdue)
-    );
-    backlog.pending.push(pending);
-    backlog.awaiting_retry.push(awaitingRetry);
-    backlog.silent_failures.push(silent);
-    backlog.failed_final.push(failedFinal);
-    backlog.pending_overdue.push(pendingOverdue);
+    const states = statesAt.get(instant) ?? statesAt.set(instant, computeStatesAt(input, instant, overdue));
+    backlog.pending.push(states[0]);
+    backlog.awaiting_retry.push(states[1]);
+    backlog.silent_failures.push(states[2]);
+    backlog.failed_final.push(states[3]);
+    backlog.pending_overdue.push(states[4]);
   }
   return backlog;
 }
