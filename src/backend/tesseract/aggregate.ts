@@ -170,6 +170,10 @@ function valuesByInstant<V>(input: MetricInput, question: string): InstantMemo<V
   };
 }
 
+/** Whether the range does not clip the bucket at `start`: it then holds the same positions in every layout of its width. */
+const isWhole = (buckets: Buckets, start: number) =>
+  start >= buckets.fromSeconds && start + buckets.widthSeconds <= buckets.endSeconds;
+
 const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
 
 /** Computes the requested metrics for every bucket. */
@@ -241,7 +245,7 @@ export function aggregate(
         // A bucket the range does not clip covers the same positions in every layout of its width.
         const byStart = valuesByInstant<number | null>(input, `quantile|${q}|${width}`);
         return buckets.starts.map((start, k) => {
-          if (start < buckets.fromSeconds || start + width > buckets.endSeconds) {
+          if (!isWhole(buckets, start)) {
             return quantileOf(k);
           }
           const known = byStart.get(start);
@@ -301,8 +305,7 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
   };
   for (let k = 0; k < n; k++) {
     const start = bounds[k];
-    const unclipped =
-      byStart && buckets.starts[k] >= buckets.fromSeconds && buckets.starts[k] + width <= buckets.endSeconds;
+    const unclipped = byStart && isWhole(buckets, buckets.starts[k]);
     const counted = unclipped
       ? (byStart.get(buckets.starts[k]) ?? byStart.set(buckets.starts[k], measure(k, start)))
       : measure(k, start);
