@@ -133,4 +133,25 @@ describe('the Tesseract overview dashboard on a day of devnet history', () => {
       expect(Object.keys(field.labels ?? {})).toEqual(expect.arrayContaining(kept));
     }
   });
+
+  it("shows a deployment's health from one query: the panel's transformations and overrides name fields the backend returns", async () => {
+    const health = contentPanels().filter((panel) => (panel.targets as Json[]).some((t) => t.queryType === 'health'));
+    const row = health.filter((panel) => panel.title !== 'Summary per deployment');
+    expect(row.map((panel) => [panel.type, panel.targets.length])).toEqual([['stat', 1]]);
+    const [panel] = row;
+    const result = await run(panel.targets[0], '');
+    expect(result.frames).toHaveLength(1);
+    const fields = result.frames[0].fields;
+    const byName = new Map(fields.map((field) => [field.name, field]));
+    const included = panel.transformations.find((t: Json) => t.id === 'filterFieldsByName').options.include
+      .names as string[];
+    expect(included.filter((name) => byName.get(name)?.type !== 'number')).toEqual([]);
+    // Transformations run before the panel's field config, so the order is keyed by the backend's display names.
+    const order = panel.transformations.find((t: Json) => t.id === 'organize').options.indexByName as Json;
+    expect(Object.keys(order).sort()).toEqual(included.map((name) => byName.get(name)?.config?.displayName).sort());
+    const overridden = (panel.fieldConfig.overrides as Json[]).map((o) => [o.matcher.id, o.matcher.options]);
+    expect(overridden).toEqual(included.map((name) => ['byName', name]));
+    // One value per deployment of the query, each read (the devnet answers, so every deployment is up).
+    expect(byName.get('up')!.values).toEqual(devnet.deployments.map(() => 1));
+  });
 });

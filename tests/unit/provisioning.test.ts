@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { provisioningFiles } from '../../scripts/provisioning';
 import {
   HEALTH_FIELDS,
+  HEALTH_FIELD_NAMES,
   METRICS,
   parseQuery,
   rpcUrlsKey,
@@ -581,7 +582,12 @@ describe('dashboard', () => {
           if (query.queryType === 'metrics') {
             return query.metrics.map((metric) => METRICS[metric].unit as string);
           }
-          return query.queryType === 'health' ? [HEALTH_FIELDS[query.field].unit as string] : [];
+          if (query.queryType !== 'health') {
+            return [];
+          }
+          // A health table carries every field, each with its catalogue unit.
+          const fields = query.format === 'value' ? [query.field] : HEALTH_FIELD_NAMES;
+          return fields.map((field) => HEALTH_FIELDS[field].unit as string);
         })
       );
       if (units.size === 1 && panel.type !== 'table') {

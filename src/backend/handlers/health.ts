@@ -1,5 +1,6 @@
 import { numberField, stringField, type Frame, type FrameNotice } from '../grafana';
 import { HEALTH_FIELDS, HEALTH_FIELD_NAMES, type HealthField, type HealthQuery } from '../../query';
+import type { Deployment } from '../tesseract/deployment';
 import { healthFieldApplies, probeHealth, type HealthReport } from '../tesseract/health';
 import { DATAPLANE_VERSION, labelColumns, type HandlerContext } from './common';
 
@@ -30,19 +31,13 @@ function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]):
       return [];
     }
     const report = reports[i];
-    const notices: FrameNotice[] = [report.lastError, report.indexStore].flatMap((problem) =>
-      problem ? [{ severity: 'warning' as const, text: `${deployment.name}: ${problem}` }] : []
-    );
-    const skew = report.values.clock_skew_seconds;
-    if (field === 'head_age_seconds' && skew) {
-      notices.push({
-        severity: 'info',
-        text: `${deployment.name}: the head block's timestamp is ${skew} s ahead of this server's clock, so its age reads 0`,
-      });
-    }
     return {
       name: `${deployment.name} ${field}`,
-      meta: { type: 'numeric-multi', typeVersion: DATAPLANE_VERSION, notices },
+      meta: {
+        type: 'numeric-multi',
+        typeVersion: DATAPLANE_VERSION,
+        notices: reportNotices(deployment, report, field === 'head_age_seconds'),
+      },
       fields: [
         numberField(field, [report.values[field]], {
           labels: deployment.labels,
@@ -56,6 +51,24 @@ function valueFrames(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]):
       ],
     };
   });
+}
+
+/**
+ * A failed probe and discarded stored data (damaged, torn, another format) are said where the dashboard shows
+ * health; so is a head stamped ahead of this server's clock, wherever the head's age is shown.
+ */
+function reportNotices(deployment: Deployment, report: HealthReport, showsHeadAge: boolean): FrameNotice[] {
+  const notices: FrameNotice[] = [report.lastError, report.indexStore].flatMap((problem) =>
+    problem ? [{ severity: 'warning' as const, text: `${deployment.name}: ${problem}` }] : []
+  );
+  const skew = report.values.clock_skew_seconds;
+  if (showsHeadAge && skew) {
+    notices.push({
+      severity: 'info',
+      text: `${deployment.name}: the head block's timestamp is ${skew} s ahead of this server's clock, so its age reads 0`,
+    });
+  }
+  return notices;
 }
 
 function tableFrame(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): Frame {
@@ -73,10 +86,7 @@ function tableFrame(ctx: HandlerContext<HealthQuery>, reports: HealthReport[]): 
     name: 'health',
     meta: {
       preferredVisualisationType: 'table',
-      // Stored data discarded (damaged, torn, another format) is said where the dashboard shows health too.
-      notices: rows.flatMap(({ deployment, report }) =>
-        report.indexStore ? [{ severity: 'warning' as const, text: `${deployment.name}: ${report.indexStore}` }] : []
-      ),
+      notices: rows.flatMap(({ deployment, report }) => reportNotices(deployment, report, true)),
     },
     fields: [
       ...labelColumns(rows, (row) => row.deployment),
