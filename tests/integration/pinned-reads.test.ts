@@ -97,9 +97,15 @@ async function warmRefresh(): Promise<Map<string, QueryResult>> {
   return refresh();
 }
 
-/** A health panel's value for `chain` (the panel repeats per deployment). */
-const panelValue = (results: Map<string, QueryResult>, title: string, chain: string) =>
-  valueFor(results.get(`${title} [${chain}]/A`)!, chain);
+/** A column of `chain`'s Health panel (it repeats per deployment; its one query answers one table row). */
+function healthValue(results: Map<string, QueryResult>, column: string, chain: string): number | null {
+  const frames = results.get(`Health [${chain}]/A`)!.frames;
+  const field = frames[0]?.fields.find((f) => f.name === column);
+  if (frames.length !== 1 || field?.values.length !== 1) {
+    throw new Error(`expected one Health row for ${chain} with a ${column} column: ${JSON.stringify(frames)}`);
+  }
+  return field.values[0] as number | null;
+}
 
 async function mine(blocks: number): Promise<void> {
   await Promise.all(
@@ -127,7 +133,7 @@ describe('block-pinned reads', () => {
 
   it('after new blocks with a state change the next refresh shows the new state, at a bounded cost', async () => {
     const arbitrum = devnet.deployments.find((d) => d.abi === 'buffer')!;
-    const wasPaused = panelValue(lastWarm, 'Paused', arbitrum.name);
+    const wasPaused = healthValue(lastWarm, 'paused', arbitrum.name);
     expect(wasPaused === 0 || wasPaused === 1).toBe(true);
     const iface = new Interface(['function emergency_pause()', 'function emergency_unpause()']);
     await sendAndWait(new JsonRpc(arbitrum.rpcUrl), {
@@ -141,13 +147,13 @@ describe('block-pinned reads', () => {
     const fresh = await warmRefresh();
     const afterBlocks = costs();
     process.stderr.write(`dashboard refresh after new blocks, per deployment: ${JSON.stringify(afterBlocks)}\n`);
-    expect(panelValue(fresh, 'Paused', arbitrum.name)).toBe(wasPaused ? 0 : 1);
-    expect(panelValue(fresh, 'Accepting transactions', arbitrum.name)).toBe(wasPaused ? 1 : 0);
+    expect(healthValue(fresh, 'paused', arbitrum.name)).toBe(wasPaused ? 0 : 1);
+    expect(healthValue(fresh, 'accepting', arbitrum.name)).toBe(wasPaused ? 1 : 0);
     const pauseEvents = fresh.get('annotation Pauses/Anno')!.frames[0].fields.find((f) => f.name === 'event')!;
     expect(pauseEvents.values[0]).toBe(wasPaused ? 'EmergencyUnpause' : 'EmergencyPause');
     for (const name of names()) {
-      expect(panelValue(fresh, 'Head block', name)).toBe(
-        panelValue(lastWarm, 'Head block', name)! + (name === arbitrum.name ? 4 : 3)
+      expect(healthValue(fresh, 'head_block', name)).toBe(
+        healthValue(lastWarm, 'head_block', name)! + (name === arbitrum.name ? 4 : 3)
       );
       // head; the index's head + tail check; the new blocks' logs; the reads at the new head (health's one
       // batch, the looked-up tx's state, coordination_window when a metrics panel asks before health did)
