@@ -1,7 +1,16 @@
 import { firstPosition, type RecordStore } from '../chain';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { expiryTime, type Lifecycle } from './lifecycle';
-import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, Column, RankBits, RankedSequence, previousSet } from './ranked';
+import {
+  CHUNK_BITS,
+  CHUNK_MASK,
+  CHUNK_SIZE,
+  Column,
+  RankBits,
+  RankedSequence,
+  SmallColumn,
+  previousSet,
+} from './ranked';
 
 /** One packed 32-byte word (see hex.ts) per entry, in chunks. */
 class WordColumn {
@@ -354,8 +363,8 @@ const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
 const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.floor(seconds)));
 
 /**
- * The decoded events of one deployment in chain order, as chunked typed-array columns (84 bytes an event,
- * against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
+ * The decoded events of one deployment in chain order, as chunked typed-array columns (52 to 68 bytes an
+ * event, against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
  * event buffered, readied and first failed it, and how many failures it had. The log index appends to it and
  * truncates it on reorgs. Beside the columns, kept on every push and cut on truncate (so rebuilt from the events
  * alone): a bit per position and kind (range counts by two ranks), the resolution times of Ready events as a
@@ -367,19 +376,19 @@ export class EventTable implements RecordStore<TesseractEvent> {
   private count = 0;
   private truncations = 0;
   private readonly blocks = new Column(u32);
-  private readonly logIndexes = new Column(u32);
+  private readonly logIndexes = new SmallColumn();
   /** Unix seconds of each event's block. */
   private readonly timestamps = new Column(u32);
-  private readonly kinds = new Column(u32);
-  private readonly nameRefs = new Column(u32);
+  private readonly kinds = new SmallColumn();
+  private readonly nameRefs = new SmallColumn();
   private readonly txHashes = new WordColumn();
   /** Each event's tx_id number (0: none). */
   private readonly txRefs = new Column(u32);
-  private readonly dependencyRefs = new Column(u32);
-  private readonly originRefs = new Column(u32);
-  private readonly targetRefs = new Column(u32);
-  private readonly accountRefs = new Column(u32);
-  private readonly reasonRefs = new Column(u32);
+  private readonly dependencyRefs = new SmallColumn();
+  private readonly originRefs = new SmallColumn();
+  private readonly targetRefs = new SmallColumn();
+  private readonly accountRefs = new SmallColumn();
+  private readonly reasonRefs = new SmallColumn();
   /** Time each event declares (NaN: none). */
   private readonly declaredTimes = new Column(f64, NaN);
 
@@ -393,7 +402,7 @@ export class EventTable implements RecordStore<TesseractEvent> {
   private readonly firstFailed = new Column(u32);
   private readonly firstEvent = new Column(u32);
   private readonly lastEvent = new Column(u32);
-  private readonly failures = new Column(u32);
+  private readonly failures = new SmallColumn();
   private readonly kindBits = Array.from({ length: EventKind.Other + 1 }, () => new RankBits());
   /** Positions of the Ready events with a resolution time, and those times (s) in position order. */
   private readonly resolutionBits = new RankBits();

@@ -51,6 +51,48 @@ export class Column {
   }
 }
 
+/**
+ * A Column of whole numbers that are mostly below 2^16 (kinds, log indexes, string and tx numbers): each chunk is
+ * 16-bit until a larger number is set in it, then 32-bit, and a chunk holding only 0 is not allocated. Half the
+ * bytes of a Column for the columns that rows and filters read, not the aggregation's hot loops (a class of its
+ * own, so Column's reads still see two array kinds).
+ */
+export class SmallColumn {
+  private readonly chunks: Array<Uint16Array | Uint32Array | undefined> = [];
+
+  get(position: number): number {
+    const chunk = this.chunks[position >>> CHUNK_BITS];
+    return chunk === undefined ? 0 : chunk[position & CHUNK_MASK];
+  }
+
+  set(position: number, value: number): void {
+    const index = position >>> CHUNK_BITS;
+    while (index >= this.chunks.length) {
+      this.chunks.push(undefined);
+    }
+    let chunk = this.chunks[index];
+    if (chunk === undefined) {
+      if (value === 0) {
+        return;
+      }
+      chunk = this.chunks[index] = new Uint16Array(CHUNK_SIZE);
+    }
+    if (value > 0xffff && chunk instanceof Uint16Array) {
+      chunk = this.chunks[index] = Uint32Array.from(chunk);
+    }
+    chunk[position & CHUNK_MASK] = value;
+  }
+
+  /** Resets every entry from `position` on to 0, releasing the chunks past it. */
+  clearFrom(position: number): void {
+    this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && (position & CHUNK_MASK) !== 0) {
+      last.fill(0, position & CHUNK_MASK);
+    }
+  }
+}
+
 function popcount(word: number): number {
   word -= (word >>> 1) & 0x55555555;
   word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
