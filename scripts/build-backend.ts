@@ -238,7 +238,9 @@ function neededClosure(binary: string, libDir: string): string[] {
  * The launcher Grafana starts (busybox sh compatible, no external command, so it runs with an empty
  * PATH): exec keeps the PID Grafana watches and kills. The shells export variables of their own (busybox
  * PATH, PWD, SHLVL; dash PWD); they are dropped so the backend gets Grafana's environment (it needs none
- * of them: it starts no other program).
+ * of them: it starts no other program). glibc's malloc gets one arena (unless the host sets another number): with
+ * one per thread, V8's helper threads each kept megabytes the main thread never reused (`npm run bench`, 1M events:
+ * peak RSS), and the backend's allocations are the main thread's.
  */
 function launcherScript(arch: Arch): string {
   const runtime = `$d/${runtimeDirName(arch)}`;
@@ -247,6 +249,7 @@ function launcherScript(arch: Arch): string {
     '# Runs the Tesseract Monitor backend with the glibc bundled beside it, on musl and glibc hosts alike.',
     'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
     'unset PATH PWD SHLVL',
+    'export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1}',
     `exec "${runtime}/${GLIBC_LOADERS[arch]}" --library-path "${runtime}" "${runtime}/${SEA_NAME}" "$@"`,
     '',
   ].join('\n');

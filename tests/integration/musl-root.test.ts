@@ -200,9 +200,11 @@ describe('the packaged backend started there as Grafana starts it', () => {
     );
     const environment = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0').filter(Boolean);
     expect(environment.map((variable) => variable.split('=')[0]).sort()).toEqual(
-      // GF_PLUGIN_INDEX_DIR: a [plugin.<id>] setting, which Grafana passes as GF_PLUGIN_<KEY> (the harness's index directory).
+      // GF_PLUGIN_INDEX_DIR: a [plugin.<id>] setting, which Grafana passes as GF_PLUGIN_<KEY> (the harness's index directory);
+      // MALLOC_ARENA_MAX: the launcher's.
       [
         'GF_PLUGIN_INDEX_DIR',
+        'MALLOC_ARENA_MAX',
         'PLUGIN_MAX_PORT',
         'PLUGIN_MIN_PORT',
         'PLUGIN_PROTOCOL_VERSIONS',

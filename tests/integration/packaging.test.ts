@@ -161,12 +161,13 @@ describe('npm run package', () => {
         const name = `${dir}/${plugin.executable}_${target}`;
         expect(regularFileMode(name)).toBe('755');
         const runtime = `$d/runtime_${target}`;
-        // Builtins only (case, unset, exec): it runs with an empty PATH and keeps the PID Grafana started.
+        // Builtins only (case, unset, export, exec): it runs with an empty PATH and keeps the PID Grafana started.
         expect(text(name).split('\n')).toEqual([
           '#!/bin/sh',
           expect.stringMatching(/^# /),
           'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
           'unset PATH PWD SHLVL',
+          'export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1}',
           `exec "${runtime}/${loader}" --library-path "${runtime}" "${runtime}/${SEA_BINARY}" "$@"`,
           '',
         ]);

@@ -47,6 +47,16 @@ describe('EventTable', () => {
     at: 1_700_000_099,
   });
 
+  it('gives back declared times of any size (none, 0, the 32-bit edge, past it, beyond 2^53), also after a truncation', () => {
+    const times = [null, 0, 1_700_000_099, 2 ** 32 - 3, 2 ** 32 - 2, 2 ** 32, 2 ** 60, null];
+    const events = times.map((at, position) => event(position, EventKind.Buffered, position, { at }));
+    const table = EventTable.from(events);
+    expect(times.map((_, position) => table.event(position).at)).toEqual(times);
+    table.truncate(5);
+    table.push(event(5, EventKind.Buffered, 5, { at: 12 }));
+    expect([4, 5].map((position) => table.event(position).at)).toEqual([2 ** 32 - 2, 12]);
+  });
+
   it('gives back every field of an event as pushed', () => {
     const failed = event(1, EventKind.Failed, 7, { reason: 'Transaction expired' });
     const pause = event(2, EventKind.Pause, null, { account: '0x00000000000000000000000000000000000A11cE' });

@@ -1,7 +1,16 @@
 import { firstPosition, type RecordStore } from '../chain';
 import { EventKind, TesseractEvent, type EventKindCode } from './events';
 import { expiryTime, type Lifecycle } from './lifecycle';
-import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, Column, RankBits, RankedSequence, previousSet } from './ranked';
+import {
+  CHUNK_BITS,
+  CHUNK_MASK,
+  CHUNK_SIZE,
+  Column,
+  RankBits,
+  RankedSequence,
+  SmallColumn,
+  previousSet,
+} from './ranked';
 
 /** One packed 32-byte word (see hex.ts) per entry, in chunks. */
 class WordColumn {
@@ -73,6 +82,43 @@ class WordColumn {
 
   clearFrom(position: number): void {
     this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
+  }
+}
+
+/** Marks a declared time kept in DeclaredTimes' map. */
+const OTHER_TIME = 0xffffffff;
+
+/**
+ * Each event's declared time (a uint256 of seconds as a number; NaN: none) in 32 bits: the time + 1 when it is a
+ * whole number below 2^32 − 2, 0 for none, else a mark and the time in a map (times past 2106 are rare).
+ */
+class DeclaredTimes {
+  private readonly times = new Column();
+  private readonly others = new Map<number, number>();
+
+  get(position: number): number {
+    const stored = this.times.get(position);
+    return stored === 0 ? NaN : stored === OTHER_TIME ? this.others.get(position)! : stored - 1;
+  }
+
+  set(position: number, time: number): void {
+    if (Number.isNaN(time)) {
+      this.times.set(position, 0);
+    } else if (Number.isInteger(time) && time >= 0 && time < OTHER_TIME - 1) {
+      this.times.set(position, time + 1);
+    } else {
+      this.times.set(position, OTHER_TIME);
+      this.others.set(position, time);
+    }
+  }
+
+  clearFrom(position: number): void {
+    this.times.clearFrom(position);
+    for (const at of this.others.keys()) {
+      if (at >= position) {
+        this.others.delete(at);
+      }
+    }
   }
 }
 
@@ -329,9 +375,6 @@ export interface EncodedEvent {
   accountEnd: number;
 }
 
-const u32 = (length: number) => new Uint32Array(length);
-const f64 = (length: number) => new Float64Array(length);
-
 /**
  * What a tx has reached, each as the later of its first Buffered and the first of the others named: an entry is
  * appended at the event that completes it, so entries are in time order and "reached by T" is a prefix.
@@ -354,8 +397,8 @@ const both = (a: number, b: number) => (a < 0 || b < 0 ? -1 : Math.max(a, b));
 const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.floor(seconds)));
 
 /**
- * The decoded events of one deployment in chain order, as chunked typed-array columns (84 bytes an event,
- * against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
+ * The decoded events of one deployment in chain order, as chunked typed-array columns (48 to 64 bytes an
+ * event, against about 240 as objects), with each tx_id's lifecycle kept up to date as events arrive: which
  * event buffered, readied and first failed it, and how many failures it had. The log index appends to it and
  * truncates it on reorgs. Beside the columns, kept on every push and cut on truncate (so rebuilt from the events
  * alone): a bit per position and kind (range counts by two ranks), the resolution times of Ready events as a
@@ -366,34 +409,34 @@ const wholeSeconds = (seconds: number) => Math.min(0xffffffff, Math.max(0, Math.
 export class EventTable implements RecordStore<TesseractEvent> {
   private count = 0;
   private truncations = 0;
-  private readonly blocks = new Column(u32);
-  private readonly logIndexes = new Column(u32);
+  private readonly blocks = new Column();
+  private readonly logIndexes = new SmallColumn();
   /** Unix seconds of each event's block. */
-  private readonly timestamps = new Column(u32);
-  private readonly kinds = new Column(u32);
-  private readonly nameRefs = new Column(u32);
+  private readonly timestamps = new Column();
+  private readonly kinds = new SmallColumn();
+  private readonly nameRefs = new SmallColumn();
   private readonly txHashes = new WordColumn();
   /** Each event's tx_id number (0: none). */
-  private readonly txRefs = new Column(u32);
-  private readonly dependencyRefs = new Column(u32);
-  private readonly originRefs = new Column(u32);
-  private readonly targetRefs = new Column(u32);
-  private readonly accountRefs = new Column(u32);
-  private readonly reasonRefs = new Column(u32);
+  private readonly txRefs = new Column();
+  private readonly dependencyRefs = new SmallColumn();
+  private readonly originRefs = new SmallColumn();
+  private readonly targetRefs = new SmallColumn();
+  private readonly accountRefs = new SmallColumn();
+  private readonly reasonRefs = new SmallColumn();
   /** Time each event declares (NaN: none). */
-  private readonly declaredTimes = new Column(f64, NaN);
+  private readonly declaredTimes = new DeclaredTimes();
 
   private readonly names = new StringPool();
   private readonly addresses = new StringPool();
   private readonly reasons = new StringPool();
   private readonly txIds = new WordSet();
   /** Per tx_id number: 1 + position of its first Buffered, Ready and Failed event, and of its first and last event; 0 for none. */
-  private readonly firstBuffered = new Column(u32);
-  private readonly firstReady = new Column(u32);
-  private readonly firstFailed = new Column(u32);
-  private readonly firstEvent = new Column(u32);
-  private readonly lastEvent = new Column(u32);
-  private readonly failures = new Column(u32);
+  private readonly firstBuffered = new Column();
+  private readonly firstReady = new Column();
+  private readonly firstFailed = new Column();
+  private readonly firstEvent = new Column();
+  private readonly lastEvent = new Column();
+  private readonly failures = new SmallColumn();
   private readonly kindBits = Array.from({ length: EventKind.Other + 1 }, () => new RankBits());
   /** Positions of the Ready events with a resolution time, and those times (s) in position order. */
   private readonly resolutionBits = new RankBits();

@@ -1,6 +1,32 @@
 /** @jest-environment node */
 import { Prng } from '../../../devnet/prng';
-import { RankBits, RankedSequence, previousSet } from './ranked';
+import { CHUNK_SIZE, RankBits, RankedSequence, SmallColumn, previousSet } from './ranked';
+
+describe('SmallColumn', () => {
+  it('reads back every number set, small or not, across chunks that widen and truncations', () => {
+    const prng = new Prng(5);
+    const column = new SmallColumn();
+    let values: number[] = [];
+    for (let step = 0; step < 3 * CHUNK_SIZE; step++) {
+      if (prng.chance(0.00005) && values.length > 10) {
+        const keep = prng.int(0, values.length - 1);
+        column.clearFrom(keep);
+        values = values.slice(0, keep);
+      }
+      // Mostly 0 and small numbers; in the second chunk some need 32 bits.
+      const chunk = Math.floor(values.length / CHUNK_SIZE);
+      const value = prng.chance(0.5)
+        ? 0
+        : chunk === 1 && prng.chance(0.01)
+          ? prng.int(0x10000, 0xffffffff)
+          : prng.int(1, 0xffff);
+      column.set(values.length, value);
+      values.push(value);
+    }
+    const wrong = values.filter((value, position) => column.get(position) !== value).length;
+    expect({ wrong, past: column.get(values.length) }).toEqual({ wrong: 0, past: 0 });
+  });
+});
 
 describe('RankedSequence', () => {
   // Queried often (blocks built as they seal) and rarely (many merges of blocks not built yet between queries).

@@ -6,12 +6,6 @@
  */
 
 /**
- * Every column is Uint32 but declared times (Float64): element reads in the hot loops then see two array
- * kinds, which V8 keeps fast; five kinds made each read megamorphic (a third of the warm-refresh CPU).
- */
-type TypedArray = Uint32Array | Float64Array;
-
-/**
  * Columns grow in fixed chunks of 64k entries rather than by reallocation: no copy, no old-and-new peak, and
  * at most one chunk of slack, which keeps a million-event table near its payload size.
  */
@@ -19,34 +13,75 @@ export const CHUNK_BITS = 16;
 export const CHUNK_SIZE = 1 << CHUNK_BITS;
 export const CHUNK_MASK = CHUNK_SIZE - 1;
 
-/** One number per entry, in chunks; entries never set read `fill`. */
+/**
+ * One whole number below 2^32 per entry, in chunks; entries never set read 0. Every such column is Uint32 (see
+ * SmallColumn): element reads in the hot loops see one array kind; five kinds made each read megamorphic (a third
+ * of the warm-refresh CPU).
+ */
 export class Column {
-  private readonly chunks: TypedArray[] = [];
-
-  constructor(
-    private readonly create: (length: number) => TypedArray,
-    private readonly fill = 0
-  ) {}
+  private readonly chunks: Uint32Array[] = [];
 
   get(position: number): number {
     const chunk = this.chunks[position >>> CHUNK_BITS];
-    return chunk === undefined ? this.fill : chunk[position & CHUNK_MASK];
+    return chunk === undefined ? 0 : chunk[position & CHUNK_MASK];
   }
 
   set(position: number, value: number): void {
     const chunk = position >>> CHUNK_BITS;
     while (chunk >= this.chunks.length) {
-      this.chunks.push(this.create(CHUNK_SIZE).fill(this.fill));
+      this.chunks.push(new Uint32Array(CHUNK_SIZE));
     }
     this.chunks[chunk][position & CHUNK_MASK] = value;
   }
 
-  /** Resets every entry from `position` on to `fill`, releasing the chunks past it. */
+  /** Resets every entry from `position` on to 0, releasing the chunks past it. */
   clearFrom(position: number): void {
     this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
     const last = this.chunks[this.chunks.length - 1];
     if (last && (position & CHUNK_MASK) !== 0) {
-      last.fill(this.fill, position & CHUNK_MASK);
+      last.fill(0, position & CHUNK_MASK);
+    }
+  }
+}
+
+/**
+ * A Column of whole numbers that are mostly below 2^16 (kinds, log indexes, string and tx numbers): each chunk is
+ * 16-bit until a larger number is set in it, then 32-bit, and a chunk holding only 0 is not allocated. Half the
+ * bytes of a Column for the columns that rows and filters read, not the aggregation's hot loops (a class of its
+ * own, so Column's reads still see one array kind).
+ */
+export class SmallColumn {
+  private readonly chunks: Array<Uint16Array | Uint32Array | undefined> = [];
+
+  get(position: number): number {
+    const chunk = this.chunks[position >>> CHUNK_BITS];
+    return chunk === undefined ? 0 : chunk[position & CHUNK_MASK];
+  }
+
+  set(position: number, value: number): void {
+    const index = position >>> CHUNK_BITS;
+    while (index >= this.chunks.length) {
+      this.chunks.push(undefined);
+    }
+    let chunk = this.chunks[index];
+    if (chunk === undefined) {
+      if (value === 0) {
+        return;
+      }
+      chunk = this.chunks[index] = new Uint16Array(CHUNK_SIZE);
+    }
+    if (value > 0xffff && chunk instanceof Uint16Array) {
+      chunk = this.chunks[index] = Uint32Array.from(chunk);
+    }
+    chunk[position & CHUNK_MASK] = value;
+  }
+
+  /** Resets every entry from `position` on to 0, releasing the chunks past it. */
+  clearFrom(position: number): void {
+    this.chunks.length = Math.min(this.chunks.length, Math.ceil(position / CHUNK_SIZE));
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && (position & CHUNK_MASK) !== 0) {
+      last.fill(0, position & CHUNK_MASK);
     }
   }
 }
@@ -62,9 +97,9 @@ const lowMask = (offset: number) => (offset === 0 ? 0 : 0xffffffff >>> (32 - off
 
 /** A bit per position, set in increasing position order, with the number of set bits before any position. */
 export class RankBits {
-  private readonly words = new Column((length) => new Uint32Array(length));
+  private readonly words = new Column();
   /** Set bits before each word. */
-  private readonly before = new Column((length) => new Uint32Array(length));
+  private readonly before = new Column();
   private lastWord = -1;
   private total = 0;
 
