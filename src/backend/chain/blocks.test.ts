@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { BlockClock, searchProbes } from './blocks';
+import { BlockClock, HeaderCache, searchProbes } from './blocks';
 import { RpcPool } from './rpc';
 
 /** A node serving only headers of a synthetic chain whose block i has timestamp timestamps[i]. */
@@ -126,6 +126,79 @@ describe('BlockClock cache', () => {
       expect(server.requests()).toBe(1);
     } finally {
       await server.close();
+    }
+  });
+  it('forgets a block and its successors when the same height comes back with another hash, in any hex case', async () => {
+    const timestamps = Array.from({ length: 20 }, (_, i) => 1_000 + 2 * i);
+    const server = await headerServer(timestamps);
+    const hash = (n: number, fork = 0) => `0x${fork.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, 'a')}`;
+    try {
+      const clock = new BlockClock(new RpcPool({ urls: [server.url] }), { cacheSize: 16 });
+      for (let block = 5; block < 10; block++) {
+        clock.remember(block, 500 + block, hash(block));
+      }
+      // Same block, its hash in upper case, and a hash that is no 32-byte hex: kept as it was.
+      clock.remember(7, 999, hash(7).toUpperCase().replace('0X', '0x'));
+      clock.remember(7, 999, '0xnot-a-hash');
+      expect([...(await clock.timestampsOf([5, 6, 7, 8, 9])).values()]).toEqual([505, 506, 507, 508, 509]);
+      expect(server.requests()).toBe(0);
+      // Block 7 on another fork: 7, 8 and 9 are forgotten (8 and 9 are asked of the node again), 5 and 6 kept.
+      clock.remember(7, 700, hash(7, 1));
+      const after = await clock.timestampsOf([5, 6, 7, 8, 9]);
+      expect([5, 6, 7, 8, 9].map((block) => after.get(block))).toEqual([505, 506, 700, timestamps[8], timestamps[9]]);
+      expect(server.requests()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('HeaderCache', () => {
+  it('matches a plain ring of slots under random inserts, hash updates and deletions (collisions included)', () => {
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    const hashOf = (block: number, fork: number) =>
+      `0x${fork.toString(16).padStart(8, '0')}${block.toString(16).padStart(56, '0')}`;
+    for (const size of [16, 37, 64]) {
+      const cache = new HeaderCache(size);
+      // The reference: slot i holds ring[i] (or nothing); the next new block takes slot `next`.
+      const ring: Array<{ block: number; timestamp: number; fork?: number } | undefined> = new Array(size);
+      let next = 0;
+      const wrong: string[] = [];
+      for (let step = 0; step < 20_000; step++) {
+        // Blocks from a small range (many hits) and far apart (other hash homes, block numbers past 2^32).
+        const block = random(3) === 0 ? random(4 * size) : random(2) * 2 ** 33 + random(1_000_000);
+        const op = random(50);
+        if (op === 0) {
+          cache.deleteFrom(block);
+          ring.forEach((entry, i) => entry && entry.block >= block && (ring[i] = undefined));
+        } else {
+          const fork = random(3) === 0 ? undefined : random(2);
+          const at = ring.findIndex((entry) => entry?.block === block);
+          const expectDiffers =
+            at >= 0 && fork !== undefined && ring[at]!.fork !== undefined && ring[at]!.fork !== fork;
+          if (fork !== undefined && cache.differs(block, hashOf(block, fork)) !== expectDiffers) {
+            wrong.push(`step ${step}: differs(${block}) should be ${expectDiffers}`);
+          }
+          cache.set(block, step, fork === undefined ? undefined : hashOf(block, fork));
+          if (at < 0) {
+            ring[next] = { block, timestamp: step, fork };
+            next = (next + 1) % size;
+          } else {
+            ring[at]!.fork ??= fork;
+          }
+        }
+        const probe = random(2) === 0 ? (ring[random(size)]?.block ?? block) : block;
+        const expected = ring.find((entry) => entry?.block === probe)?.timestamp;
+        if (cache.timestamp(probe) !== expected) {
+          wrong.push(`step ${step}: block ${probe} read ${cache.timestamp(probe)}, not ${expected}`);
+        }
+      }
+      const entries = [...cache.entries()].sort((a, b) => a[0] - b[0]);
+      const reference = ring
+        .flatMap((entry) => (entry ? [[entry.block, entry.timestamp]] : []))
+        .sort((a, b) => a[0] - b[0]);
+      expect({ size, wrong: wrong.slice(0, 5), entries }).toEqual({ size, wrong: [], entries: reference });
     }
   });
 });

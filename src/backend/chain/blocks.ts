@@ -74,16 +74,171 @@ export function searchProbes(low: number, lowTs: number, high: number, highTs: n
   return [...probes].filter(inside).sort((a, b) => a - b);
 }
 
-interface CachedBlock {
-  timestamp: number;
-  hash?: string;
+/** 32-byte hashes ("0x" + 64 hex digits) as eight 32-bit words; anything else is not kept. */
+const HASH_WORDS = 8;
+
+function hexDigit(code: number): number {
+  // 0-9, A-F, a-f; -1 for anything else
+  return code >= 48 && code <= 57
+    ? code - 48
+    : code >= 65 && code <= 70
+      ? code - 55
+      : code >= 97 && code <= 102
+        ? code - 87
+        : -1;
+}
+
+/**
+ * The headers a BlockClock remembers, in fixed slots of typed arrays reused oldest first, found by block through an
+ * open-addressing table: no object, string, heap number or Map entry per block. As a Map of objects with hash
+ * strings, twenty deployments' caches were ~100 MB of the V8 heap (and as a Map of slots still ~37 MB), which every
+ * full collection marked (`npm run bench`, 20 deployments: the warm refresh's CPU doubled once collections came
+ * every refresh or two).
+ */
+export class HeaderCache {
+  /** Block of each slot; -1: free. */
+  private readonly blocks: Float64Array;
+  private readonly timestamps: Float64Array;
+  private readonly hashes: Uint32Array;
+  private readonly hashKnown: Uint8Array;
+  /** 1 + the slot of a block, at its hash or the first free place after it (linear probing); 0: free. */
+  private readonly table: Int32Array;
+  private readonly shift: number;
+  private next = 0;
+
+  constructor(private readonly size: number) {
+    this.blocks = new Float64Array(size).fill(-1);
+    this.timestamps = new Float64Array(size);
+    this.hashes = new Uint32Array(size * HASH_WORDS);
+    this.hashKnown = new Uint8Array(size);
+    // At most half full, so probes stay short.
+    const bits = Math.ceil(Math.log2(2 * size));
+    this.table = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+  }
+
+  timestamp(block: number): number | undefined {
+    const slot = this.slotOf(block);
+    return slot < 0 ? undefined : this.timestamps[slot];
+  }
+
+  /** Whether `block` is cached with a hash other than `hash` (a valid one); false when either is unknown. */
+  differs(block: number, hash: string): boolean {
+    const slot = this.slotOf(block);
+    if (slot < 0 || !this.hashKnown[slot] || !isHash(hash)) {
+      return false;
+    }
+    for (let word = 0; word < HASH_WORDS; word++) {
+      if (this.hashes[slot * HASH_WORDS + word] !== hashWord(hash, word)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Caches `block` (replacing the oldest entry when full), or adds the hash it lacked. */
+  set(block: number, timestamp: number, hash: string | undefined): void {
+    let slot = this.slotOf(block);
+    if (slot < 0) {
+      slot = this.next;
+      this.next = (this.next + 1) % this.size;
+      if (this.blocks[slot] >= 0) {
+        this.unlink(this.blocks[slot]);
+      }
+      this.blocks[slot] = block;
+      this.timestamps[slot] = timestamp;
+      this.hashKnown[slot] = 0;
+      let at = this.home(block);
+      while (this.table[at] !== 0) {
+        at = (at + 1) & (this.table.length - 1);
+      }
+      this.table[at] = slot + 1;
+    }
+    if (!this.hashKnown[slot] && hash !== undefined && isHash(hash)) {
+      for (let word = 0; word < HASH_WORDS; word++) {
+        this.hashes[slot * HASH_WORDS + word] = hashWord(hash, word);
+      }
+      this.hashKnown[slot] = 1;
+    }
+  }
+
+  /** Drops every block from `block` on. */
+  deleteFrom(block: number): void {
+    for (let slot = 0; slot < this.size; slot++) {
+      if (this.blocks[slot] >= block) {
+        this.unlink(this.blocks[slot]);
+        this.blocks[slot] = -1;
+      }
+    }
+  }
+
+  /** Every cached block with its timestamp. */
+  *entries(): IterableIterator<[number, number]> {
+    for (let slot = 0; slot < this.size; slot++) {
+      if (this.blocks[slot] >= 0) {
+        yield [this.blocks[slot], this.timestamps[slot]];
+      }
+    }
+  }
+
+  private home(block: number): number {
+    return Math.imul((block >>> 0) ^ Math.floor(block / 2 ** 32), 0x9e3779b1) >>> this.shift;
+  }
+
+  private slotOf(block: number): number {
+    const mask = this.table.length - 1;
+    for (let at = this.home(block); this.table[at] !== 0; at = (at + 1) & mask) {
+      if (this.blocks[this.table[at] - 1] === block) {
+        return this.table[at] - 1;
+      }
+    }
+    return -1;
+  }
+
+  /** Removes `block` (cached) from the table, moving back the entries after it that its place let pass. */
+  private unlink(block: number): void {
+    const mask = this.table.length - 1;
+    let hole = this.home(block);
+    while (this.blocks[this.table[hole] - 1] !== block) {
+      hole = (hole + 1) & mask;
+    }
+    for (let at = (hole + 1) & mask; this.table[at] !== 0; at = (at + 1) & mask) {
+      const home = this.home(this.blocks[this.table[at] - 1]);
+      // The entry at `at` may fill the hole unless its home lies cyclically in (hole, at].
+      const stays = hole <= at ? hole < home && home <= at : hole < home || home <= at;
+      if (!stays) {
+        this.table[hole] = this.table[at];
+        hole = at;
+      }
+    }
+    this.table[hole] = 0;
+  }
+}
+
+function isHash(hash: string): boolean {
+  if (hash.length !== 2 + 8 * HASH_WORDS || hash.charCodeAt(0) !== 48 || (hash.charCodeAt(1) | 32) !== 120) {
+    return false;
+  }
+  for (let i = 2; i < hash.length; i++) {
+    if (hexDigit(hash.charCodeAt(i)) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Word `word` of a valid hash (see isHash). */
+function hashWord(hash: string, word: number): number {
+  let value = 0;
+  for (let i = 2 + 8 * word; i < 10 + 8 * word; i++) {
+    value = value * 16 + hexDigit(hash.charCodeAt(i));
+  }
+  return value;
 }
 
 /** Maps time to blocks and back, with cached headers. */
 export class BlockClock {
-  /** Insertion-ordered, so the oldest entry is evicted first. */
-  private readonly cache = new Map<number, CachedBlock>();
-  private readonly cacheSize: number;
+  private readonly cache: HeaderCache;
   private readonly headMaxAgeMs: number;
   private latest?: { header: BlockHeader; fetchedAt: number };
   private readonly loadHead = singleFlight<void, BlockHeader>(async () => (await this.headAndHeaders([])).head);
@@ -92,7 +247,7 @@ export class BlockClock {
     readonly pool: RpcPool,
     options: BlockClockOptions = {}
   ) {
-    this.cacheSize = Math.max(16, options.cacheSize ?? 20_000);
+    this.cache = new HeaderCache(Math.max(16, options.cacheSize ?? 20_000));
     this.headMaxAgeMs = options.headMaxAgeMs ?? 1_000;
   }
 
@@ -149,9 +304,9 @@ export class BlockClock {
     const found = new Map<number, number>();
     const missing: number[] = [];
     for (const block of new Set(blocks)) {
-      const cached = this.cache.get(block);
-      if (cached) {
-        found.set(block, cached.timestamp);
+      const timestamp = this.cache.timestamp(block);
+      if (timestamp !== undefined) {
+        found.set(block, timestamp);
       } else {
         missing.push(block);
       }
@@ -171,42 +326,16 @@ export class BlockClock {
 
   /** Records a timestamp learnt elsewhere (e.g. a log's blockTimestamp), which later searches reuse. */
   remember(block: number, timestamp: number, hash?: string): void {
-    const cached = this.cache.get(block);
-    if (cached && hash && cached.hash && cached.hash !== hash) {
+    if (hash !== undefined && this.cache.differs(block, hash)) {
       // Same height, different block: a reorg replaced it and possibly its successors.
       this.forgetFrom(block);
-    } else if (cached) {
-      cached.hash ??= hash;
-      return;
     }
-    this.cache.set(block, { timestamp, hash });
-    if (this.cache.size > this.cacheSize) {
-      this.evictOldest();
-    }
-  }
-
-  /**
-   * Drops the oldest quarter of the cache in one pass. One entry per insertion would be quadratic: a Map keeps
-   * deleted entries as holes until it rehashes, and each keys().next() walks every hole before the first live
-   * entry (a 1M-event backfill spent ~6 s of CPU there remembering its ~300k blocks).
-   */
-  private evictOldest(): void {
-    let excess = this.cache.size - Math.floor((this.cacheSize * 3) / 4);
-    for (const block of this.cache.keys()) {
-      if (excess-- <= 0) {
-        break;
-      }
-      this.cache.delete(block);
-    }
+    this.cache.set(block, timestamp, hash);
   }
 
   /** Forgets cached headers from `block` on (after a reorg). */
   forgetFrom(block: number): void {
-    for (const cachedBlock of [...this.cache.keys()]) {
-      if (cachedBlock >= block) {
-        this.cache.delete(cachedBlock);
-      }
-    }
+    this.cache.deleteFrom(block);
     if (this.latest && this.latest.header.number >= block) {
       this.latest = undefined;
     }
@@ -230,16 +359,16 @@ export class BlockClock {
     let highTs = head.timestamp;
     let low = -1;
     let lowTs = -Infinity;
-    for (const [block, cached] of this.cache) {
+    for (const [block, timestamp] of this.cache.entries()) {
       if (block > head.number) {
         continue;
       }
-      if (cached.timestamp <= unixSeconds && block > low) {
+      if (timestamp <= unixSeconds && block > low) {
         low = block;
-        lowTs = cached.timestamp;
-      } else if (cached.timestamp > unixSeconds && block < high) {
+        lowTs = timestamp;
+      } else if (timestamp > unixSeconds && block < high) {
         high = block;
-        highTs = cached.timestamp;
+        highTs = timestamp;
       }
     }
     if (low < 0) {
