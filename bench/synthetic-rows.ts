@@ -52,9 +52,10 @@ export interface SyntheticRow {
   runs: number;
   wallMs: number;
   serverMs?: number;
+  /** The part of serverMs on the backend's main thread, when measured. */
+  mainThreadMs?: number;
   peakRssMb?: number;
   errors: string[];
-  note?: string;
 }
 
 export interface BackfillRow {
@@ -258,6 +259,9 @@ function summarize(
     runs: runs.length,
     wallMs: middle.wallMs,
     serverMs: median(runs.map((r) => r.serverMs ?? 0)),
+    mainThreadMs: runs.every((r) => r.mainThreadMs !== undefined)
+      ? median(runs.map((r) => r.mainThreadMs!))
+      : undefined,
     errors: [...new Set(runs.flatMap((r) => r.errors))].slice(0, 5),
     ...extra,
   };
