@@ -1,7 +1,7 @@
 // What the bench's rows share: the backend's CPU and memory from /proc, one dashboard refresh, one
 // evaluation of the alert rules, and the fewest eth_getLogs a provider limit allows.
 import { readFileSync } from 'node:fs';
-import { alertingHeaders, type PluginHost, type SettingsInput } from '../harness/plugin-host';
+import { alertingHeaders, PluginHost, type SettingsInput } from '../harness/plugin-host';
 import type { RangeLimit } from '../harness/rpc-proxy';
 import { alertRuleRequests, panelQueries, type PanelRequest } from '../harness/workload';
 
@@ -20,6 +20,11 @@ export const PROVIDER_LIMIT: Extract<RangeLimit, { shape: 'alchemy' }> = {
   maxSpan: 2000,
   maxResults: 10_000,
 };
+
+/** The built executable, started as Grafana starts it; `nodeOptions` (--backend-node-options) become its NODE_OPTIONS. */
+export function startBackend(nodeOptions: string | undefined): Promise<PluginHost> {
+  return PluginHost.start(nodeOptions ? { hostEnv: { ...process.env, NODE_OPTIONS: nodeOptions } } : {});
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];

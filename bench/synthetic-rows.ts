@@ -3,7 +3,7 @@
 // recording proxy's provider limits, twenty deployments in one data source (one of them dead), peak RSS.
 // Every size's answers are checked against the history's ground truth: a wrong number fails the bench.
 import { rpcUrlsKey, type DeploymentSettings } from '../src/query';
-import { PluginHost, type QueryResult, type SettingsInput } from '../harness/plugin-host';
+import type { PluginHost, QueryResult, SettingsInput } from '../harness/plugin-host';
 import { startRpcProxy, type RpcProxy } from '../harness/rpc-proxy';
 import { dashboardRequests, type PanelRequest } from '../harness/workload';
 import {
@@ -16,6 +16,7 @@ import {
   PROVIDER_LIMIT,
   refreshPanels,
   sleep,
+  startBackend,
   type RunResult,
 } from './measure';
 import { startHistoryChain, type HistoryChain } from './synthetic-chain';
@@ -127,12 +128,6 @@ export function settingsOf(
     jsonData: { deployments: deployments.map((d) => deploymentOf(d.served, d.chainId)) },
     secureJsonData: Object.fromEntries(deployments.map((d) => [rpcUrlsKey(d.served.name), d.url])),
   };
-}
-
-function startBackend(options: SyntheticOptions): Promise<PluginHost> {
-  return PluginHost.start(
-    options.backendNodeOptions ? { hostEnv: { ...process.env, NODE_OPTIONS: options.backendNodeOptions } } : {}
-  );
 }
 
 /**
@@ -291,7 +286,7 @@ export async function measureOneDeployment(
   }
   const settings = settingsOf(`synthetic-${events}`, [{ served, chainId, url: proxy.url }]);
   const panels = dashboardOf([served]);
-  const host = await startBackend(options);
+  const host = await startBackend(options.backendNodeOptions);
   const rows: SyntheticRow[] = [];
   try {
     const filled = await backfillOnce(host, settings);
@@ -361,7 +356,7 @@ export async function measureManyDeployments(
   );
   const panels = dashboardOf(served);
   const logs = served.reduce((sum, s) => sum + s.history.kind.length, 0);
-  const host = await startBackend(options);
+  const host = await startBackend(options.backendNodeOptions);
   const rows: SyntheticRow[] = [];
   try {
     const filled = await backfillOnce(host, settings);
