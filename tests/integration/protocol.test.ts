@@ -185,8 +185,13 @@ describe('start-up checks of the built executable', () => {
     try {
       const environ = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0').filter(Boolean);
       const names = environ.map((entry) => entry.slice(0, entry.indexOf('='))).sort();
-      // GF_PLUGIN_INDEX_DIR: the harness's `[plugin.<id>] index_dir`, which Grafana passes as GF_PLUGIN_<KEY>.
-      const expected = [...Object.keys({ ...grafanaHostEnv(), ...grafanaPluginEnv() }), 'GF_PLUGIN_INDEX_DIR'];
+      // GF_PLUGIN_INDEX_DIR: the harness's `[plugin.<id>] index_dir`, which Grafana passes as GF_PLUGIN_<KEY>;
+      // MALLOC_ARENA_MAX: the launcher's (one glibc malloc arena unless the host sets a number).
+      const expected = [
+        ...Object.keys({ ...grafanaHostEnv(), ...grafanaPluginEnv() }),
+        'GF_PLUGIN_INDEX_DIR',
+        'MALLOC_ARENA_MAX',
+      ];
       expect(names).toEqual(expected.sort());
       expect(names).not.toContain('PATH');
       expect(names).not.toContain('HOME');
