@@ -122,23 +122,16 @@ export class HeaderCache {
     return slot < 0 ? undefined : this.timestamps[slot];
   }
 
-  /** Whether `block` is cached with a hash other than `hash` (a valid one); false when either is unknown. */
-  differs(block: number, hash: string): boolean {
-    const slot = this.slotOf(block);
-    if (slot < 0 || !this.hashKnown[slot] || !isHash(hash)) {
-      return false;
-    }
-    for (let word = 0; word < HASH_WORDS; word++) {
-      if (this.hashes[slot * HASH_WORDS + word] !== hashWord(hash, word)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Caches `block` (replacing the oldest entry when full), or adds the hash it lacked. */
-  set(block: number, timestamp: number, hash: string | undefined): void {
+  /**
+   * Caches `block` (replacing the oldest entry when full), or adds the hash it lacked. False, with nothing changed,
+   * when `block` is cached with a hash other than `hash` (both known and valid): another block at that height.
+   */
+  set(block: number, timestamp: number, hash: string | undefined): boolean {
     let slot = this.slotOf(block);
+    const hashed = hash !== undefined && isHash(hash);
+    if (slot >= 0 && this.hashKnown[slot]) {
+      return !hashed || this.hashMatches(slot, hash);
+    }
     if (slot < 0) {
       slot = this.next;
       this.next = (this.next + 1) % this.size;
@@ -154,12 +147,13 @@ export class HeaderCache {
       }
       this.table[at] = slot + 1;
     }
-    if (!this.hashKnown[slot] && hash !== undefined && isHash(hash)) {
+    if (hashed) {
       for (let word = 0; word < HASH_WORDS; word++) {
         this.hashes[slot * HASH_WORDS + word] = hashWord(hash, word);
       }
       this.hashKnown[slot] = 1;
     }
+    return true;
   }
 
   /** Drops every block from `block` on. */
@@ -179,6 +173,15 @@ export class HeaderCache {
         yield [this.blocks[slot], this.timestamps[slot]];
       }
     }
+  }
+
+  private hashMatches(slot: number, hash: string): boolean {
+    for (let word = 0; word < HASH_WORDS; word++) {
+      if (this.hashes[slot * HASH_WORDS + word] !== hashWord(hash, word)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private home(block: number): number {
@@ -326,11 +329,11 @@ export class BlockClock {
 
   /** Records a timestamp learnt elsewhere (e.g. a log's blockTimestamp), which later searches reuse. */
   remember(block: number, timestamp: number, hash?: string): void {
-    if (hash !== undefined && this.cache.differs(block, hash)) {
+    if (!this.cache.set(block, timestamp, hash)) {
       // Same height, different block: a reorg replaced it and possibly its successors.
       this.forgetFrom(block);
+      this.cache.set(block, timestamp, hash);
     }
-    this.cache.set(block, timestamp, hash);
   }
 
   /** Forgets cached headers from `block` on (after a reorg). */
