@@ -12,12 +12,11 @@ interface Row {
   event: TesseractEvent;
 }
 
-/** A deployment's matching positions, newest first, in its table as of `revision`. */
+/** A deployment's matching events: the next one's position, newest first (-1 after the last). */
 interface Matches {
   deployment: Deployment;
   table: EventTable;
-  revision: number;
-  positions: number[];
+  next: () => number;
 }
 
 /** An event of the answer: its deployment's table and position, not yet an object. */
@@ -47,18 +46,20 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
     target: query.targetRollup,
     reasonContains: query.reasonContains,
   };
-  const positionsIn = (table: EventTable) =>
-    newestMatching(table, filter, ctx.range.fromMs, ctx.range.toMs, query.limit);
-  const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => {
-    const table = await deployment.events(read);
-    return { deployment, table, revision: table.revision, positions: positionsIn(table) };
-  });
-  // A table cut while the other deployments answered (a reorg, retention) moved its positions: ask it again.
-  // From here on nothing awaits, so the positions hold while the events are built.
-  const matches = results.map(({ value }) =>
-    value.table.revision === value.revision ? value : { ...value, positions: positionsIn(value.table) }
+  const { results, notices } = await forEachDeployment(ctx, async (deployment, read) => ({
+    deployment,
+    table: await deployment.events(read),
+  }));
+  // Positions are taken once every deployment has answered: from here on nothing awaits, so no table is cut (a
+  // reorg, retention) between finding its events and building them.
+  const shown = newestAcross(
+    results.map(({ value: { deployment, table } }) => ({
+      deployment,
+      table,
+      next: newestMatching(table, filter, ctx.range.fromMs, ctx.range.toMs),
+    })),
+    query.limit
   );
-  const shown = newestAcross(matches, query.limit);
   const frames =
     query.format === 'value'
       ? valueFrames(
@@ -71,29 +72,27 @@ export async function eventsQuery(ctx: HandlerContext<EventsQuery>): Promise<Fra
 
 /**
  * The newest `limit` of every deployment's matches, newest first by block time, block and log index (each
- * list already is); on a tie the earlier deployment first. Only these become events or rows.
+ * deployment's already are); on a tie the earlier deployment first. Each deployment's matches are taken one at
+ * a time as the merge reaches them: only these become events or rows.
  */
 function newestAcross(matches: Matches[], limit: number): Shown[] {
-  const next = matches.map(() => 0);
+  const heads = matches.map((m) => m.next());
   const out: Shown[] = [];
-  const isNewer = ({ table: a }: Matches, i: number, { table: b }: Matches, j: number) =>
+  const isNewer = (a: EventTable, i: number, b: EventTable, j: number) =>
     (a.timeAt(i) - b.timeAt(j) || a.blockAt(i) - b.blockAt(j) || a.logIndexAt(i) - b.logIndexAt(j)) > 0;
   while (out.length < limit) {
     let best = -1;
-    matches.forEach((candidate, k) => {
-      if (
-        next[k] < candidate.positions.length &&
-        (best < 0 ||
-          isNewer(candidate, candidate.positions[next[k]], matches[best], matches[best].positions[next[best]]))
-      ) {
+    for (let k = 0; k < matches.length; k++) {
+      if (heads[k] >= 0 && (best < 0 || isNewer(matches[k].table, heads[k], matches[best].table, heads[best]))) {
         best = k;
       }
-    });
+    }
     if (best < 0) {
       break;
     }
-    const { deployment, table, positions } = matches[best];
-    out.push({ deployment, table, position: positions[next[best]++] });
+    const { deployment, table, next } = matches[best];
+    out.push({ deployment, table, position: heads[best] });
+    heads[best] = next();
   }
   return out;
 }

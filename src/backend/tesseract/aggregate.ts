@@ -317,8 +317,9 @@ function countBuckets(input: MetricInput, buckets: Buckets): BucketCounts {
     pauses[k] = counted[5];
   }
   if (input.isExecuted) {
+    const previousReady = table.previousOfKinds([EventKind.Ready]);
     for (let k = 0; k < n; k++) {
-      for (let i = bounds[k + 1]; (i = table.previousOfKinds([EventKind.Ready], bounds[k], i)) >= 0;) {
+      for (let i = bounds[k + 1]; (i = previousReady(bounds[k], i)) >= 0;) {
         const ref = table.txRefAt(i);
         if (ref !== 0 && input.isExecuted(table.txId(ref))) {
           executed[k]++;
@@ -418,7 +419,8 @@ function recentlyPending(table: EventTable, instant: number, before: number, hal
   const from = firstPosition(before, (position) => table.timeAt(position) + halfWindow, instant);
   const by = (position: number) => position >= 0 && table.timeAt(position) <= instant;
   let count = 0;
-  for (let i = before; (i = table.previousOfKinds([EventKind.Buffered], from, i)) >= 0;) {
+  const previousBuffered = table.previousOfKinds([EventKind.Buffered]);
+  for (let i = before; (i = previousBuffered(from, i)) >= 0;) {
     const ref = table.txRefAt(i);
     if (
       ref !== 0 &&

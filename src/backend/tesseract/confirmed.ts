@@ -178,7 +178,8 @@ export class ConfirmedEvents {
     counts.failed += table.countBetween(EventKind.Failed, from, to);
     // Per bucket first, cumulated once: a resolution counts in the first bucket whose bound it does not exceed.
     const perBucket = this.buckets.map(() => 0);
-    for (let position = to; (position = table.previousOfKinds([EventKind.Ready], from, position)) >= 0;) {
+    const previousReady = table.previousOfKinds([EventKind.Ready]);
+    for (let position = to; (position = previousReady(from, position)) >= 0;) {
       // The same resolution time as the metrics query's.
       const seconds = table.resolutionAt(position);
       if (seconds !== null) {

@@ -19,18 +19,13 @@ export interface EventFilter {
 }
 
 /**
- * Positions of the newest events in [fromMs, toMs] matching the filter, newest first, at most `limit`: valid
- * while the table's revision stays the same (appends keep them). With names, only the positions of their kinds
- * are visited (a bit per kind, a word at a time); with tx_ids, only the positions between each tx's first and
- * last event. No event object is built: the caller builds those it shows (`table.event`).
+ * The events in [fromMs, toMs] matching the filter, newest first: each call of the returned cursor gives the
+ * next one's position, -1 after the last. Positions are valid while the table's revision stays the same (appends
+ * keep them). With names, only the positions of their kinds are visited (a bit per kind, a word at a time); with
+ * tx_ids, only the positions between each tx's first and last event. Only as many are visited as the caller
+ * takes, and no event object is built: the caller builds those it shows (`table.event`).
  */
-export function newestMatching(
-  table: EventTable,
-  filter: EventFilter,
-  fromMs: number,
-  toMs: number,
-  limit: number
-): number[] {
+export function newestMatching(table: EventTable, filter: EventFilter, fromMs: number, toMs: number): () => number {
   const names = new Set(filter.names);
   const refs = new Set(filter.txIds.map((txId) => table.txRef(txId)));
   const origin = filter.origin?.toLowerCase();
@@ -48,21 +43,24 @@ export function newestMatching(
   if (refs.size > 0) {
     const spans = [...refs].filter((ref) => ref > 0).map((ref) => table.eventSpanOf(ref));
     if (spans.length === 0) {
-      return [];
+      return () => -1;
     }
     from = Math.max(from, Math.min(...spans.map(([first]) => first)));
     before = Math.min(before, Math.max(...spans.map(([, last]) => last)) + 1);
   }
-  const kinds = names.size === 0 ? undefined : [...new Set([...names].map(kindOfName))];
-  const previous = (i: number) => (kinds ? table.previousOfKinds(kinds, from, i) : i > from ? i - 1 : -1);
-  const out: number[] = [];
-  for (let i = previous(before); i >= 0 && out.length < limit; i = previous(i)) {
-    const ms = table.timeAt(i) * 1000;
-    if (ms >= fromMs && ms <= toMs && matches(i)) {
-      out.push(i);
+  const previousOfKinds =
+    names.size === 0 ? undefined : table.previousOfKinds([...new Set([...names].map(kindOfName))]);
+  const previous = (i: number) => (previousOfKinds ? previousOfKinds(from, i) : i > from ? i - 1 : -1);
+  let at = before;
+  return () => {
+    while (at >= 0 && (at = previous(at)) >= 0) {
+      const ms = table.timeAt(at) * 1000;
+      if (ms >= fromMs && ms <= toMs && matches(at)) {
+        return at;
+      }
     }
-  }
-  return out;
+    return -1;
+  };
 }
 
 /**
@@ -92,10 +90,8 @@ export function eventsOfTxs(
 export function readyTxIds(table: EventTable, fromSeconds: number, endSeconds: number, max: number): string[] {
   const from = table.firstAtOrAfter(fromSeconds);
   const out: string[] = [];
-  for (
-    let i = table.firstAtOrAfter(endSeconds);
-    out.length < max && (i = table.previousOfKinds([EventKind.Ready], from, i)) >= 0;
-  ) {
+  const previousReady = table.previousOfKinds([EventKind.Ready]);
+  for (let i = table.firstAtOrAfter(endSeconds); out.length < max && (i = previousReady(from, i)) >= 0;) {
     const ref = table.txRefAt(i);
     if (ref !== 0) {
       out.push(table.txId(ref));
@@ -119,7 +115,8 @@ export function recentValues(table: EventTable, kind: RecentValueKind, limit: nu
     }
   };
   const only = kind === 'txIds' ? EventKind.Buffered : kind === 'failureReasons' ? EventKind.Failed : undefined;
-  const previous = (i: number) => (only === undefined ? i - 1 : table.previousOfKinds([only], 0, i));
+  const previousOnly = only === undefined ? undefined : table.previousOfKinds([only]);
+  const previous = (i: number) => (previousOnly ? previousOnly(0, i) : i - 1);
   for (let i = previous(table.length); i >= 0 && out.size < limit; i = previous(i)) {
     if (kind === 'txIds') {
       const ref = table.txRefAt(i);

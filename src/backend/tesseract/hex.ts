@@ -20,13 +20,18 @@ export function packWord(hex: string, offset = 2): string {
   return String.fromCharCode.apply(null, codes);
 }
 
+const DIGIT_CODES = Array.from(HEX_DIGITS, (digit) => digit.charCodeAt(0));
+/** `0x` and the digits of the word being unpacked: one string is allocated per word, not one per digit pair. */
+const hexCodes = [48, 120];
+
 export function unpackWord(packed: string): string {
-  let hex = '0x';
+  hexCodes.length = 2 + 2 * packed.length;
   for (let i = 0; i < packed.length; i++) {
     const code = packed.charCodeAt(i);
-    hex += HEX_DIGITS[code >> 4] + HEX_DIGITS[code & 15];
+    hexCodes[2 + 2 * i] = DIGIT_CODES[code >> 4];
+    hexCodes[3 + 2 * i] = DIGIT_CODES[code & 15];
   }
-  return hex;
+  return String.fromCharCode.apply(null, hexCodes);
 }
 
 /** The packed form of a bytes32 hex value typed by a user (any case). */
