@@ -1,7 +1,7 @@
 import { createDataSource } from './instance';
 import { runPlugin } from './grafana';
-import { enableHeapTrimming } from './heap';
+import { configureHeap } from './heap';
 
 // Entry point of the plugin executable that Grafana starts (see src/backend/grafana/README.md).
-enableHeapTrimming();
+configureHeap();
 void runPlugin({ createInstance: createDataSource });
