@@ -24,7 +24,7 @@ let liveAfterTrim = 0;
  * Makes full collections available to trimHeap, and has young-generation collections run on the main thread
  * alone; the executable calls it once at start. A warm refresh of twenty deployments collects its young
  * generation two or three times, and V8's parallel scavenge then kept four helper threads busy for about as
- * much CPU again as the collections themselves cost on the main thread (`npm run bench`). The backend serves one
+ * much CPU again as the collections themselves cost on the main thread. The backend serves one
  * Grafana on a shared host: total CPU counts, not the few milliseconds a parallel collection saves. V8 reads
  * this flag at each scavenge, so setting it after start is safe (unlike --single-threaded-gc, whose concurrent
  * marker is already running).
