@@ -36,6 +36,66 @@ export function servesRange(limit: RangeLimit, span: number, logCount: number): 
   }
 }
 
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Whether a provider with `limit` needs the logs of a span to know whether it serves it. */
+export const countsLogs = (limit: RangeLimit, span: number) =>
+  limit.shape === 'infura-results' || (limit.shape === 'alchemy' && span > limit.maxSpan);
+
+/**
+ * The error a provider with `limit` answers an eth_getLogs of [fromBlock, toBlock] with, or null when it serves
+ * it; `logBlocks` are the block numbers of the range's logs in order (needed only when countsLogs).
+ */
+export function rangeRefusal(
+  limit: RangeLimit,
+  fromBlock: number,
+  toBlock: number,
+  logBlocks: readonly number[]
+): Record<string, unknown> | null {
+  if (servesRange(limit, toBlock - fromBlock + 1, logBlocks.length)) {
+    return null;
+  }
+  // Highest toBlock such that [fromBlock, toBlock] holds at most maxResults logs.
+  const lastFittingBlock = (maxResults: number) => Math.max(fromBlock, logBlocks[maxResults] - 1);
+  switch (limit.shape) {
+    case 'infura-results': {
+      return {
+        code: -32005,
+        message: `query returned more than ${limit.maxResults} results`,
+        data: { from: hex(fromBlock), to: hex(lastFittingBlock(limit.maxResults)) },
+      };
+    }
+    case 'infura-range':
+      return { code: -32602, message: 'block range too large' };
+    case 'max-block-range':
+      return { code: -32602, message: `exceed maximum block range: ${limit.maxSpan}` };
+    case 'misnamed-range':
+      return {
+        code: -32602,
+        message:
+          `Log response size exceeded. You can make eth_getLogs requests with up to a ${limit.namedSpan} block ` +
+          `range and no limit on the response size, or you can request any block range with a cap of 10K logs ` +
+          `in the response. Based on your parameters, this block range should work: ` +
+          `[${hex(fromBlock)}, ${hex(fromBlock + limit.namedSpan - 1)}]`,
+      };
+    case 'alchemy': {
+      const suggestedTo = Math.max(lastFittingBlock(limit.maxResults), fromBlock + limit.maxSpan - 1);
+      const spanText = limit.maxSpan % 1000 === 0 ? `${limit.maxSpan / 1000}K` : String(limit.maxSpan);
+      const resultsText = limit.maxResults % 1000 === 0 ? `${limit.maxResults / 1000}K` : String(limit.maxResults);
+      return {
+        code: -32602,
+        message:
+          `Log response size exceeded. You can make eth_getLogs requests with up to a ${spanText} block range ` +
+          `and no limit on the response size, or you can request any block range with a cap of ${resultsText} ` +
+          `logs in the response. Based on your parameters, this block range should work: ` +
+          `[${hex(fromBlock)}, ${hex(Math.min(suggestedTo, toBlock))}]`,
+      };
+    }
+    case 'quicknode':
+      return { code: -32614, message: `eth_getLogs is limited to a ${limit.maxSpan} range` };
+  }
+}
+
 /**
  * The fewest eth_getLogs that fetch blocks [fromBlock, toBlock] from a provider with `limit`, none wider than
  * maxBlockRange, given the block number of every log the filter matches: each request as wide as served.
@@ -179,8 +239,6 @@ function rewriteLogReplies(text: string, quirks: LogReplyQuirks, state: { forked
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Starts a proxy on 127.0.0.1 (a free port) forwarding to `upstreamUrl`. */
 export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
@@ -327,55 +385,12 @@ export async function startRpcProxy(upstreamUrl: string): Promise<RpcProxy> {
     }
     const fromBlock = await blockNumberOf(filter.fromBlock ?? 'latest');
     const toBlock = await blockNumberOf(filter.toBlock ?? 'latest');
-    const span = toBlock - fromBlock + 1;
     const logsInRange = async () => {
       const logs = (await upstreamCall('eth_getLogs', request.params as unknown[])) as Array<{ blockNumber: string }>;
       return logs.map((log) => Number(log.blockNumber));
     };
-    // Highest toBlock such that [fromBlock, toBlock] holds at most maxResults logs.
-    const lastFittingBlock = (blocks: number[], maxResults: number) => Math.max(fromBlock, blocks[maxResults] - 1);
-    const needsLogs = limit.shape === 'infura-results' || (limit.shape === 'alchemy' && span > limit.maxSpan);
-    const blocks = needsLogs ? await logsInRange() : [];
-    if (servesRange(limit, span, blocks.length)) {
-      return null;
-    }
-    switch (limit.shape) {
-      case 'infura-results': {
-        return {
-          code: -32005,
-          message: `query returned more than ${limit.maxResults} results`,
-          data: { from: hex(fromBlock), to: hex(lastFittingBlock(blocks, limit.maxResults)) },
-        };
-      }
-      case 'infura-range':
-        return { code: -32602, message: 'block range too large' };
-      case 'max-block-range':
-        return { code: -32602, message: `exceed maximum block range: ${limit.maxSpan}` };
-      case 'misnamed-range':
-        return {
-          code: -32602,
-          message:
-            `Log response size exceeded. You can make eth_getLogs requests with up to a ${limit.namedSpan} block ` +
-            `range and no limit on the response size, or you can request any block range with a cap of 10K logs ` +
-            `in the response. Based on your parameters, this block range should work: ` +
-            `[${hex(fromBlock)}, ${hex(fromBlock + limit.namedSpan - 1)}]`,
-        };
-      case 'alchemy': {
-        const suggestedTo = Math.max(lastFittingBlock(blocks, limit.maxResults), fromBlock + limit.maxSpan - 1);
-        const spanText = limit.maxSpan % 1000 === 0 ? `${limit.maxSpan / 1000}K` : String(limit.maxSpan);
-        const resultsText = limit.maxResults % 1000 === 0 ? `${limit.maxResults / 1000}K` : String(limit.maxResults);
-        return {
-          code: -32602,
-          message:
-            `Log response size exceeded. You can make eth_getLogs requests with up to a ${spanText} block range ` +
-            `and no limit on the response size, or you can request any block range with a cap of ${resultsText} ` +
-            `logs in the response. Based on your parameters, this block range should work: ` +
-            `[${hex(fromBlock)}, ${hex(Math.min(suggestedTo, toBlock))}]`,
-        };
-      }
-      case 'quicknode':
-        return { code: -32614, message: `eth_getLogs is limited to a ${limit.maxSpan} range` };
-    }
+    const blocks = countsLogs(limit, toBlock - fromBlock + 1) ? await logsInRange() : [];
+    return rangeRefusal(limit, fromBlock, toBlock, blocks);
   }
 
   /** Forwards one JSON-RPC request or batch, answering range-limited getLogs calls with the provider's error. */

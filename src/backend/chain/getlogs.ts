@@ -33,7 +33,10 @@ const GROW_AFTER_SUCCESSES = 3;
  * few replies. A span's log count varies around the estimate (by ~10% on the bench's generated histories, bursts
  * and lulls), and a refusal costs a request (the range the provider suggests after it is full): the requests per
  * log are fewest with the estimate at ~0.85 of the cap (a normal spread of 10%), and over 32 generated 1M-event
- * histories 0.86 averaged 1.23× the fewest eth_getLogs where 0.88 averaged 1.25× (the bench row is one of them).
+ * histories 0.86 averaged 1.23× the fewest eth_getLogs where 0.88 averaged 1.25× (the bench row is one of them;
+ * `bench/backfill-sim.ts` runs this code over many). That spread is the histories' own: a client told each one's
+ * mean density in advance averages 1.22× too, and longer windows, which come near it there, lose far more where
+ * the density drifts over days than they gain.
  */
 const RESULT_CAP_MARGIN = 0.86;
 const DENSITY_WINDOW = 8;
