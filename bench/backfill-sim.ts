@@ -7,9 +7,7 @@ import { classifyRpcError, iterateLogs, RpcError, type RpcPool, type RpcRequest 
 import { rangeRefusal } from '../harness/rpc-proxy';
 import { minimumGetLogsCalls, PROVIDER_LIMIT } from './measure';
 import { generateHistory } from './synthetic-history';
-
-/** The backfill row's deployment (bench/synthetic-rows.ts). */
-const MAX_BLOCK_RANGE = 10_000;
+import { MAX_BLOCK_RANGE } from './synthetic-rows';
 
 export interface SimulatedBackfill {
   seed: number;

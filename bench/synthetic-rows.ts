@@ -36,7 +36,7 @@ const COORDINATION_WINDOW = 3600;
 /** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
 const REFRESH_GAP_MS = 2500;
 /** Widest eth_getLogs the deployments are configured for (Alchemy serves wider spans holding ≤ 10K logs). */
-const MAX_BLOCK_RANGE = 10_000;
+export const MAX_BLOCK_RANGE = 10_000;
 
 export interface SyntheticOptions {
   runs: number;
