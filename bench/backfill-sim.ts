@@ -7,7 +7,7 @@ import { classifyRpcError, iterateLogs, RpcError, type RpcPool, type RpcRequest 
 import { rangeRefusal } from '../harness/rpc-proxy';
 import { minimumGetLogsCalls, PROVIDER_LIMIT } from './measure';
 import { generateHistory } from './synthetic-history';
-import { MAX_BLOCK_RANGE } from './synthetic-rows';
+import { BLOCK_SECONDS, COORDINATION_WINDOW, DAYS, MAX_BLOCK_RANGE } from './synthetic-rows';
 
 export interface SimulatedBackfill {
   seed: number;
@@ -76,9 +76,9 @@ export async function simulateBackfill(seed: number, events: number): Promise<Si
     events,
     variant: 'simple',
     endTime: 2_000_000_000,
-    days: 7,
-    blockSeconds: 2,
-    coordinationWindow: 3600,
+    days: DAYS,
+    blockSeconds: BLOCK_SECONDS,
+    coordinationWindow: COORDINATION_WINDOW,
   });
   const { firstLogOfBlock, blocks } = history;
   const { pool, seen } = simulatedProvider(firstLogOfBlock, blocks);

@@ -31,8 +31,8 @@ import {
 
 export const DAYS = 7;
 const RANGE_MS = DAYS * 86_400_000;
-const BLOCK_SECONDS = 2;
-const COORDINATION_WINDOW = 3600;
+export const BLOCK_SECONDS = 2;
+export const COORDINATION_WINDOW = 3600;
 /** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
 const REFRESH_GAP_MS = 2500;
 /** Widest eth_getLogs the deployments are configured for (Alchemy serves wider spans holding ≤ 10K logs). */
