@@ -29,3 +29,4 @@ export {
 export { TxState, COORDINATION_WINDOW_SECONDS, type ExpectedEvent } from './model';
 export { rollupAddress, ROLLUP_NAMES } from './rollups';
 export { JsonRpc, RpcError, toHex } from './rpc';
+export { sendAndWait } from './chain';

@@ -5,7 +5,7 @@
  * settings that cannot work. RPC URLs never appear in what the user sees.
  */
 import { hexlify, Interface, randomBytes } from 'ethers';
-import { freePort, JsonRpc, startAnvil, summarizeLedger } from '../../devnet';
+import { freePort, JsonRpc, sendAndWait, startAnvil, summarizeLedger } from '../../devnet';
 import { TESSERACT_BUFFER_ABI, TESSERACT_SIMPLE_ABI } from '../../src/query';
 import type { DecodedFrame } from '../../src/backend/grafana/frames';
 import { alertingHeaders, PluginHost, type QueryResult, type SettingsInput } from '../../harness/plugin-host';
@@ -304,9 +304,9 @@ describe('a reorg through the whole stack', () => {
         await chain.call('evm_setNextBlockTimestamp', [blockTime]);
       }
       const data = simple.encodeFunctionData(functionName, args);
-      await chain.call('eth_sendTransaction', [
-        { from: optimism.operator, to: optimism.contract, data, gas: '0x7a120' },
-      ]);
+      // Mined before the next timestamp is set: anvil answers eth_sendTransaction before it seals the block.
+      const receipt = await sendAndWait(chain, { from: optimism.operator, to: optimism.contract, data, gas: 500_000 });
+      expect([functionName, receipt.status]).toEqual([functionName, '0x1']);
     };
     const settings = monitorSettings('faults-reorg-executed', [{ deployment: optimism, urls: [optimism.rpcUrl] }]);
     const timeRange = { fromMs: sim.range.fromMs, toMs: Date.now() + 7 * 86400_000 };
