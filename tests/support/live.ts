@@ -1,5 +1,6 @@
 // Helpers of the Grafana Live tests (integration and browser): new events on a devnet deployment.
 import { id as keccakText, Interface } from 'ethers';
+import { sendAndWait } from '../../devnet/chain';
 import type { Deployment } from '../../devnet/devnet';
 import { rollupAddress, ROLLUP_NAMES } from '../../devnet/rollups';
 import { JsonRpc, toHex } from '../../devnet/rpc';
@@ -26,8 +27,10 @@ export async function bufferTx(rpc: JsonRpc, deployment: Deployment): Promise<{ 
     '0x' + '00'.repeat(32),
     blockTime,
   ]);
-  await rpc.call('eth_sendTransaction', [
-    { from: deployment.operator, to: deployment.contract, data, gas: toHex(400_000) },
-  ]);
+  // anvil answers eth_sendTransaction just before it seals the block
+  const receipt = await sendAndWait(rpc, { from: deployment.operator, to: deployment.contract, data, gas: 400_000 });
+  if (receipt.status !== '0x1') {
+    throw new Error(`buffer_transaction ${txId} reverted`);
+  }
   return { txId, minedAt: Date.now() };
 }
