@@ -307,7 +307,7 @@ const schemaBuilder = new FlatBuilder();
 const batchBuilder = new FlatBuilder();
 const footerBuilder = new FlatBuilder();
 
-function message(
+function encodeMessage(
   builder: FlatBuilder,
   headerType: number,
   bodyLength: number,
@@ -340,22 +340,55 @@ function bodyLayout(columns: readonly ArrowColumn[]): { buffers: Uint8Array[]; s
   return { buffers, spans, length };
 }
 
+/** A Schema message and, for the footer, the bytes of its Schema table and where that table ends. */
+interface EncodedSchema {
+  message: Uint8Array;
+  table: Uint8Array;
+  tableAt: number;
+}
+
+/**
+ * Schemas encoded lately, by their metadata, names and types: a panel's frames keep their schema from one refresh to
+ * the next while their values change, and a field's strings and metadata cost most of a small frame. Bounded above
+ * the distinct frames of a twenty-deployment dashboard (about 430), so a refresh finds the last one's.
+ */
+const RECENT_SCHEMAS = new Map<string, EncodedSchema>();
+const MAX_RECENT_SCHEMAS = 1024;
+
+function encodedSchema(
+  schemaMetadata: ReadonlyArray<readonly [string, string]>,
+  columns: readonly ArrowColumn[]
+): EncodedSchema {
+  const key = JSON.stringify([schemaMetadata, columns.map((c) => [c.name, c.type, c.nullable, c.metadata])]);
+  const known = RECENT_SCHEMAS.get(key);
+  if (known) {
+    return known;
+  }
+  // The footer holds the same Schema table: built once, its bytes copied.
+  let table: Uint8Array = NO_BYTES;
+  let tableAt = 0;
+  const message = encodeMessage(schemaBuilder, HEADER_SCHEMA, 0, (builder) => {
+    tableAt = schemaTable(builder, schemaMetadata, columns);
+    table = builder.written().slice();
+    return tableAt;
+  }).slice();
+  if (RECENT_SCHEMAS.size >= MAX_RECENT_SCHEMAS) {
+    RECENT_SCHEMAS.delete(RECENT_SCHEMAS.keys().next().value as string);
+  }
+  const encoded = { message, table, tableAt };
+  RECENT_SCHEMAS.set(key, encoded);
+  return encoded;
+}
+
 /** Encodes one record batch of `rowCount` rows as an Arrow IPC file. */
 export function encodeArrowFile(
   schemaMetadata: ReadonlyArray<readonly [string, string]>,
   rowCount: number,
   columns: readonly ArrowColumn[]
 ): Uint8Array {
-  // The footer holds the same Schema table: built once, its bytes copied (a field's strings and metadata cost most).
-  let schema: Uint8Array = NO_BYTES;
-  let schemaTableAt = 0;
-  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, 0, (builder) => {
-    schemaTableAt = schemaTable(builder, schemaMetadata, columns);
-    schema = builder.written();
-    return schemaTableAt;
-  });
+  const { message: schemaMessage, table: schema, tableAt: schemaTableAt } = encodedSchema(schemaMetadata, columns);
   const body = bodyLayout(columns);
-  const batchMessage = message(batchBuilder, HEADER_RECORD_BATCH, body.length, (builder) => {
+  const batchMessage = encodeMessage(batchBuilder, HEADER_RECORD_BATCH, body.length, (builder) => {
     const nodesAt = builder.vectorOfStructs(
       columns.map((column) => [rowCount, column.nullCount]),
       2

@@ -533,6 +533,45 @@ describe('encoder rules Grafana relies on', () => {
     expect(decodeFrame(together[3]).fields[0]).toMatchObject({ numberType: 'float64', values: [1_000, 2_000, null] });
   });
 
+  it('encodes a frame whose schema it encoded before with its own values and rows, and any schema change as new', () => {
+    const frame = (values: Array<number | null>, unit: string, label: string): Frame => ({
+      name: 'series',
+      refId: 'A',
+      fields: [
+        { name: 'time', type: 'time', values: values.map((_, i) => 1_000 * (i + 1)) },
+        { name: 'value', type: 'number', values, labels: { deployment: label }, config: { unit } },
+      ],
+    });
+    const first = frame([1, 2, 3], 'short', 'a');
+    const again = frame([7, 8], 'short', 'a');
+    const withNull = frame([null, 5], 'short', 'a');
+    const otherUnit = frame([1, 2, 3], 'percentunit', 'a');
+    const otherLabel = frame([1, 2, 3], 'short', 'b');
+    const encoded = [first, again, withNull, otherUnit, otherLabel, first].map(encodeFrame);
+    expect(encoded[5]).toEqual(encoded[0]);
+    const decoded = encoded.map((bytes) => decodeFrame(bytes).fields[1]);
+    expect(decoded.map((field) => field.values)).toEqual([
+      [1, 2, 3],
+      [7, 8],
+      [null, 5],
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(decoded.map((field) => field.nullable)).toEqual([false, false, true, false, false, false]);
+    expect(decoded.map((field) => field.config?.unit)).toEqual([
+      'short',
+      'short',
+      'short',
+      'percentunit',
+      'short',
+      'short',
+    ]);
+    expect(decoded.map((field) => field.labels?.deployment)).toEqual(['a', 'a', 'a', 'a', 'b', 'a']);
+    // Apache Arrow's own reader takes the reused schema too (the footer's copy included).
+    expect(tableFromIPC(encoded[1]).numRows).toBe(2);
+  });
+
   it('rejects frames Grafana would reject', () => {
     expect(() =>
       encodeFrame({

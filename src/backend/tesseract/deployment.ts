@@ -78,6 +78,11 @@ const CONTRACT_READS = new HeadPart<Promise<unknown>>('contract reads', 10_000);
 const EXECUTED_AT_HEAD = new HeadPart<boolean>('executed states', 10_000);
 /** Decoded revert reasons by revert data. */
 const REVERT_REASONS = new HeadPart<string | undefined>('revert reasons', 1000);
+/**
+ * Decoded call results by function and answer: a dashboard refresh asks coordination_window() once per backlog
+ * panel, and decoding its cached answer with the ABI cost more than the rest of the read.
+ */
+const DECODED_RESULTS = new HeadPart<Result | Error>('decoded results', 1000);
 
 /**
  * One monitored contract on one chain: its RPC pool, block clock, log index and decoded history.
@@ -327,11 +332,13 @@ export class Deployment {
     if (typeof answer !== 'string' || answer === '0x') {
       return new ContractRevert(functionName, 'returned no data (no contract code at this address or block?)');
     }
-    try {
-      return this.contract.decodeResult(functionName, answer);
-    } catch (error) {
-      return error as Error;
-    }
+    return this.headScope.rememberForHead(DECODED_RESULTS, `${functionName} ${answer}`, () => {
+      try {
+        return this.contract.decodeResult(functionName, answer);
+      } catch (error) {
+        return error as Error;
+      }
+    });
   }
 
   /** A read's error as ContractRevert when it is a revert, else unchanged. */
