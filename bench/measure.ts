@@ -1,6 +1,6 @@
 // What the bench's rows share: the backend's CPU and memory from /proc, one dashboard refresh, one
 // evaluation of the alert rules, and the fewest eth_getLogs a provider limit allows.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { alertingHeaders, PluginHost, type SettingsInput } from '../harness/plugin-host';
 import type { RangeLimit } from '../harness/rpc-proxy';
 import { alertRuleRequests, panelQueries, type PanelRequest } from '../harness/workload';
@@ -43,22 +43,36 @@ export function currentRssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** User + system CPU time in a /proc stat file (a process's or one thread's); its clock ticks are 10 ms. */
-function statCpuMs(file: string): number {
-  const stat = readFileSync(file, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), 11 and 12 after the comm field.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/**
+ * Nanoseconds each live thread of the backend has spent on a CPU, by thread id, from
+ * /proc/<pid>/task/<tid>/schedstat: exact, where the user and system times of /proc/<pid>/stat are 10 ms
+ * ticks, too coarse for refreshes of tens of ms. The backend's threads (main, V8's platform workers, libuv's
+ * pool) live as long as the process, so none ends between two marks and takes its time with it.
+ */
+export type CpuMark = Map<number, number>;
+
+export function cpuMark(host: PluginHost): CpuMark {
+  const mark: CpuMark = new Map();
+  for (const tid of readdirSync(`/proc/${host.pid}/task`)) {
+    try {
+      mark.set(Number(tid), Number(readFileSync(`/proc/${host.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return mark;
 }
 
-/** CPU time the backend process has used so far, all its threads. */
-export function backendCpuMs(host: PluginHost): number {
-  return statCpuMs(`/proc/${host.pid}/stat`);
-}
-
-/** The part of backendCpuMs spent on the main thread (JavaScript); the rest is V8's and libuv's helper threads. */
-export function backendMainThreadCpuMs(host: PluginHost): number {
-  return statCpuMs(`/proc/${host.pid}/task/${host.pid}/stat`);
+/** CPU the backend used since `mark`, to 0.1 ms: all its threads, and the main thread's (JavaScript's) part. */
+export function cpuSince(host: PluginHost, mark: CpuMark): { allMs: number; mainMs: number } {
+  const now = cpuMark(host);
+  let all = 0;
+  for (const [tid, ns] of now) {
+    all += ns - (mark.get(tid) ?? 0);
+  }
+  const main = (now.get(host.pid) ?? 0) - (mark.get(host.pid) ?? 0);
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  return { allMs: ms(all), mainMs: ms(main) };
 }
 
 /**
@@ -73,8 +87,7 @@ export async function refreshPanels(
   panelMs?: Map<string, number>
 ): Promise<RunResult> {
   const toMs = Date.now();
-  const cpuBefore = backendCpuMs(host);
-  const mainBefore = backendMainThreadCpuMs(host);
+  const cpuBefore = cpuMark(host);
   const started = performance.now();
   const answers = await Promise.all(
     panels.map((panel) =>
@@ -87,19 +100,15 @@ export async function refreshPanels(
     )
   );
   const wallMs = performance.now() - started;
-  return {
-    wallMs,
-    serverMs: backendCpuMs(host) - cpuBefore,
-    mainThreadMs: backendMainThreadCpuMs(host) - mainBefore,
-    errors: answers.flat(),
-  };
+  const cpu = cpuSince(host, cpuBefore);
+  return { wallMs, serverMs: cpu.allMs, mainThreadMs: cpu.mainMs, errors: answers.flat() };
 }
 
 /** One evaluation of every provisioned alert rule (rules evaluate concurrently in Grafana). */
 export async function evaluateAlerts(host: PluginHost, settings: SettingsInput): Promise<RunResult> {
   const rules = alertRuleRequests();
   const now = Date.now();
-  const cpuBefore = backendCpuMs(host);
+  const cpuBefore = cpuMark(host);
   const started = performance.now();
   const answers = await Promise.all(
     rules.map((rule) =>
@@ -120,7 +129,7 @@ export async function evaluateAlerts(host: PluginHost, settings: SettingsInput):
     )
   );
   const wallMs = performance.now() - started;
-  return { wallMs, serverMs: backendCpuMs(host) - cpuBefore, errors: answers.flat() };
+  return { wallMs, serverMs: cpuSince(host, cpuBefore).allMs, errors: answers.flat() };
 }
 
 /**
