@@ -11,12 +11,12 @@ import { HeadPart, type HeadScope } from './headcache';
  * their width; the first and last are clipped to the range, so bucket counts add up to the range's count.
  */
 export interface Buckets {
-  widthSeconds: number;
+  readonly widthSeconds: number;
   /** Bucket start times (aligned, unix seconds); the series' time values. */
-  starts: number[];
+  readonly starts: readonly number[];
   /** Included range, seconds: [fromSeconds, endSeconds). */
-  fromSeconds: number;
-  endSeconds: number;
+  readonly fromSeconds: number;
+  readonly endSeconds: number;
 }
 
 const NICE_WIDTHS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
@@ -174,7 +174,34 @@ function valuesByInstant<V>(input: MetricInput, question: string): InstantMemo<V
 const isWhole = (buckets: Buckets, start: number) =>
   start >= buckets.fromSeconds && start + buckets.widthSeconds <= buckets.endSeconds;
 
-const layoutKey = (buckets: Buckets) => `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`;
+/** What every deployment's aggregation derives from one bucket layout alone. */
+interface Layout {
+  key: string;
+  /** Each bucket's end, clipped to the range. */
+  ends: number[];
+  /** Each bucket's included span in minutes (rates are per minute). */
+  spansMinutes: number[];
+  /** Each bucket's last included instant, where the backlog is judged (ranges have millisecond resolution). */
+  lastInstants: number[];
+}
+
+/** By Buckets object: the deployments of one query share its buckets, so each layout is derived once a query. */
+const LAYOUTS = new WeakMap<Buckets, Layout>();
+
+function layoutOf(buckets: Buckets): Layout {
+  let layout = LAYOUTS.get(buckets);
+  if (!layout) {
+    const ends = buckets.starts.map((start) => Math.min(start + buckets.widthSeconds, buckets.endSeconds));
+    layout = {
+      key: `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`,
+      ends,
+      spansMinutes: buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60),
+      lastInstants: ends.map((end) => end - 0.001),
+    };
+    LAYOUTS.set(buckets, layout);
+  }
+  return layout;
+}
 
 /** Computes the requested metrics for every bucket. */
 export function aggregate(
@@ -184,26 +211,18 @@ export function aggregate(
 ): Map<MetricName, SeriesValues> {
   const width = buckets.widthSeconds;
   const table = input.events;
+  const { key: layoutKey, ends, spansMinutes, lastInstants } = layoutOf(buckets);
   // Executed counts read from on-chain state belong to this query's state lookup: never shared.
   const counts = needsExecutedStates(metrics, table)
     ? countBuckets(input, buckets)
-    : remembered(input, `counts|${layoutKey(buckets)}`, () =>
-        countBuckets({ ...input, isExecuted: undefined }, buckets)
-      );
+    : remembered(input, `counts|${layoutKey}`, () => countBuckets({ ...input, isExecuted: undefined }, buckets));
 
-  const ends = buckets.starts.map((start) => Math.min(start + width, buckets.endSeconds));
-  const spansMinutes = buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60);
   const wantsBacklog = needsCoordinationWindow(metrics);
   // pending_overdue visits the txs buffered within half a window of each instant: only when asked for.
   const overdue = metrics.includes('pending_overdue');
-  // The backlog is judged at each bucket's last included instant (ranges have millisecond resolution).
   const backlog = wantsBacklog
-    ? remembered(input, `backlog|${input.coordinationWindow}|${overdue}|${layoutKey(buckets)}`, () =>
-        backlogAt(
-          input,
-          ends.map((end) => end - 0.001),
-          overdue
-        )
+    ? remembered(input, `backlog|${input.coordinationWindow}|${overdue}|${layoutKey}`, () =>
+        backlogAt(input, lastInstants, overdue)
       )
     : undefined;
 
@@ -367,23 +386,26 @@ function expiredBelow(instant: number, window: number): number {
  * pending txs buffered within the last half window, which it visits.
  */
 function backlogAt(input: MetricInput, instants: readonly number[], overdue: boolean): Backlog {
+  const n = instants.length;
+  // Sized up front: grown by push, each array would be copied as it grows, for every deployment and layout.
   const backlog: Backlog = {
-    pending: [],
-    pending_overdue: [],
-    awaiting_retry: [],
-    silent_failures: [],
-    failed_final: [],
+    pending: new Array<number>(n),
+    pending_overdue: new Array<number>(n),
+    awaiting_retry: new Array<number>(n),
+    silent_failures: new Array<number>(n),
+    failed_final: new Array<number>(n),
   };
   // States at an instant depend only on the events up to it: kept by table version, window and instant, so a
   // refresh whose range moved on computes only its last bucket's (bucket ends are aligned).
   const statesAt = valuesByInstant<number[]>(input, `states|${input.coordinationWindow}|${overdue}`);
-  for (const instant of instants) {
+  for (let k = 0; k < n; k++) {
+    const instant = instants[k];
     const states = statesAt.get(instant) ?? statesAt.set(instant, computeStatesAt(input, instant, overdue));
-    backlog.pending.push(states[0]);
-    backlog.awaiting_retry.push(states[1]);
-    backlog.silent_failures.push(states[2]);
-    backlog.failed_final.push(states[3]);
-    backlog.pending_overdue.push(states[4]);
+    backlog.pending[k] = states[0];
+    backlog.awaiting_retry[k] = states[1];
+    backlog.silent_failures[k] = states[2];
+    backlog.failed_final[k] = states[3];
+    backlog.pending_overdue[k] = states[4];
   }
   return backlog;
 }
