@@ -82,7 +82,8 @@ export interface MetricInput {
   headScope?: HeadScope;
 }
 
-export type SeriesValues = Array<number | null>;
+/** Shared with the scans kept for the head (a series may be the kept counts themselves): read only. */
+export type SeriesValues = ReadonlyArray<number | null>;
 
 /** Whether a metric needs on-chain state per tx (and so the caller must supply isExecuted). */
 export function needsExecutedStates(metrics: readonly MetricName[], events: EventTable): boolean {
@@ -242,7 +243,7 @@ export function aggregate(
       case 'failed':
       case 'executed':
       case 'pauses':
-        return [...counts[metric]];
+        return counts[metric];
       case 'buffered_rate':
         return rate(counts.buffered);
       case 'ready_rate':
@@ -273,11 +274,11 @@ export function aggregate(
       }
       case 'pending':
       case 'awaiting_retry':
-        return [...backlog![metric]];
+        return backlog![metric];
       case 'pending_overdue':
       case 'silent_failures':
       case 'failed_final':
-        return input.coordinationWindow === null ? ends.map(() => null) : [...backlog![metric]];
+        return input.coordinationWindow === null ? ends.map(() => null) : backlog![metric];
     }
   }
 }
