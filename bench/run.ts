@@ -268,7 +268,7 @@ async function measureScenario(
       range,
       runs: runs.length,
       wallMs: middle.wallMs,
-      serverMs: middle.serverMs,
+      serverMs: runs.every((r) => r.serverMs !== undefined) ? median(runs.map((r) => r.serverMs!)) : undefined,
       rpc: middle.rpc,
       errors: [...new Set(runs.flatMap((r) => r.errors))].slice(0, 5),
       rssMb,
@@ -313,6 +313,11 @@ async function measureScenario(
     }
     const live = host!;
 
+    const warmUpErrors: string[] = [];
+    for (let run = 0; run < WARM_UP_REFRESHES; run++) {
+      await sleep(REFRESH_GAP_MS);
+      warmUpErrors.push(...(await refresh(live, scenario, range.ms)).errors);
+    }
     const warm: typeof cold = [];
     for (let run = 0; run < options.runs; run++) {
       await sleep(REFRESH_GAP_MS);
@@ -320,6 +325,7 @@ async function measureScenario(
       const result = await refresh(live, scenario, range.ms);
       warm.push({ ...result, rpc: rpcCounts(scenario) });
     }
+    warm[0]?.errors.push(...warmUpErrors);
     record('warm', range.label, warm);
 
     const warmLogs: typeof cold = [];
@@ -633,8 +639,9 @@ function report(
       'events, transaction; health/call panels read contract state, once per head block); **warm +10 blocks** = after',
       '10 new blocks per chain; **alerts** = one evaluation of every provisioned rule; **naive (log panels)** = each log panel',
       'fetching its own range from the chain on every refresh (no index); the ratios compare it with "warm, log panels only".',
-      'Wall time is the median run, measured at the harness (gRPC round trip and frame decoding included); backend CPU is the',
-      "time all the process's threads spent on a CPU over the run (/proc/<pid>/task/*/schedstat, nanoseconds).",
+      `**Warm** follows ${WARM_UP_REFRESHES} unmeasured refreshes (V8 compiles the hot paths over the first ones). Wall time and`,
+      "RPC counts are the median run's, measured at the harness (gRPC round trip and frame decoding included); backend CPU is the median of the",
+      "runs' time on a CPU of all the process's threads (/proc/<pid>/task/*/schedstat, nanoseconds).",
       '',
       table || '(not run)',
       '',
