@@ -17,6 +17,29 @@ export interface Buckets {
   /** Included range, seconds: [fromSeconds, endSeconds). */
   readonly fromSeconds: number;
   readonly endSeconds: number;
+  /** The layout's identity, for what is kept by layout. */
+  readonly key: string;
+  /** Each bucket's end, clipped to the range. */
+  readonly ends: readonly number[];
+  /** Each bucket's included span in minutes (rates are per minute). */
+  readonly spansMinutes: readonly number[];
+  /** Each bucket's last included instant, where the backlog is judged (ranges have millisecond resolution). */
+  readonly lastInstants: readonly number[];
+}
+
+/** A layout with what every deployment's aggregation derives from it, derived once a query. */
+function layout(widthSeconds: number, starts: number[], fromSeconds: number, endSeconds: number): Buckets {
+  const ends = starts.map((start) => Math.min(start + widthSeconds, endSeconds));
+  return {
+    widthSeconds,
+    starts,
+    fromSeconds,
+    endSeconds,
+    key: `${fromSeconds}|${endSeconds}|${widthSeconds}`,
+    ends,
+    spansMinutes: starts.map((start, k) => (ends[k] - Math.max(start, fromSeconds)) / 60),
+    lastInstants: ends.map((end) => end - 0.001),
+  };
 }
 
 const NICE_WIDTHS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
@@ -48,14 +71,14 @@ export function makeBuckets(fromMs: number, toMs: number, widthSeconds: number):
   for (let start = first; start < endSeconds; start += widthSeconds) {
     starts.push(start);
   }
-  return { widthSeconds, starts, fromSeconds, endSeconds };
+  return layout(widthSeconds, starts, fromSeconds, endSeconds);
 }
 
 /** One bucket spanning the whole range: `window` mode. */
 export function windowBucket(fromMs: number, toMs: number): Buckets {
   const fromSeconds = fromMs / 1000;
   const endSeconds = (toMs + 1) / 1000;
-  return { widthSeconds: endSeconds - fromSeconds, starts: [fromSeconds], fromSeconds, endSeconds };
+  return layout(endSeconds - fromSeconds, [fromSeconds], fromSeconds, endSeconds);
 }
 
 /** Nearest rank: the index (from 0) of the smallest of `count` sorted samples with at least q of them at or below it. */
@@ -175,35 +198,6 @@ function valuesByInstant<V>(input: MetricInput, question: string): InstantMemo<V
 const isWhole = (buckets: Buckets, start: number) =>
   start >= buckets.fromSeconds && start + buckets.widthSeconds <= buckets.endSeconds;
 
-/** What every deployment's aggregation derives from one bucket layout alone. */
-interface Layout {
-  key: string;
-  /** Each bucket's end, clipped to the range. */
-  ends: number[];
-  /** Each bucket's included span in minutes (rates are per minute). */
-  spansMinutes: number[];
-  /** Each bucket's last included instant, where the backlog is judged (ranges have millisecond resolution). */
-  lastInstants: number[];
-}
-
-/** By Buckets object: the deployments of one query share its buckets, so each layout is derived once a query. */
-const LAYOUTS = new WeakMap<Buckets, Layout>();
-
-function layoutOf(buckets: Buckets): Layout {
-  let layout = LAYOUTS.get(buckets);
-  if (!layout) {
-    const ends = buckets.starts.map((start) => Math.min(start + buckets.widthSeconds, buckets.endSeconds));
-    layout = {
-      key: `${buckets.fromSeconds}|${buckets.endSeconds}|${buckets.widthSeconds}`,
-      ends,
-      spansMinutes: buckets.starts.map((start, k) => (ends[k] - Math.max(start, buckets.fromSeconds)) / 60),
-      lastInstants: ends.map((end) => end - 0.001),
-    };
-    LAYOUTS.set(buckets, layout);
-  }
-  return layout;
-}
-
 /** Computes the requested metrics for every bucket. */
 export function aggregate(
   input: MetricInput,
@@ -212,7 +206,7 @@ export function aggregate(
 ): Map<MetricName, SeriesValues> {
   const width = buckets.widthSeconds;
   const table = input.events;
-  const { key: layoutKey, ends, spansMinutes, lastInstants } = layoutOf(buckets);
+  const { key: layoutKey, ends, spansMinutes, lastInstants } = buckets;
   // Executed counts read from on-chain state belong to this query's state lookup: never shared.
   const counts = needsExecutedStates(metrics, table)
     ? countBuckets(input, buckets)
