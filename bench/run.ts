@@ -27,9 +27,12 @@ import {
   peakRssMb,
   PROVIDER_LIMIT,
   refreshPanels,
+  REFRESH_GAP_MS,
   sleep,
   startBackend,
   type RunResult,
+  WARM_UP_REFRESHES,
+  warmUp,
 } from './measure';
 import { LOG_QUERY_KINDS, naiveFetch } from './naive';
 import { DurableRows } from './durable';
@@ -40,7 +43,6 @@ import {
   type BackfillRow,
   type SyntheticRow,
   type TruthCheck,
-  WARM_UP_REFRESHES,
 } from './synthetic-rows';
 import { dashboardRequests, type PanelRequest } from '../harness/workload';
 
@@ -97,8 +99,6 @@ const RANGES = [
   { label: '24h', ms: 86_400_000 },
   { label: '7d', ms: DAYS * 86_400_000 },
 ];
-/** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
-const REFRESH_GAP_MS = 2500;
 
 interface RpcCount {
   /** HTTP requests (a JSON-RPC batch counts once). */
@@ -313,11 +313,7 @@ async function measureScenario(
     }
     const live = host!;
 
-    const warmUpErrors: string[] = [];
-    for (let run = 0; run < WARM_UP_REFRESHES; run++) {
-      await sleep(REFRESH_GAP_MS);
-      warmUpErrors.push(...(await refresh(live, scenario, range.ms)).errors);
-    }
+    const warmUpErrors = await warmUp(() => refresh(live, scenario, range.ms));
     const warm: typeof cold = [];
     for (let run = 0; run < options.runs; run++) {
       await sleep(REFRESH_GAP_MS);

@@ -16,9 +16,11 @@ import {
   peakRssMb,
   PROVIDER_LIMIT,
   refreshPanels,
+  REFRESH_GAP_MS,
   sleep,
   startBackend,
   type RunResult,
+  warmUp,
 } from './measure';
 import { startHistoryChain, type HistoryChain } from './synthetic-chain';
 import {
@@ -34,13 +36,6 @@ export const DAYS = 7;
 const RANGE_MS = DAYS * 86_400_000;
 export const BLOCK_SECONDS = 2;
 export const COORDINATION_WINDOW = 3600;
-/** Dashboards refresh every 30 s at best; wait out the backend's sync coalescing window between runs. */
-const REFRESH_GAP_MS = 2500;
-/**
- * Refreshes before the measured warm ones, their answers checked but their CPU not counted: V8 is still compiling
- * the hot paths over the first ones (about twice the CPU of the later ones), which a dashboard in use has long done.
- */
-export const WARM_UP_REFRESHES = 2;
 /** Widest eth_getLogs the deployments are configured for (Alchemy serves wider spans holding ≤ 10K logs). */
 export const MAX_BLOCK_RANGE = 10_000;
 
@@ -237,11 +232,7 @@ async function warmRows(
   runs: number,
   record: (runs: RunResult[]) => void
 ): Promise<void> {
-  const warmUpErrors: string[] = [];
-  for (let run = 0; run < WARM_UP_REFRESHES; run++) {
-    await sleep(REFRESH_GAP_MS);
-    warmUpErrors.push(...(await refreshPanels(host, settings, panels, RANGE_MS)).errors);
-  }
+  const warmUpErrors = await warmUp(() => refreshPanels(host, settings, panels, RANGE_MS));
   const results: RunResult[] = [];
   for (let run = 0; run < runs; run++) {
     await sleep(REFRESH_GAP_MS);
